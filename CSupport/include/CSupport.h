@@ -1,0 +1,102 @@
+// CSupport: the only C code in cilo. Thin wrappers over Linux interfaces that Swift
+// cannot reach directly (ioctls, macros, GNU-only calls, libcap, libseccomp).
+// Every function returns -1 and leaves errno set on failure, like the call it wraps.
+#ifndef CSUPPORT_H
+#define CSUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+// ---- clone.c: data cloning and btrfs subvolumes ----
+
+/// ioctl(dst, FICLONE, src): shares all of src's extents with dst.
+int csupport_ficlone(int dst_fd, int src_fd);
+
+/// copy_file_range(2) from/to explicit offsets; returns bytes copied, 0 at EOF.
+ssize_t csupport_copy_file_range(int src_fd, int64_t *src_offset, int dst_fd, int64_t *dst_offset, size_t length);
+
+/// BTRFS_IOC_SNAP_CREATE_V2: snapshots the subvolume open at src_fd as name inside dst_dir_fd.
+int csupport_btrfs_snapshot(int src_fd, int dst_dir_fd, const char *name, int read_only);
+
+/// BTRFS_IOC_SUBVOL_CREATE: creates an empty subvolume name inside dir_fd.
+int csupport_btrfs_subvolume_create(int dir_fd, const char *name);
+
+/// BTRFS_IOC_SNAP_DESTROY: deletes the subvolume name inside dir_fd.
+int csupport_btrfs_subvolume_delete(int dir_fd, const char *name);
+
+/// Whether fd is the root directory of a btrfs subvolume: 1 yes, 0 no, -1 error.
+int csupport_btrfs_is_subvolume_root(int fd);
+
+/// BTRFS_IOC_FS_INFO: copies the file system's 16-byte UUID into fsid.
+int csupport_btrfs_fsid(int fd, uint8_t fsid[16]);
+
+// ---- fs.c: directory reading and file-system facts ----
+
+/// getdents64(2): fills buffer with struct linux_dirent64 records; returns bytes, 0 at end.
+ssize_t csupport_getdents64(int dir_fd, void *buffer, size_t size);
+
+/// The facts of statfs(2) that cilo uses.
+typedef struct csupport_fs_facts {
+    uint64_t type;          ///< f_type magic number
+    uint64_t block_size;    ///< f_bsize
+    uint64_t blocks;        ///< f_blocks, in f_frsize units
+    uint64_t blocks_free;   ///< f_bfree
+    uint64_t blocks_avail;  ///< f_bavail
+    uint64_t fragment_size; ///< f_frsize
+    uint64_t files;         ///< f_files
+    uint64_t files_free;    ///< f_ffree
+    uint64_t flags;         ///< f_flags (ST_RDONLY ...)
+} csupport_fs_facts;
+
+/// fstatfs(2) reduced to csupport_fs_facts.
+int csupport_fstatfs(int fd, csupport_fs_facts *facts);
+
+extern const uint64_t csupport_BTRFS_SUPER_MAGIC;
+extern const uint64_t csupport_XFS_SUPER_MAGIC;
+extern const uint64_t csupport_EXT4_SUPER_MAGIC;
+extern const uint64_t csupport_TMPFS_MAGIC;
+extern const uint64_t csupport_OVERLAYFS_SUPER_MAGIC;
+extern const uint64_t csupport_ST_RDONLY;
+extern const int csupport_O_PATH;
+extern const int csupport_O_NOATIME;
+extern const int csupport_SEEK_DATA;
+extern const int csupport_SEEK_HOLE;
+
+/// flistxattr(2), fgetxattr(2), fsetxattr(2): extended attributes of an open file.
+ssize_t csupport_flistxattr(int fd, char *names, size_t size);
+ssize_t csupport_fgetxattr(int fd, const char *name, void *value, size_t size);
+int csupport_fsetxattr(int fd, const char *name, const void *value, size_t size);
+
+// ---- extents.c: FIEMAP ----
+
+/// A file's extents summed: what FIEMAP reports, in bytes.
+typedef struct csupport_extent_summary {
+    uint64_t total_bytes;    ///< sum of all extent lengths
+    uint64_t shared_bytes;   ///< extents flagged FIEMAP_EXTENT_SHARED
+    uint64_t inline_bytes;   ///< extents flagged FIEMAP_EXTENT_DATA_INLINE
+    uint64_t unknown_bytes;  ///< extents flagged FIEMAP_EXTENT_UNKNOWN or DELALLOC
+    uint64_t extents;        ///< number of extents
+} csupport_extent_summary;
+
+/// Walks fd's extents with FS_IOC_FIEMAP in batches and sums them into summary.
+int csupport_fiemap_summary(int fd, csupport_extent_summary *summary);
+
+// ---- cgroup.c: CPU and memory limits of the running process ----
+
+/// The number of CPUs in the calling thread's affinity mask (sched_getaffinity + CPU_COUNT).
+int csupport_affinity_cpu_count(void);
+
+// ---- sandbox.c: capabilities (libcap) and seccomp (libseccomp) ----
+
+/// Whether the calling thread has capability cap in its effective set: 1, 0, or -1.
+int csupport_has_effective_capability(int cap);
+
+/// The version of the libseccomp in use, as major*10000 + minor*100 + micro.
+int csupport_seccomp_version(void);
+
+extern const int csupport_CAP_CHOWN;
+extern const int csupport_CAP_FOWNER;
+extern const int csupport_CAP_SYS_ADMIN;
+
+#endif

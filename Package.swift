@@ -1,0 +1,71 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "cilo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cilo", targets: ["cilo"]),
+        .library(name: "CiloCore", targets: ["CiloCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CSupport",
+            path: "CSupport",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [
+                .linkedLibrary("cap", .when(platforms: [.linux])),
+                .linkedLibrary("seccomp", .when(platforms: [.linux])),
+            ]
+        ),
+        .target(
+            name: "CiloSystem",
+            dependencies: ["CSupport", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CiloCore",
+            dependencies: ["CiloSystem", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CiloCommands",
+            dependencies: ["CiloCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cilo",
+            dependencies: ["CiloCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CiloSystemTests",
+            dependencies: ["CiloSystem", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CiloCoreTests",
+            dependencies: ["CiloCore", "CiloSystem", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CiloCommandsTests",
+            dependencies: ["CiloCommands", "CiloCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CiloIntegrationTests",
+            dependencies: ["CiloCore", "CiloSystem", "cilo", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

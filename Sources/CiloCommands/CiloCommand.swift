@@ -1,0 +1,14 @@
+import ArgumentParser
+import CiloCore
+
+/// The root `cilo` command: isolated copies of a Docker Compose project for parallel agents.
+public struct CiloCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cilo",
+        abstract: "Give every parallel agent or CI shard its own isolated copy of a Docker Compose project.",
+        version: "0.1.0",
+        subcommands: [Clone.self]
+    )
+
+    public init() {}
+}

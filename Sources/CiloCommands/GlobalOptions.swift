@@ -1,0 +1,16 @@
+import ArgumentParser
+import CiloCore
+import CiloSystem
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .long, help: "On failure, print the whole chain of causes.")
+    var verbose = false
+
+    /// Prints `error` as one line (or its cause tree with `--verbose`) and returns the exit code to use.
+    func report(_ error: CiloError) -> ExitCode {
+        let text = verbose ? error.detailedDescription : error.description
+        HostFacts.writeToStandardError("cilo: error: \(text)\n")
+        return ExitCode(error.code == .cancelled ? 130 : 1)
+    }
+}

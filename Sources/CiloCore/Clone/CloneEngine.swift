@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CiloSystem
+import Dispatch
+import SystemPackage
+
+/// Clones a directory tree copy-on-write: a btrfs snapshot where it can, else a parallel
+/// per-file clone (FICLONE → copy_file_range → read/write), exact in every attribute.
+///
+/// On any failure or cancellation the partial destination is removed before the error
+/// is thrown: the caller never sees half a tree.
+public struct CloneEngine: Sendable {
+    public var options: CloneOptions
+
+    public init(options: CloneOptions = CloneOptions()) {
+        self.options = options
+    }
+
+    /// Clones `source` to `destination` (byte paths; `destination` must not exist or be an empty directory).
+    public func clone(source: BytePath, destination: BytePath) throws(CiloError) -> CloneReport {
+        let start = DispatchTime.now()
+        let jobs = max(1, options.jobs ?? CPUCapacity.usableCPUs())
+        let plan = try ClonePlan(source: source, destination: destination, options: options)
+        defer { plan.close() }
+
+        if let snapshotError = try plan.snapshotIfPossible() {
+            if options.strategy == .snapshot { throw snapshotError }
+        } else {
+            return report(plan, strategy: "snapshot", tally: nil, jobs: 1, start: start)
+        }
+
+        let destinationRoot = try plan.makeDestinationRoot()
+        HostFacts.raiseOpenFileLimit()
+        var skipped = options.skippedDirectories
+        if let destinationStatus = try? destinationRoot.status() {
+            skipped.insert(InodeKey(device: destinationStatus.device, inode: destinationStatus.inode))
+        }
+        let settings = TreeCloner.Settings(
+            strategy: options.strategy == .snapshot ? .auto : options.strategy,
+            jobs: jobs,
+            preserveOwnership: options.preserveOwnership ?? ProcessCapabilities.canChangeOwnership,
+            noAccessTime: ProcessCapabilities.canActAsAnyOwner,
+            creationMask: HostFacts.fileCreationMask,
+            excludes: ExcludeMatcher(patterns: options.excludePatterns),
+            skippedDirectories: skipped,
+            sourceDisplay: source.display,
+            destinationDisplay: destination.display)
+        let cloner = TreeCloner(
+            settings: settings, destinationRoot: destinationRoot, destinationDevice: plan.destinationDevice,
+            cancellation: options.cancellation, progress: options.progress)
+        do {
+            let sourceRoot = try plan.takeSourceRoot()
+            let tally = try cloner.run(source: sourceRoot, sourceStatus: plan.sourceStatus)
+            destinationRoot.closeIgnoringErrors()
+            return report(plan, strategy: tally.strategyName(default: settings.strategy.firstMethod), tally: tally, jobs: jobs, start: start)
+        } catch {
+            destinationRoot.closeIgnoringErrors()
+            let removal = plan.removePartialDestination()
+            var failure = error
+            if failure.code == .cancelled { failure.message = "clone cancelled" }
+            if let removal {
+                failure.message += "; the partial destination could not be removed (\(removal))"
+            } else {
+                failure.message += "; nothing was left at the destination"
+            }
+            throw failure
+        }
+    }
+
+    /// `clone` for async callers: runs on its own threads, never blocking the cooperative pool.
+    public func clone(source: BytePath, destination: BytePath) async throws(CiloError) -> CloneReport {
+        let engine = self
+        return try await WorkerThreads.offload { () throws(CiloError) -> CloneReport in
+            try engine.clone(source: source, destination: destination)
+        }
+    }
+
+    private func report(_ plan: ClonePlan, strategy: String, tally: CloneTally?, jobs: Int, start: DispatchTime) -> CloneReport {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return CloneReport(
+            source: plan.source.display, destination: plan.destination.display, strategy: strategy,
+            files: tally?.files, directories: tally.map { $0.directories + 1 }, symlinks: tally?.symlinks,
+            hardlinks: tally?.hardlinks, fifos: tally?.fifos, bytes: tally?.bytes,
+            cloned: tally?.cloned, rangeCopied: tally?.rangeCopied, copied: tally?.copied,
+            skipped: tally?.skippedPaths.count, skippedPaths: tally?.skippedPaths.sorted() ?? [],
+            excluded: tally?.excluded, warnings: tally?.warnings ?? [], jobs: jobs, seconds: seconds)
+    }
+}

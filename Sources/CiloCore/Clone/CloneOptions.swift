@@ -1,0 +1,78 @@
+import Synchronization
+
+/// Everything `CloneEngine` needs to know besides the two paths.
+public struct CloneOptions: Sendable {
+    public var strategy: CloneStrategy
+    /// Worker threads; nil means the usable CPUs (cgroup quota aware).
+    public var jobs: Int?
+    /// Entry names (or, with a `/`, relative paths) to leave out, shell patterns as `fnmatch` reads them.
+    public var excludePatterns: [String]
+    /// Whether to copy owner and group; nil means when the process may (`CAP_CHOWN`).
+    public var preserveOwnership: Bool?
+    /// Set from another thread (a signal handler) to stop the clone and remove the partial copy.
+    public var cancellation: CancellationFlag
+    /// Live counters a caller may poll while the clone runs.
+    public var progress: CloneProgress
+    /// Directories (device, inode) never entered, e.g. cilo's own home.
+    public var skippedDirectories: Set<InodeKey>
+
+    public init(
+        strategy: CloneStrategy = .auto,
+        jobs: Int? = nil,
+        excludePatterns: [String] = [],
+        preserveOwnership: Bool? = nil,
+        cancellation: CancellationFlag = CancellationFlag(),
+        progress: CloneProgress = CloneProgress(),
+        skippedDirectories: Set<InodeKey> = []
+    ) {
+        self.strategy = strategy
+        self.jobs = jobs
+        self.excludePatterns = excludePatterns
+        self.preserveOwnership = preserveOwnership
+        self.cancellation = cancellation
+        self.progress = progress
+        self.skippedDirectories = skippedDirectories
+    }
+}
+
+/// A file identity: device and inode number.
+public struct InodeKey: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+}
+
+/// A flag one thread raises and workers poll: how Ctrl-C reaches a running clone.
+public final class CancellationFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// Asks every worker to stop.
+    public func cancel() { raised.store(true, ordering: .relaxed) }
+
+    /// Whether `cancel()` was called.
+    public var isCancelled: Bool { raised.load(ordering: .relaxed) }
+}
+
+/// Counters updated by the clone workers, for a live progress line.
+public final class CloneProgress: Sendable {
+    private let filesDone = Atomic<Int>(0)
+    private let bytesDone = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Entries of any kind finished so far.
+    public var files: Int { filesDone.load(ordering: .relaxed) }
+    /// Bytes of regular-file data finished so far.
+    public var bytes: Int { bytesDone.load(ordering: .relaxed) }
+
+    func add(files: Int, bytes: Int) {
+        filesDone.add(files, ordering: .relaxed)
+        bytesDone.add(bytes, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,56 @@
+import CiloSystem
+import SystemPackage
+
+/// Deletes a directory tree through directory descriptors: never follows a symlink out
+/// of the tree, copes with read-only directories, deletes btrfs subvolumes as such.
+public enum TreeRemover {
+    /// Removes the entry `name` inside `parent`, and everything under it when it is a directory.
+    public static func remove(_ name: FileName, in parent: FileDescriptor) throws(Errno) {
+        let status: FileStatus
+        do {
+            status = try parent.status(of: name)
+        } catch .noSuchFileOrDirectory {
+            return
+        }
+        guard status.kind == .directory else {
+            try parent.remove(name, directory: false)
+            return
+        }
+        let directory = try parent.openDirectory(name)
+        let isSubvolume = (try? BtrfsSubvolume.isSubvolumeRoot(directory)) ?? false
+        if isSubvolume {
+            directory.closeIgnoringErrors()
+            do {
+                try BtrfsSubvolume.delete(name, in: parent)
+                return
+            } catch {
+                // Not allowed (no CAP_SYS_ADMIN, no user_subvol_rm_allowed): empty it and rmdir,
+                // which an empty subvolume's owner may do.
+            }
+            let reopened = try parent.openDirectory(name)
+            defer { reopened.closeIgnoringErrors() }
+            try removeContents(of: reopened)
+        } else {
+            defer { directory.closeIgnoringErrors() }
+            try removeContents(of: directory)
+        }
+        try parent.remove(name, directory: true)
+    }
+
+    /// Removes everything inside the open directory `directory`, leaving the directory itself.
+    public static func removeContents(of directory: FileDescriptor) throws(Errno) {
+        // Make sure entries can be unlinked even if the directory was cloned read-only.
+        if let status = try? directory.status(), status.permissions & 0o700 != 0o700 {
+            try? directory.setPermissions(status.permissions | 0o700)
+        }
+        var names: [FileName] = []
+        let reader = DirectoryReader(directory: directory)
+        try reader.forEachEntry { name, _ in
+            names.append(name)
+            return true
+        }
+        for name in names {
+            try remove(name, in: directory)
+        }
+    }
+}

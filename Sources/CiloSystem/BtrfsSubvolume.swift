@@ -1,0 +1,42 @@
+internal import CSupport
+import SystemPackage
+
+/// btrfs subvolume operations through their ioctls.
+public enum BtrfsSubvolume {
+    /// Whether `directory` is the root directory of a btrfs subvolume.
+    public static func isSubvolumeRoot(_ directory: FileDescriptor) throws(Errno) -> Bool {
+        try SystemCall.run { csupport_btrfs_is_subvolume_root(directory.rawValue) } == 1
+    }
+
+    /// Snapshots the subvolume open at `source` as `name` inside `parent`.
+    ///
+    /// The corresponding C call is `ioctl(parent, BTRFS_IOC_SNAP_CREATE_V2, …)`.
+    public static func snapshot(
+        _ source: FileDescriptor, into parent: FileDescriptor, name: FileName, readOnly: Bool = false
+    ) throws(Errno) {
+        try SystemCall.check {
+            name.withCString { csupport_btrfs_snapshot(source.rawValue, parent.rawValue, $0, readOnly ? 1 : 0) }
+        }
+    }
+
+    /// Creates an empty subvolume `name` inside `parent`.
+    ///
+    /// The corresponding C call is `ioctl(parent, BTRFS_IOC_SUBVOL_CREATE, …)`.
+    public static func create(_ name: FileName, in parent: FileDescriptor) throws(Errno) {
+        try SystemCall.check { name.withCString { csupport_btrfs_subvolume_create(parent.rawValue, $0) } }
+    }
+
+    /// Deletes the subvolume `name` inside `parent`, with everything in it.
+    ///
+    /// The corresponding C call is `ioctl(parent, BTRFS_IOC_SNAP_DESTROY, …)`.
+    public static func delete(_ name: FileName, in parent: FileDescriptor) throws(Errno) {
+        try SystemCall.check { name.withCString { csupport_btrfs_subvolume_delete(parent.rawValue, $0) } }
+    }
+
+    /// The 16-byte UUID of the btrfs file system holding `descriptor`.
+    public static func fileSystemID(_ descriptor: FileDescriptor) throws(Errno) -> [UInt8] {
+        var fsid = [UInt8](repeating: 0, count: 16)
+        try SystemCall.check { fsid.withUnsafeMutableBufferPointer { csupport_btrfs_fsid(descriptor.rawValue, $0.baseAddress) } }
+        return fsid
+    }
+}

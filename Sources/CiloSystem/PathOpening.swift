@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// Opening a whole path given by the user (the start of every walk). Walks themselves
+/// never use paths: they go on from the descriptor this returns.
+public enum PathOpening {
+    /// Opens `path` (bytes, absolute or relative to the working directory) with `flags`.
+    ///
+    /// The corresponding C function is `open`.
+    public static func open(_ path: [UInt8], flags: CInt, mode: UInt32 = 0) throws(Errno) -> FileDescriptor {
+        let terminated = path + [0]
+        let fd = try SystemCall.run {
+            terminated.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress.unsafelyUnwrapped, flags | O_CLOEXEC, mode_t(mode)) }
+            }
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Opens the directory at `path` (a final symlink is followed: the user named it).
+    public static func openDirectory(_ path: [UInt8]) throws(Errno) -> FileDescriptor {
+        try open(path, flags: O_RDONLY | O_DIRECTORY)
+    }
+
+    /// The status of `path`, not following a final symlink.
+    ///
+    /// The corresponding C function is `lstat`.
+    public static func status(_ path: [UInt8]) throws(Errno) -> FileStatus {
+        let terminated = path + [0]
+        var raw = Glibc.stat()
+        try SystemCall.check {
+            terminated.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { Glibc.lstat($0.baseAddress.unsafelyUnwrapped, &raw) }
+            }
+        }
+        return FileStatus(raw)
+    }
+}

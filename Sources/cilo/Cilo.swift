@@ -1,0 +1,9 @@
+import ArgumentParser
+import CiloCommands
+
+@main
+struct Cilo {
+    static func main() async {
+        await CiloCommand.main()
+    }
+}
