@@ -70,6 +70,21 @@ extension FileDescriptor {
         }
     }
 
+    /// Writes all of `bytes` at `offset`.
+    ///
+    /// The corresponding C function is `pwrite`.
+    public func writeAll(_ bytes: [UInt8], at offset: Int64) throws(Errno) {
+        let failure: Errno? = bytes.withUnsafeBytes { buffer in
+            do throws(Errno) {
+                try writeAll(buffer, at: offset)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Closes the descriptor, ignoring EINTR (on Linux the descriptor is released even then).
     ///
     /// The corresponding C function is `close`.

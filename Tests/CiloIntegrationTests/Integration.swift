@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// Gates and helpers for tests that need root, real file systems or system tools.
+///
+/// Outside CI a test whose prerequisites are missing is disabled and says why. With
+/// `CI=true` it is always enabled, so a missing prerequisite fails it instead.
+enum Integration {
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var isRoot: Bool { geteuid() == 0 }
+
+    /// Whether `tool` is on PATH (or in the sbin directories).
+    static func has(_ tool: String) -> Bool {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+        return directories.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
+
+    /// Enabled when in CI, or when running as root with every tool present.
+    static func canRun(needing tools: [String]) -> Bool {
+        isCI || (isRoot && tools.allSatisfy(has))
+    }
+
+    /// Fails the current test when a prerequisite is missing (only reached in CI or when present).
+    static func require(_ tools: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard isRoot else {
+            Issue.record("this integration test needs root (CI=true makes that a failure)", sourceLocation: sourceLocation)
+            throw IntegrationError.missing("root")
+        }
+        for tool in tools where !has(tool) {
+            Issue.record("this integration test needs \(tool); run scripts/bootstrap", sourceLocation: sourceLocation)
+            throw IntegrationError.missing(tool)
+        }
+    }
+
+    /// Runs a program, returning its exit status, stdout and stderr.
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs a program and throws when it fails.
+    @discardableResult
+    static func check(_ arguments: [String]) throws -> String {
+        let result = try run(arguments)
+        guard result.status == 0 else {
+            throw IntegrationError.commandFailed(arguments.joined(separator: " ") + ": " + result.err)
+        }
+        return result.out
+    }
+
+    /// The `cilo` executable built next to the test bundle.
+    static var ciloExecutable: String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("cilo").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return ".build/debug/cilo"
+    }
+
+    /// A fresh directory under /tmp, removed by the caller.
+    static func temporaryDirectory(_ label: String) throws -> String {
+        let path = "/tmp/cilo-test-\(label)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+enum IntegrationError: Error, CustomStringConvertible {
+    case missing(String)
+    case commandFailed(String)
+
+    var description: String {
+        switch self {
+        case .missing(let what): return "missing prerequisite: \(what)"
+        case .commandFailed(let what): return "command failed: \(what)"
+        }
+    }
+}
