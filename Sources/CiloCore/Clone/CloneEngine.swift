@@ -59,11 +59,9 @@ public struct CloneEngine: Sendable {
             let removal = plan.removePartialDestination()
             var failure = error
             if failure.code == .cancelled { failure.message = "clone cancelled" }
-            if let removal {
-                failure.message += "; the partial destination could not be removed (\(removal))"
-            } else {
-                failure.message += "; nothing was left at the destination"
-            }
+            failure.note = removal.map { "the partial destination could not be removed (\($0))" }
+                ?? "nothing was left at the destination"
+
             throw failure
         }
     }

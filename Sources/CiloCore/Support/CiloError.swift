@@ -24,6 +24,8 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
     /// The file the failure is about, for display (bytes already escaped).
     public var path: String?
     public var cause: (any Error & Sendable)?
+    /// What happened afterwards or what to do, appended after the cause (e.g. the clean-up done).
+    public var note: String?
 
     public init(_ code: Code, _ message: String, path: String? = nil, cause: (any Error & Sendable)? = nil) {
         self.code = code
@@ -56,6 +58,7 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         var line = message
         if let path { line += ": " + path }
         if let cause { line += ": " + Self.describe(cause) }
+        if let note { line += "; " + note }
         return line
     }
 
@@ -73,6 +76,7 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
                 next = nil
             }
         }
+        if let note { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
     }
 

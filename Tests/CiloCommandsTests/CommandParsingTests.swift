@@ -1,0 +1,58 @@
+import ArgumentParser
+@testable import CiloCommands
+import CiloCore
+import Testing
+
+@Suite("Command-line parsing")
+struct CommandParsingTests {
+    @Test("clone takes every documented option")
+    func cloneOptions() throws {
+        let command = try CiloCommand.parseAsRoot([
+            "clone", "--strategy", "copy-range", "--jobs", "3",
+            "--exclude", "node_modules", "--exclude", "build/*.o", "--json", "--no-progress", "--", "src dir", "-dst",
+        ])
+        let clone = try #require(command as? CiloCommand.Clone)
+        #expect(clone.source == "src dir")
+        #expect(clone.destination == "-dst")
+        #expect(clone.strategy == .copyRange)
+        #expect(clone.jobs == 3)
+        #expect(clone.exclude == ["node_modules", "build/*.o"])
+        #expect(clone.json)
+        #expect(clone.progress == false)
+    }
+
+    @Test("every strategy name parses", arguments: CloneStrategy.allCases)
+    func strategies(strategy: CloneStrategy) throws {
+        let clone = try #require(try CiloCommand.parseAsRoot(["clone", "a", "b", "--strategy", strategy.rawValue]) as? CiloCommand.Clone)
+        #expect(clone.strategy == strategy)
+    }
+
+    @Test("defaults: auto, usable CPUs, progress when stderr is a terminal")
+    func defaults() throws {
+        let clone = try #require(try CiloCommand.parseAsRoot(["clone", "a", "b"]) as? CiloCommand.Clone)
+        #expect(clone.strategy == .auto)
+        #expect(clone.jobs == nil)
+        #expect(clone.progress == nil)
+        #expect(!clone.json)
+    }
+
+    @Test("bad arguments are rejected", arguments: [
+        ["clone", "a", "b", "--strategy", "teleport"],
+        ["clone", "a", "b", "--jobs", "0"],
+        ["clone", "a", "b", "--jobs", "many"],
+        ["clone", "a"],
+        ["clone", "", "b"],
+    ])
+    func rejected(arguments: [String]) {
+        #expect(throws: (any Error).self) { try CiloCommand.parseAsRoot(arguments) }
+    }
+
+    @Test("every subcommand has help")
+    func helpForEverySubcommand() {
+        for subcommand in CiloCommand.configuration.subcommands {
+            let help = subcommand.helpMessage()
+            #expect(help.contains("USAGE"), "\(subcommand)")
+            #expect(!(subcommand.configuration.abstract.isEmpty))
+        }
+    }
+}
