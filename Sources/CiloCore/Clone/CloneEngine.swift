@@ -42,6 +42,8 @@ public struct CloneEngine: Sendable {
             preserveOwnership: options.preserveOwnership ?? ProcessCapabilities.canChangeOwnership,
             noAccessTime: ProcessCapabilities.canActAsAnyOwner,
             creationMask: HostFacts.fileCreationMask,
+            ownerID: HostFacts.effectiveUserID,
+            groupID: HostFacts.effectiveGroupID,
             excludes: ExcludeMatcher(patterns: options.excludePatterns),
             skippedDirectories: skipped,
             sourceDisplay: source.display,

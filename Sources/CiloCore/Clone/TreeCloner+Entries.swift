@@ -131,7 +131,7 @@ extension TreeCloner {
     }
 
     private func ownerDiffers(_ status: FileStatus) -> Bool {
-        status.userID != HostFacts.effectiveUserID || status.groupID != HostFacts.effectiveGroupID
+        status.userID != settings.ownerID || status.groupID != settings.groupID
     }
 
     /// Whether creating with these permissions leaves some bits unset (umask, or setuid/setgid/sticky).

@@ -20,6 +20,9 @@ final class TreeCloner: Sendable {
         var noAccessTime: Bool
         /// The process umask: permissions it would strip need an explicit chmod.
         var creationMask: UInt32
+        /// Who new files belong to (the effective IDs), read once.
+        var ownerID: UInt32
+        var groupID: UInt32
         var excludes: ExcludeMatcher
         var skippedDirectories: Set<InodeKey>
         /// Source root path for messages.
