@@ -22,6 +22,7 @@ const uint64_t csupport_TMPFS_MAGIC = TMPFS_MAGIC;
 const uint64_t csupport_OVERLAYFS_SUPER_MAGIC = OVERLAYFS_SUPER_MAGIC;
 const uint64_t csupport_ST_RDONLY = ST_RDONLY;
 const int csupport_O_PATH = O_PATH;
+const int csupport_O_TMPFILE = O_TMPFILE;
 const int csupport_O_NOATIME = O_NOATIME;
 const int csupport_SEEK_DATA = SEEK_DATA;
 const int csupport_SEEK_HOLE = SEEK_HOLE;

@@ -59,6 +59,7 @@ extern const uint64_t csupport_TMPFS_MAGIC;
 extern const uint64_t csupport_OVERLAYFS_SUPER_MAGIC;
 extern const uint64_t csupport_ST_RDONLY;
 extern const int csupport_O_PATH;
+extern const int csupport_O_TMPFILE;
 extern const int csupport_O_NOATIME;
 extern const int csupport_SEEK_DATA;
 extern const int csupport_SEEK_HOLE;

@@ -7,7 +7,7 @@ public struct CiloCommand: AsyncParsableCommand {
         commandName: "cilo",
         abstract: "Give every parallel agent or CI shard its own isolated copy of a Docker Compose project.",
         version: "0.1.0",
-        subcommands: [Clone.self]
+        subcommands: [Clone.self, DiskUsageCommand.self]
     )
 
     public init() {}

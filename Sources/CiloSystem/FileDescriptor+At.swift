@@ -41,6 +41,14 @@ extension FileDescriptor {
         try open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: permissions)
     }
 
+    /// Creates an unnamed regular file in this directory's file system, open for reading
+    /// and writing; it disappears when closed.
+    ///
+    /// The corresponding C function is `openat` with `O_TMPFILE`.
+    public func createAnonymousFile() throws(Errno) -> FileDescriptor {
+        try open(FileName("."), flags: csupport_O_TMPFILE | O_RDWR, mode: 0o600)
+    }
+
     /// The status of `name` inside this directory, not following a final symlink.
     ///
     /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.

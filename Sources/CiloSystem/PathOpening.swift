@@ -24,6 +24,11 @@ public enum PathOpening {
         try open(path, flags: O_RDONLY | O_DIRECTORY)
     }
 
+    /// Opens the file at `path` for reading (a final symlink is followed).
+    public static func openForReading(_ path: [UInt8]) throws(Errno) -> FileDescriptor {
+        try open(path, flags: O_RDONLY)
+    }
+
     /// The status of `path`, not following a final symlink.
     ///
     /// The corresponding C function is `lstat`.

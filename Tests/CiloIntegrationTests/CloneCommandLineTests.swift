@@ -4,26 +4,6 @@ import Testing
 /// `cilo clone` as users run it: exit status, one clear line on bad input, nothing left behind.
 @Suite("cilo clone on the command line", .serialized)
 struct CloneCommandLineTests {
-    /// Runs the built `cilo` with `arguments`.
-    private func cilo(_ arguments: [String], asUser user: Int? = nil) throws -> (status: Int32, out: String, err: String) {
-        var command = [Integration.ciloExecutable] + arguments
-        if let user {
-            command = ["setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups"] + command
-        }
-        return try Integration.run(command)
-    }
-
-    /// Asserts a failed run printed exactly one error line mentioning every fragment.
-    private func expectOneLineError(_ result: (status: Int32, out: String, err: String), mentioning fragments: [String],
-                                    sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(result.status != 0, sourceLocation: sourceLocation)
-        let lines = result.err.split(separator: "\n")
-        #expect(lines.count == 1, "stderr: \(result.err)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(result.err.contains(fragment), "stderr lacks \(fragment): \(result.err)", sourceLocation: sourceLocation)
-        }
-    }
-
     @Test("a clone prints its report, and --json carries every field", .enabled(if: Integration.canRun(needing: [])))
     func jsonReport() throws {
         try Integration.require([])
@@ -31,7 +11,7 @@ struct CloneCommandLineTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/src/a", withIntermediateDirectories: true)
         try Data("hello".utf8).write(to: URL(fileURLWithPath: root + "/src/a/file"))
-        let result = try cilo(["clone", root + "/src", root + "/dst", "--json", "--no-progress"])
+        let result = try Integration.cilo(["clone", root + "/src", root + "/dst", "--json", "--no-progress"])
         #expect(result.status == 0, "\(result.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         for key in ["source", "destination", "strategy", "files", "directories", "symlinks", "hardlinks", "bytes",
@@ -40,7 +20,7 @@ struct CloneCommandLineTests {
         }
         #expect(object["files"] as? Int == 1)
         #expect(object["bytes"] as? Int == 5)
-        let human = try cilo(["clone", root + "/src", root + "/dst2"])
+        let human = try Integration.cilo(["clone", root + "/src", root + "/dst2"])
         #expect(human.status == 0)
         #expect(human.out.contains("strategy"))
     }
@@ -56,15 +36,15 @@ struct CloneCommandLineTests {
         try FileManager.default.createDirectory(atPath: root + "/full", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/full/occupied"))
 
-        expectOneLineError(try cilo(["clone", root + "/missing", root + "/out1"]), mentioning: ["source does not exist", "missing"])
-        expectOneLineError(try cilo(["clone", root + "/plain-file", root + "/out2"]), mentioning: ["source is not a directory"])
-        expectOneLineError(try cilo(["clone", root + "/src", root + "/full"]), mentioning: ["not empty", "full"])
-        expectOneLineError(try cilo(["clone", root + "/src", root + "/src/sub/inside"]), mentioning: ["inside the source"])
-        expectOneLineError(try cilo(["clone", root + "/src", root + "/no/such/parent"]), mentioning: ["parent directory"])
-        let unknown = try cilo(["clone", root + "/src", root + "/out3", "--strategy", "teleport"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/missing", root + "/out1"]), mentioning: ["source does not exist", "missing"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/plain-file", root + "/out2"]), mentioning: ["source is not a directory"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/src", root + "/full"]), mentioning: ["not empty", "full"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/src", root + "/src/sub/inside"]), mentioning: ["inside the source"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/src", root + "/no/such/parent"]), mentioning: ["parent directory"])
+        let unknown = try Integration.cilo(["clone", root + "/src", root + "/out3", "--strategy", "teleport"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("teleport"))
-        let zeroJobs = try cilo(["clone", root + "/src", root + "/out4", "--jobs", "0"])
+        let zeroJobs = try Integration.cilo(["clone", root + "/src", root + "/out4", "--jobs", "0"])
         #expect(zeroJobs.status != 0)
         #expect(zeroJobs.err.contains("--jobs"))
         for leftover in ["out1", "out2", "out3", "out4", "src/sub/inside", "no"] {
@@ -88,9 +68,56 @@ struct CloneCommandLineTests {
         try Integration.check(["chmod", "-R", "a+rX", root + "/src"])
         try Integration.check(["chmod", "0700", root + "/src/secret"])
         try Integration.check(["chmod", "0777", root + "/out"])
-        let result = try cilo(["clone", root + "/src", root + "/out/dst"], asUser: 65534)
-        expectOneLineError(result, mentioning: ["secret", "denied"])
+        let result = try Integration.cilo(["clone", root + "/src", root + "/out/dst"], asUser: 65534)
+        Integration.expectOneLineError(result, mentioning: ["secret", "denied"])
         #expect(!FileManager.default.fileExists(atPath: root + "/out/dst"))
+    }
+
+    @Test("--exclude leaves out names anywhere and anchored paths", .enabled(if: Integration.canRun(needing: [])))
+    func excludePatterns() throws {
+        try Integration.require([])
+        let root = try Integration.temporaryDirectory("cli-exclude")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for file in ["src/node_modules/x/y.js", "src/app/node_modules/z.js", "src/app/main.c", "src/app/main.o",
+                     "src/build/out.o", "src/build/keep.txt", "src/other/build/out.o"] {
+            let path = root + "/" + file
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        }
+        let result = try Integration.cilo(["clone", "--exclude", "node_modules", "--exclude", "/build/*.o", "--json", root + "/src", root + "/dst"])
+        #expect(result.status == 0, "\(result.err)")
+        let fm = FileManager.default
+        #expect(!fm.fileExists(atPath: root + "/dst/node_modules"))
+        #expect(!fm.fileExists(atPath: root + "/dst/app/node_modules"))
+        #expect(!fm.fileExists(atPath: root + "/dst/build/out.o"))
+        #expect(fm.fileExists(atPath: root + "/dst/build/keep.txt"))
+        #expect(fm.fileExists(atPath: root + "/dst/other/build/out.o"), "an anchored pattern matches only at the root")
+        #expect(fm.fileExists(atPath: root + "/dst/app/main.o"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(object["excluded"] as? Int == 3)
+    }
+
+    @Test("Ctrl-C stops the clone, removes the partial copy and exits 130",
+          .enabled(if: Integration.canRun(needing: ["mkfs.xfs", "timeout"])))
+    func interruptRemovesPartialCopy() throws {
+        try Integration.require(["mkfs.xfs", "timeout"])
+        let fs = try LoopFileSystem(.xfs, sizeMiB: 1024)
+        defer { fs.tearDown() }
+        try Integration.check(["python3", "-c", """
+            import os, sys
+            root = sys.argv[1]
+            for d in range(600):
+                os.makedirs(f"{root}/d{d}")
+                for f in range(100):
+                    with open(f"{root}/d{d}/f{f}", "wb") as h: h.write(b"x" * (f * 37))
+            """, fs.path("src")])
+        // The clone of 60,000 files takes far longer than the 0.2 s before the signal.
+        let result = try Integration.run(["timeout", "--preserve-status", "-s", "INT", "0.2",
+                                          Integration.ciloExecutable, "clone", "--jobs", "1", fs.path("src"), fs.path("dst")])
+        #expect(result.status == 130, "exit \(result.status): \(result.err)")
+        #expect(result.err.contains("cancelled"), "\(result.err)")
+        #expect(result.err.contains("nothing was left"), "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: fs.path("dst")))
     }
 
     @Test("a read-only destination file system is refused", .enabled(if: Integration.canRun(needing: ["mkfs.ext4"])))
@@ -101,6 +128,6 @@ struct CloneCommandLineTests {
         let root = try Integration.temporaryDirectory("cli-ro")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/src", withIntermediateDirectories: true)
-        expectOneLineError(try cilo(["clone", root + "/src", fs.path("dst")]), mentioning: ["read-only"])
+        Integration.expectOneLineError(try Integration.cilo(["clone", root + "/src", fs.path("dst")]), mentioning: ["read-only"])
     }
 }

@@ -76,6 +76,26 @@ enum Integration {
         return ".build/debug/cilo"
     }
 
+    /// Runs the built `cilo` with `arguments`.
+    static func cilo(_ arguments: [String], asUser user: Int? = nil) throws -> (status: Int32, out: String, err: String) {
+        var command = [ciloExecutable] + arguments
+        if let user {
+            command = ["setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups"] + command
+        }
+        return try Integration.run(command)
+    }
+
+    /// Asserts a failed run printed exactly one error line mentioning every fragment.
+    static func expectOneLineError(_ result: (status: Int32, out: String, err: String), mentioning fragments: [String],
+                                    sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status != 0, sourceLocation: sourceLocation)
+        let lines = result.err.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.err)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(result.err.contains(fragment), "stderr lacks \(fragment): \(result.err)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// A fresh directory under /tmp, removed by the caller.
     static func temporaryDirectory(_ label: String) throws -> String {
         let path = "/tmp/cilo-test-\(label)-\(UUID().uuidString.prefix(8))"

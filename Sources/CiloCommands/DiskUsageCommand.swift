@@ -1,0 +1,79 @@
+import ArgumentParser
+import CiloCore
+import CiloSystem
+
+extension CiloCommand {
+    /// `cilo du`: what trees really cost on disk, copy-on-write sharing included.
+    struct DiskUsageCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "du",
+            abstract: "Show what directory trees really cost on disk: apparent, allocated, exclusive and shared bytes.",
+            discussion: """
+                Exclusive bytes are extents no other file shares (FIEMAP): what deleting the tree would free. \
+                `du` counts every reflinked copy at its full size; the SAVED column is what sharing saves \
+                against a full copy. Hard links and nested paths are counted once in the total.
+                """)
+
+        @Argument(help: "Directories or files to measure (default: the current directory).")
+        var paths: [String] = []
+
+        @Flag(help: "Print an array of JSON objects, one per path.")
+        var json = false
+
+        @Option(help: "Worker threads (default: usable CPUs).")
+        var jobs: Int?
+
+        @Flag(help: "Print sizes as raw byte counts.")
+        var bytes = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if let jobs, jobs < 1 || jobs > 1024 {
+                throw ValidationError("--jobs must be between 1 and 1024, not \(jobs)")
+            }
+        }
+
+        func run() throws {
+            let targets = paths.isEmpty ? ["."] : paths
+            let engine = DiskUsage(jobs: jobs)
+            var measured: [BytePath] = []
+            var failed = false
+            for target in targets {
+                if target.isEmpty {
+                    _ = global.report(CiloError(.invalidArgument, "an empty path was given"))
+                    failed = true
+                    continue
+                }
+                do throws(CiloError) {
+                    _ = try FileSystemInfo.of(BytePath(target), probeReflink: false)
+                    measured.append(BytePath(target))
+                } catch {
+                    var reported = error
+                    if error.code == .notFound && !target.contains("/") {
+                        reported.message = "no such file, directory or environment"
+                        reported.cause = nil
+                    }
+                    _ = global.report(reported)
+                    failed = true
+                }
+            }
+            guard !measured.isEmpty else { throw ExitCode.failure }
+            let result: DiskUsage.Measurement
+            do throws(CiloError) { result = try engine.measure(measured) } catch { throw global.report(error) }
+            if json {
+                print(try JSONOutput.encode(result.reports))
+            } else {
+                print(DiskUsageText.render(result, rawBytes: bytes))
+            }
+            for report in result.reports {
+                for entry in report.unreadable {
+                    HostFacts.writeToStandardError("cilo: warning: could not read \(entry)\n")
+                }
+            }
+            if failed || result.reports.contains(where: { !$0.unreadable.isEmpty }) {
+                throw ExitCode.failure
+            }
+        }
+    }
+}

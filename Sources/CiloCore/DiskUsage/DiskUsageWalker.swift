@@ -1,0 +1,134 @@
+import CiloSystem
+import SystemPackage
+import Synchronization
+
+/// The parallel walk behind `DiskUsage`: worker threads pull open directories from one
+/// shared queue (the clone engine's machinery), `fstatat` every entry and read the
+/// extents of regular files with FIEMAP where the file system can share extents.
+final class DiskUsageWalker: Sendable {
+    struct Directory: Sendable {
+        var descriptor: FileDescriptor
+        var path: BytePath
+    }
+
+    let jobs: Int
+    /// Whether extents can be shared here (btrfs, XFS); elsewhere exclusive = allocated without FIEMAP.
+    let readsExtents: Bool
+    let rootDisplay: String
+    private let queue: WorkQueue<Directory>
+    private let tallies = Mutex(DiskUsageTally())
+    /// Costs of multiply-linked inodes already counted, so each counts once.
+    let linkedInodes = Mutex<[InodeKey: DiskCost]>([:])
+
+    init(jobs: Int, readsExtents: Bool, rootDisplay: String) {
+        self.jobs = jobs
+        self.readsExtents = readsExtents
+        self.rootDisplay = rootDisplay
+        self.queue = WorkQueue(workers: jobs)
+    }
+
+    /// Walks the open directory `root` (closing it) and returns the totals.
+    func run(root: FileDescriptor, rootStatus: FileStatus) -> DiskUsageTally {
+        var rootTally = DiskUsageTally()
+        rootTally.directories = 1
+        rootTally.cost.allocated = Int(rootStatus.blocks) * 512
+        rootTally.cost.exclusive = rootTally.cost.allocated
+        tallies.withLock { $0.merge(rootTally) }
+        queue.push(Directory(descriptor: root, path: BytePath(bytes: [])))
+        WorkerThreads.run(count: jobs) { _ in self.work() }
+        return tallies.withLock { $0 }
+    }
+
+    private func work() {
+        var tally = DiskUsageTally()
+        while let directory = queue.next() {
+            list(directory, tally: &tally)
+            directory.descriptor.closeIgnoringErrors()
+            queue.done()
+        }
+        tallies.withLock { $0.merge(tally) }
+    }
+
+    func display(_ path: BytePath) -> String {
+        path.bytes.isEmpty ? rootDisplay : (rootDisplay.hasSuffix("/") ? rootDisplay : rootDisplay + "/") + path.display
+    }
+
+    private func list(_ directory: Directory, tally: inout DiskUsageTally) {
+        let reader = DirectoryReader(directory: directory.descriptor)
+        do throws(Errno) {
+            try reader.forEachEntry { name, _ in
+                measure(name, in: directory, tally: &tally)
+                return true
+            }
+        } catch {
+            tally.unreadable.append("\(display(directory.path)): \(error)")
+        }
+    }
+
+    private func measure(_ name: FileName, in directory: Directory, tally: inout DiskUsageTally) {
+        let status: FileStatus
+        do throws(Errno) { status = try directory.descriptor.status(of: name) } catch {
+            tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
+            return
+        }
+        let allocated = Int(status.blocks) * 512
+        switch status.kind {
+        case .directory:
+            tally.directories += 1
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated)
+            do throws(Errno) {
+                let child = try directory.descriptor.openDirectory(name)
+                queue.push(Directory(descriptor: child, path: directory.path.appending(name)))
+            } catch {
+                tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
+            }
+        case .regular:
+            tally.files += 1
+            var cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
+            if readsExtents && allocated > 0 {
+                cost.exclusive = exclusiveBytes(of: name, in: directory, allocated: allocated, tally: &tally)
+            }
+            if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
+            tally.cost += cost
+        case .symbolicLink:
+            tally.symlinks += 1
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
+            if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
+            tally.cost += cost
+        default:
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated)
+        }
+    }
+
+    /// Records a multiply-linked inode; true the first time it is seen.
+    private func firstSighting(_ key: InodeKey, _ cost: DiskCost) -> Bool {
+        linkedInodes.withLock { seen in
+            if seen[key] != nil { return false }
+            seen[key] = cost
+            return true
+        }
+    }
+
+    /// Non-shared extent bytes of a regular file (inline, delayed and unknown extents
+    /// count as exclusive: they belong to this file alone), at most its allocation.
+    private func exclusiveBytes(of name: FileName, in directory: Directory, allocated: Int, tally: inout DiskUsageTally) -> Int {
+        do throws(Errno) {
+            let file = try directory.descriptor.openForReading(name, noAccessTime: true)
+            defer { file.closeIgnoringErrors() }
+            let extents = try ExtentSummary(of: file)
+            return min(allocated, Int(extents.exclusiveBytes))
+        } catch {
+            if error == .notPermitted {
+                // O_NOATIME on a file we do not own: retry without it.
+                if let file = try? directory.descriptor.openForReading(name, noAccessTime: false) {
+                    defer { file.closeIgnoringErrors() }
+                    if let extents = try? ExtentSummary(of: file) { return min(allocated, Int(extents.exclusiveBytes)) }
+                }
+            }
+            if !FileContentCopier<KernelFileData>.meansUnsupported(error) && error != .notPermitted {
+                tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
+            }
+            return allocated
+        }
+    }
+}
