@@ -115,14 +115,13 @@ final class DiskUsageWalker: Sendable {
         do throws(Errno) {
             let file = try directory.descriptor.openForReading(name, noAccessTime: true)
             defer { file.closeIgnoringErrors() }
-            let extents = try ExtentSummary(of: file)
-            return min(allocated, Int(extents.exclusiveBytes))
+            return try SingleFileCost.exclusiveBytes(of: file, allocated: allocated)
         } catch {
             if error == .notPermitted {
                 // O_NOATIME on a file we do not own: retry without it.
                 if let file = try? directory.descriptor.openForReading(name, noAccessTime: false) {
                     defer { file.closeIgnoringErrors() }
-                    if let extents = try? ExtentSummary(of: file) { return min(allocated, Int(extents.exclusiveBytes)) }
+                    if let exclusive = try? SingleFileCost.exclusiveBytes(of: file, allocated: allocated) { return exclusive }
                 }
             }
             if !FileContentCopier<KernelFileData>.meansUnsupported(error) && error != .notPermitted {

@@ -12,7 +12,7 @@ enum SingleFileCost {
             tally.files = 1
             if readsExtents && allocated > 0 {
                 do throws(Errno) {
-                    tally.cost.exclusive = min(allocated, Int(try ExtentSummary(of: file).exclusiveBytes))
+                    tally.cost.exclusive = try exclusiveBytes(of: file, allocated: allocated)
                 } catch {
                     if !FileContentCopier<KernelFileData>.meansUnsupported(error) {
                         tally.unreadable.append("\(display): \(error)")
@@ -25,5 +25,11 @@ enum SingleFileCost {
             break
         }
         return tally
+    }
+
+    /// The file's extents not shared with any other file, at most its allocation (FIEMAP
+    /// lengths are logical: compressed extents take less room than they cover).
+    static func exclusiveBytes(of file: FileDescriptor, allocated: Int) throws(Errno) -> Int {
+        min(allocated, Int(try ExtentSummary(of: file).exclusiveBytes))
     }
 }
