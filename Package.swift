@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -34,12 +36,21 @@ let package = Package(
         ),
         .target(
             name: "CiloCore",
-            dependencies: ["CiloSystem", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "CiloSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "CiloCommands",
-            dependencies: ["CiloCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CiloCore", "CiloSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -54,7 +65,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CiloCoreTests",
-            dependencies: ["CiloCore", "CiloSystem", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "CiloCore", "CiloSystem", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

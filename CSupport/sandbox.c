@@ -5,6 +5,7 @@
 
 #include <sys/capability.h>
 #include <seccomp.h>
+#include <unistd.h>
 
 const int csupport_CAP_CHOWN = CAP_CHOWN;
 const int csupport_CAP_FOWNER = CAP_FOWNER;
@@ -25,4 +26,8 @@ int csupport_seccomp_version(void) {
     const struct scmp_version *version = seccomp_version();
     if (version == NULL) return -1;
     return (int)(version->major * 10000 + version->minor * 100 + version->micro);
+}
+
+int csupport_execvpe(const char *file, char *const argv[], char *const envp[]) {
+    return execvpe(file, argv, envp);
 }

@@ -96,6 +96,9 @@ int csupport_has_effective_capability(int cap);
 /// The version of the libseccomp in use, as major*10000 + minor*100 + micro.
 int csupport_seccomp_version(void);
 
+/// execvpe(3): replaces the process with `file` (looked up on PATH) and the given argv/envp.
+int csupport_execvpe(const char *file, char *const argv[], char *const envp[]);
+
 extern const int csupport_CAP_CHOWN;
 extern const int csupport_CAP_FOWNER;
 extern const int csupport_CAP_SYS_ADMIN;

@@ -7,7 +7,10 @@ public struct CiloCommand: AsyncParsableCommand {
         commandName: "cilo",
         abstract: "Give every parallel agent or CI shard its own isolated copy of a Docker Compose project.",
         version: "0.1.0",
-        subcommands: [Clone.self, DiskUsageCommand.self]
+        subcommands: [
+            Create.self, Up.self, Down.self, Destroy.self, List.self, Status.self, Path.self,
+            Run.self, Logs.self, Exec.self, Compose.self, Clone.self, DiskUsageCommand.self,
+        ]
     )
 
     public init() {}

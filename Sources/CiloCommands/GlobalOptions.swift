@@ -11,6 +11,10 @@ struct GlobalOptions: ParsableArguments {
     func report(_ error: CiloError) -> ExitCode {
         let text = verbose ? error.detailedDescription : error.description
         HostFacts.writeToStandardError("cilo: error: \(text)\n")
-        return ExitCode(error.code == .cancelled ? 130 : 1)
+        switch error.code {
+        case .cancelled: return ExitCode(130)
+        case .commandNotFound: return ExitCode(127)
+        default: return ExitCode.failure
+        }
     }
 }

@@ -16,6 +16,7 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         case noSpace = "no space left"
         case io = "i/o error"
         case cancelled = "cancelled"
+        case commandNotFound = "command not found"
         case failed = "failed"
     }
 

@@ -1,4 +1,4 @@
 #!/bin/sh
 # What an agent might do inside its environment: change its own copy of the code.
 set -eu
-echo "agent ${CILO_ENV:-unknown} was here" >> web/index.html
+echo "agent ${CILO_ENV:-unknown} was here" >> web/about.html

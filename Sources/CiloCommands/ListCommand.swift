@@ -1,0 +1,71 @@
+import ArgumentParser
+import CiloCore
+import Foundation
+
+extension CiloCommand {
+    /// `cilo list`: environments with their status reconciled with Docker.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List environments: status (checked with Docker), services, subnet, disk cost, age.")
+
+        @Flag(help: "Environments of every project.")
+        var all = false
+
+        @Flag(help: "Print a JSON array.")
+        var json = false
+
+        @Flag(help: "Print names only.")
+        var quiet = false
+
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        struct Entry: Encodable {
+            var project: String
+            var name: String
+            var status: String
+            var subnet: String
+            var workspace: String
+            var createdAt: String
+            var diskExclusiveBytes: Int?
+            var services: [ServiceRecord]
+        }
+
+        func run() async throws {
+            let records = try await global.perform { () throws(CiloError) in
+                try await projectOptions.manager().list(allProjects: all)
+            }
+            if quiet {
+                for record in records { print(all ? "\(record.project)/\(record.name)" : record.name) }
+                return
+            }
+            let entries = records.map { record in
+                Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
+                      workspace: record.workspace, createdAt: record.createdAt,
+                      diskExclusiveBytes: try? DiskUsage(jobs: 1).measure(BytePath(record.workspace)).exclusiveBytes,
+                      services: record.services)
+            }
+            if json {
+                print(try JSONOutput.encode(entries))
+                return
+            }
+            var rows = [["PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CREATED"]]
+            for entry in entries {
+                let running = entry.services.filter { $0.status.hasPrefix("running") }.count
+                rows.append([entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet,
+                             entry.diskExclusiveBytes.map { ByteFormatting.iec($0) } ?? "-", Self.age(entry.createdAt)])
+            }
+            print(rows.count == 1 ? "no environments" : Table.render(rows))
+        }
+
+        /// "5 min ago" from an ISO 8601 time.
+        static func age(_ iso: String) -> String {
+            guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
+            let seconds = Int(Date().timeIntervalSince(date))
+            if seconds < 60 { return "\(seconds) s ago" }
+            if seconds < 3600 { return "\(seconds / 60) min ago" }
+            if seconds < 86400 { return "\(seconds / 3600) h ago" }
+            return "\(seconds / 86400) d ago"
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import CiloCore
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Hands the terminal to compose for an environment: the process becomes compose.
+enum ComposePassthrough {
+    static func exec(_ manager: EnvironmentManager, env: String, _ arguments: [String]) async throws(CiloError) -> Never {
+        let record = try manager.record(env)
+        let commandLine = try await manager.composeCommandLine(record, arguments)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CILO_ENV"] = record.name
+        environment["CILO_PROJECT"] = record.project
+        do throws(Errno) {
+            try ProcessReplacement.exec(commandLine[0], arguments: Array(commandLine.dropFirst()), environment: environment,
+                                        workingDirectory: record.workspace)
+        } catch {
+            throw .system(error, "cannot run \(commandLine[0])", path: nil)
+        }
+    }
+
+    /// Throws unless `service` is one of the environment's services.
+    static func requireService(_ service: String, of manager: EnvironmentManager, env: String) throws(CiloError) {
+        let record = try manager.record(env)
+        guard record.services.contains(where: { $0.name == service }) else {
+            let known = record.services.map(\.name).joined(separator: ", ")
+            throw CiloError(.notFound, "no service '\(service)' in environment '\(env)' (services: \(known))")
+        }
+    }
+}
+
+extension CiloCommand {
+    /// `cilo logs <env> [SERVICE]`.
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an environment's logs (compose logs).")
+
+        @Argument(help: "The environment name.") var env: String
+        @Argument(help: "One service (default: all).") var service: String?
+        @Flag(name: .shortAndLong, help: "Follow the logs.") var follow = false
+        @Option(help: "Lines from the end of each log.") var tail: Int?
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.perform { () throws(CiloError) in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                var arguments = ["logs"]
+                if follow { arguments.append("-f") }
+                if let tail { arguments += ["--tail", "\(tail)"] }
+                if let service {
+                    try ComposePassthrough.requireService(service, of: manager, env: name)
+                    arguments.append(service)
+                }
+                try await ComposePassthrough.exec(manager, env: name, arguments)
+            }
+        }
+    }
+
+    /// `cilo exec <env> <service> [-- CMD...]`.
+    struct Exec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a command in a service's container (default: sh).")
+
+        @Argument(help: "The environment name.") var env: String
+        @Argument(help: "The service.") var service: String
+        @Argument(parsing: .captureForPassthrough, help: "The command (after --).") var command: [String] = []
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.perform { () throws(CiloError) in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                try ComposePassthrough.requireService(service, of: manager, env: name)
+                let words = command.first == "--" ? Array(command.dropFirst()) : command
+                // A TTY only when stdin is one: scripts and agents pipe into exec.
+                let tty = HostFacts.isTerminal(0) ? [] : ["-T"]
+                try await ComposePassthrough.exec(manager, env: name, ["exec"] + tty + [service] + (words.isEmpty ? ["sh"] : words))
+            }
+        }
+    }
+
+    /// `cilo compose <env> -- ARGS...`.
+    struct Compose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run any compose command against an environment.")
+
+        @Argument(help: "The environment name.") var env: String
+        @Argument(parsing: .captureForPassthrough, help: "Compose arguments (after --).") var arguments: [String] = []
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await global.perform { () throws(CiloError) in
+                let manager = try projectOptions.manager()
+                let words = arguments.first == "--" ? Array(arguments.dropFirst()) : arguments
+                guard !words.isEmpty else { throw CiloError(.invalidArgument, "give compose arguments after --, e.g. cilo compose \(env) -- ps") }
+                try await ComposePassthrough.exec(manager, env: try NameRules.environmentName(env), words)
+            }
+        }
+    }
+}

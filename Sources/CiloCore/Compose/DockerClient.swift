@@ -1,0 +1,121 @@
+import Foundation
+
+/// The Docker calls cilo makes, through the `docker` CLI. Everything cilo creates carries
+/// the labels `dev.cilo.managed=true`, `dev.cilo.project`, `dev.cilo.env`, and everything
+/// it removes is found by those labels.
+public struct DockerClient: Sendable {
+    public init() {}
+
+    /// A container as `docker ps` lists it.
+    public struct Container: Sendable, Equatable {
+        public var id: String
+        public var project: String
+        public var env: String
+        public var service: String
+        /// `running`, `exited`, `created`, `restarting`, ...
+        public var state: String
+        /// `healthy`, `unhealthy`, `starting`, or nil without a health check.
+        public var health: String?
+    }
+
+    private func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
+        try await ToolRunner.run("docker", arguments)
+    }
+
+    private func check(_ arguments: [String], _ what: String) async throws(CiloError) -> ToolResult {
+        let result = try await docker(arguments)
+        guard result.succeeded else { throw CiloError(.failed, "\(what) failed: \(result.tail())") }
+        return result
+    }
+
+    /// Throws one clear line when no Docker engine answers.
+    public func requireEngine() async throws(CiloError) {
+        let result = try await docker(["info", "--format", "{{.ServerVersion}}"])
+        guard result.succeeded else {
+            throw CiloError(.failed, "Docker is not reachable (\(result.tail(1))): start it with `systemctl start docker` or `dockerd &` (scripts/bootstrap does)")
+        }
+    }
+
+    /// Every cilo-managed container, of all projects, in one call.
+    public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
+        var filters = ["--filter", "label=dev.cilo.managed=true"]
+        if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
+        if let env { filters += ["--filter", "label=dev.cilo.env=\(env)"] }
+        let result = try await check(["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"], "docker ps")
+        return result.output.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            let labels = Self.parseLabels(object["Labels"] as? String ?? "")
+            let status = object["Status"] as? String ?? ""
+            let health: String? = status.contains("(healthy)") ? "healthy"
+                : status.contains("(unhealthy)") ? "unhealthy" : status.contains("(health: starting)") ? "starting" : nil
+            return Container(
+                id: object["ID"] as? String ?? "", project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
+                service: labels["com.docker.compose.service"] ?? "", state: object["State"] as? String ?? "", health: health)
+        }
+    }
+
+    static func parseLabels(_ text: String) -> [String: String] {
+        var labels: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            labels[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return labels
+    }
+
+    /// Each container's IP address on `network`, by compose service name.
+    public func serviceAddresses(containerIDs: [String], network: String) async throws(CiloError) -> [String: String] {
+        guard !containerIDs.isEmpty else { return [:] }
+        let result = try await check(["inspect"] + containerIDs, "docker inspect")
+        guard let array = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]] else { return [:] }
+        var addresses: [String: String] = [:]
+        for container in array {
+            let labels = (container["Config"] as? [String: Any])?["Labels"] as? [String: String] ?? [:]
+            let networks = (container["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any] ?? [:]
+            if let service = labels["com.docker.compose.service"],
+                let address = (networks[network] as? [String: Any])?["IPAddress"] as? String, !address.isEmpty
+            {
+                addresses[service] = address
+            }
+        }
+        return addresses
+    }
+
+    /// The last `lines` log lines of a container.
+    public func logs(containerID: String, lines: Int = 15) async -> String {
+        guard let result = try? await docker(["logs", "--tail", "\(lines)", containerID]) else { return "" }
+        return (result.output + result.error).split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// Subnets of every Docker network on the host (two calls: list, inspect).
+    public func networkSubnets() async throws(CiloError) -> [Subnet] {
+        let ids = try await check(["network", "ls", "-q"], "docker network ls").output.split(separator: "\n").map(String.init)
+        guard !ids.isEmpty else { return [] }
+        let result = try await check(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids, "docker network inspect")
+        return result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
+    }
+
+    /// Whether a network of that name exists.
+    public func networkExists(_ name: String) async throws(CiloError) -> Bool {
+        try await docker(["network", "inspect", "--format", "{{.Name}}", name]).succeeded
+    }
+
+    /// Creates the environment's bridge network on its own subnet, labelled.
+    public func createNetwork(_ name: String, subnet: Subnet, labels: [(String, String)]) async throws(CiloError) {
+        let labelArguments = labels.flatMap { ["--label", "\($0.0)=\($0.1)"] }
+        _ = try await check(
+            ["network", "create", "--driver", "bridge", "--subnet", subnet.description, "--gateway", subnet.host(1)]
+                + labelArguments + [name], "creating network \(name)")
+    }
+
+    /// Removes every container, volume and network labelled with this project and environment.
+    public func removeLabelled(project: String, env: String) async throws(CiloError) {
+        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
+        let containers = try await check(["ps", "-aq"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
+        if !containers.isEmpty { _ = try await check(["rm", "-f", "-v"] + containers, "removing containers") }
+        let volumes = try await check(["volume", "ls", "-q"] + filters, "docker volume ls").output.split(separator: "\n").map(String.init)
+        if !volumes.isEmpty { _ = try await check(["volume", "rm", "-f"] + volumes, "removing volumes") }
+        let networks = try await check(["network", "ls", "-q"] + filters, "docker network ls").output.split(separator: "\n").map(String.init)
+        if !networks.isEmpty { _ = try await check(["network", "rm"] + networks, "removing networks") }
+    }
+}

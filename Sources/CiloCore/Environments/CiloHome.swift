@@ -1,0 +1,55 @@
+import CiloSystem
+import SystemPackage
+
+/// Where cilo keeps everything it makes: `$CILO_HOME`, default `~/.cilo`.
+///
+/// Workspaces live at `envs/<project>/<env>`; state, generated compose files and locks
+/// beside them, never inside a workspace.
+public struct CiloHome: Sendable {
+    public let root: BytePath
+
+    public init(root: BytePath) {
+        self.root = root
+    }
+
+    /// `$CILO_HOME`, else `$HOME/.cilo`, else `/root/.cilo`.
+    public static func fromEnvironment() -> CiloHome {
+        if let home = HostFacts.environment("CILO_HOME"), !home.isEmpty { return CiloHome(root: BytePath(home)) }
+        let user = HostFacts.environment("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? "/root"
+        return CiloHome(root: BytePath(user + "/.cilo"))
+    }
+
+    func path(_ components: String...) -> BytePath {
+        var result = root
+        for component in components { result = result.appending(FileName(component)) }
+        return result
+    }
+
+    /// The workspace of an environment.
+    public func workspace(project: String, env: String) -> BytePath { path("envs", project, env) }
+    /// The folder holding a project's workspaces.
+    public func projectWorkspaces(project: String) -> BytePath { path("envs", project) }
+    /// The folder holding a project's environment records.
+    func stateDirectory(project: String) -> BytePath { path("state", project) }
+    /// The folder of everything generated for one environment (the compose file).
+    public func generatedDirectory(project: String, env: String) -> BytePath { path("generated", project, env) }
+    /// The per-environment lock file: held while the environment changes.
+    func lockFile(project: String, env: String) -> BytePath { path("locks", project, env + ".lock") }
+    /// The lock held while subnets are chosen and reserved.
+    var allocationLock: BytePath { path("locks", "allocation.lock") }
+
+    /// Creates `path`'s folders as needed and returns an open descriptor of it.
+    func makeDirectory(_ path: BytePath) throws(CiloError) -> FileDescriptor {
+        do throws(Errno) { return try Directories.makeAll(path.bytes, mode: 0o755) } catch {
+            throw .system(error, "cannot create cilo's folder", path: path.display)
+        }
+    }
+
+    /// Takes an exclusive lock on `path` (creating its folder), waiting for other cilo processes.
+    func lock(_ path: BytePath) throws(CiloError) -> FileLock {
+        if let parent = path.parentAndName?.parent { try makeDirectory(parent).closeIgnoringErrors() }
+        do throws(Errno) { return try FileLock(path: path.bytes) } catch {
+            throw .system(error, "cannot lock", path: path.display)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CiloSystem
+import Foundation
+import Yams
+
+/// The project an environment belongs to: its name, its root folder and its settings.
+public struct Project: Sendable, Equatable {
+    /// The normalised name (`[a-z0-9-]`), part of every Docker name.
+    public var name: String
+    /// The folder a new environment is cloned from.
+    public var root: String
+    /// Compose files named in `.cilo/config.yml` (relative to the root); empty means Compose's own defaults.
+    public var composeFiles: [String]
+    /// The subnet pool from `.cilo/config.yml`, if set.
+    public var subnetPool: String?
+    /// Said to the user when the name had to be normalised.
+    public var notice: String?
+
+    /// Finds the project for `directory`: `explicit` if given, else `project:` in the
+    /// nearest `.cilo/config.yml` upward, else the git top level's name, else the folder's.
+    public static func resolve(explicit: String?, from directory: String) throws(CiloError) -> Project {
+        let start = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CiloError(.notFound, "the project folder does not exist", path: start)
+        }
+        let configRoot = nearest(from: start) { FileManager.default.fileExists(atPath: $0 + "/.cilo/config.yml") }
+        let config = try configRoot.map { root throws(CiloError) in try ProjectConfig.load(root + "/.cilo/config.yml") }
+        let gitRoot = nearest(from: start) { FileManager.default.fileExists(atPath: $0 + "/.git") }
+        let root = configRoot ?? gitRoot ?? start
+        let raw = explicit ?? config?.project ?? URL(fileURLWithPath: root).lastPathComponent
+        let name = try NameRules.projectName(raw)
+        return Project(
+            name: name, root: root, composeFiles: config?.composeFiles ?? [], subnetPool: config?.subnetPool,
+            notice: name == raw ? nil : "project name '\(raw)' is used as '\(name)'")
+    }
+
+    /// The first folder from `start` upward for which `matches` holds.
+    private static func nearest(from start: String, _ matches: (String) -> Bool) -> String? {
+        var current = start
+        while true {
+            if matches(current) { return current }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current || parent.isEmpty { return nil }
+            current = parent
+        }
+    }
+}
+
+/// `.cilo/config.yml`: `project`, `compose_files`, `subnet_pool`.
+struct ProjectConfig {
+    var project: String?
+    var composeFiles: [String]?
+    var subnetPool: String?
+
+    static func load(_ path: String) throws(CiloError) -> ProjectConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CiloError(.failed, "cannot read the project config", path: path)
+        }
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch {
+            throw CiloError(.invalidArgument, "the project config is not valid YAML: \(error)", path: path)
+        }
+        guard let map = loaded as? [String: Any] else {
+            if loaded == nil { return ProjectConfig() }
+            throw CiloError(.invalidArgument, "the project config must be a mapping of settings", path: path)
+        }
+        var config = ProjectConfig()
+        if let project = map["project"] {
+            guard let text = project as? String else { throw CiloError(.invalidArgument, "project: must be a string", path: path) }
+            config.project = text
+        }
+        if let files = map["compose_files"] {
+            guard let list = files as? [String], !list.isEmpty else {
+                throw CiloError(.invalidArgument, "compose_files: must be a list of file names", path: path)
+            }
+            config.composeFiles = list
+        }
+        if let pool = map["subnet_pool"] {
+            guard let text = pool as? String else { throw CiloError(.invalidArgument, "subnet_pool: must be a string like 10.224.0.0/16", path: path) }
+            config.subnetPool = text
+        }
+        return config
+    }
+}

@@ -1,0 +1,109 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Environment records on disk: one JSON file per environment, written atomically.
+/// Callers hold the environment's lock (and the allocation lock while reserving a subnet).
+public struct StateStore: Sendable {
+    public let home: CiloHome
+
+    public init(home: CiloHome) {
+        self.home = home
+    }
+
+    private static func fileName(_ env: String) -> FileName { FileName(env + ".json") }
+
+    /// The record of `env` in `project`, nil when there is none.
+    public func load(project: String, env: String) throws(CiloError) -> EnvironmentRecord? {
+        let directoryPath = home.stateDirectory(project: project)
+        let directory: FileDescriptor
+        do throws(Errno) { directory = try PathOpening.openDirectory(directoryPath.bytes) } catch {
+            if error == .noSuchFileOrDirectory { return nil }
+            throw .system(error, "cannot read cilo's state", path: directoryPath.display)
+        }
+        defer { directory.closeIgnoringErrors() }
+        return try decode(Self.fileName(env), in: directory, display: directoryPath.display)
+    }
+
+    /// Writes `record` atomically.
+    public func save(_ record: EnvironmentRecord) throws(CiloError) {
+        let directoryPath = home.stateDirectory(project: record.project)
+        let directory = try home.makeDirectory(directoryPath)
+        defer { directory.closeIgnoringErrors() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(record) } catch {
+            throw CiloError(.failed, "cannot encode the state of \(record.name)")
+        }
+        do throws(Errno) { try AtomicFile.write(Array(data), to: Self.fileName(record.name), in: directory) } catch {
+            throw .system(error, "cannot write cilo's state", path: directoryPath.appending(Self.fileName(record.name)).display)
+        }
+    }
+
+    /// Deletes the record of `env`.
+    public func remove(project: String, env: String) throws(CiloError) {
+        let directoryPath = home.stateDirectory(project: project)
+        guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { return }
+        defer { directory.closeIgnoringErrors() }
+        do throws(Errno) { try directory.remove(Self.fileName(env), directory: false) } catch {
+            if error != .noSuchFileOrDirectory { throw .system(error, "cannot delete the state of \(env)", path: directoryPath.display) }
+        }
+    }
+
+    /// Every record of `project`, or of every project when nil, sorted by project and name.
+    public func all(project: String? = nil) throws(CiloError) -> [EnvironmentRecord] {
+        let projects: [String]
+        if let project {
+            projects = [project]
+        } else {
+            projects = try names(in: home.path("state"), suffix: nil)
+        }
+        var records: [EnvironmentRecord] = []
+        for name in projects {
+            let directoryPath = home.stateDirectory(project: name)
+            guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { continue }
+            defer { directory.closeIgnoringErrors() }
+            for file in try names(in: directoryPath, suffix: ".json") {
+                if let record = try decode(FileName(file + ".json"), in: directory, display: directoryPath.display) {
+                    records.append(record)
+                }
+            }
+        }
+        return records.sorted { ($0.project, $0.name) < ($1.project, $1.name) }
+    }
+
+    private func names(in path: BytePath, suffix: String?) throws(CiloError) -> [String] {
+        guard let directory = try? PathOpening.openDirectory(path.bytes) else { return [] }
+        defer { directory.closeIgnoringErrors() }
+        var result: [String] = []
+        do throws(Errno) {
+            try DirectoryReader(directory: directory).forEachEntry { name, _ in
+                guard let text = String(validating: name.bytes, as: UTF8.self), !text.hasPrefix(".") else { return true }
+                if let suffix {
+                    if text.hasSuffix(suffix) { result.append(String(text.dropLast(suffix.count))) }
+                } else {
+                    result.append(text)
+                }
+                return true
+            }
+        } catch {
+            throw .system(error, "cannot list cilo's state", path: path.display)
+        }
+        return result.sorted()
+    }
+
+    private func decode(_ name: FileName, in directory: FileDescriptor, display: String) throws(CiloError) -> EnvironmentRecord? {
+        let bytes: [UInt8]?
+        do throws(Errno) { bytes = try AtomicFile.read(name, in: directory) } catch {
+            throw .system(error, "cannot read cilo's state", path: display)
+        }
+        guard let bytes else { return nil }
+        do {
+            return try JSONDecoder().decode(EnvironmentRecord.self, from: Data(bytes))
+        } catch {
+            throw CiloError(.failed, "cilo's state file is damaged (delete it to forget the environment)",
+                            path: display + "/" + name.displayString)
+        }
+    }
+}

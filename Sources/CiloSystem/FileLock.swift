@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// An exclusive advisory lock (`flock`) on a lock file, held until `unlock()` or deinit.
+/// The kernel drops it if the process dies, so a crash never leaves a stale lock.
+public final class FileLock: @unchecked Sendable {
+    private var descriptor: FileDescriptor?
+
+    /// Opens (creating) the lock file at `path` and waits for the exclusive lock.
+    ///
+    /// The corresponding C functions are `open` and `flock(LOCK_EX)`.
+    public init(path: [UInt8]) throws(Errno) {
+        let fd = try PathOpening.open(path, flags: O_RDWR | O_CREAT, mode: 0o600)
+        do throws(Errno) {
+            try SystemCall.check { flock(fd.rawValue, LOCK_EX) }
+        } catch {
+            fd.closeIgnoringErrors()
+            throw error
+        }
+        descriptor = fd
+    }
+
+    /// Releases the lock.
+    public func unlock() {
+        if let descriptor {
+            _ = flock(descriptor.rawValue, LOCK_UN)
+            descriptor.closeIgnoringErrors()
+        }
+        descriptor = nil
+    }
+
+    deinit { unlock() }
+}
+
+/// Whole-file writes that are never seen half-done.
+public enum AtomicFile {
+    /// Writes `bytes` to `name` inside `directory`: a temporary file, fsync, rename over the
+    /// old one, fsync of the directory. Readers see the old or the new content, never a mix.
+    ///
+    /// The corresponding C functions are `openat`, `pwrite`, `fsync`, `renameat`.
+    public static func write(_ bytes: [UInt8], to name: FileName, in directory: FileDescriptor, permissions: UInt32 = 0o644) throws(Errno) {
+        let temporary = FileName(bytes: Array(".".utf8) + name.bytes + Array(".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))".utf8))
+        let file = try directory.createFile(temporary, permissions: permissions)
+        do throws(Errno) {
+            try file.writeAll(bytes, at: 0)
+            try SystemCall.check { fsync(file.rawValue) }
+            file.closeIgnoringErrors()
+            try SystemCall.check {
+                temporary.withCString { old in name.withCString { renameat(directory.rawValue, old, directory.rawValue, $0) } }
+            }
+            _ = fsync(directory.rawValue)
+        } catch {
+            file.closeIgnoringErrors()
+            try? directory.remove(temporary, directory: false)
+            throw error
+        }
+    }
+
+    /// Reads the whole of `name` inside `directory`; nil when it does not exist.
+    public static func read(_ name: FileName, in directory: FileDescriptor) throws(Errno) -> [UInt8]? {
+        let file: FileDescriptor
+        do throws(Errno) { file = try directory.open(name, flags: O_RDONLY) } catch {
+            if error == .noSuchFileOrDirectory { return nil }
+            throw error
+        }
+        defer { file.closeIgnoringErrors() }
+        var result: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+        defer { chunk.deallocate() }
+        while true {
+            let count = try file.read(into: chunk, at: Int64(result.count))
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[..<count])
+        }
+    }
+}
