@@ -61,6 +61,12 @@ extension HostFacts {
         getenv(name).map { String(cString: $0) }
     }
 
+    /// Whether an executable named `name` is in one of `$PATH`'s folders.
+    public static func executableOnPath(_ name: String) -> Bool {
+        let directories = (environment("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        return directories.contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+
     /// Whether descriptor `fd` is a terminal.
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 

@@ -1,3 +1,6 @@
+import CiloSystem
+import Synchronization
+
 /// Which Compose cilo drives: v2 (`docker compose`) or v1 (`docker-compose`).
 public struct ComposeTool: Sendable, Equatable {
     public var executable: String
@@ -7,16 +10,28 @@ public struct ComposeTool: Sendable, Equatable {
     public static let v2 = ComposeTool(executable: "docker", prefix: ["compose"])
     public static let v1 = ComposeTool(executable: "docker-compose", prefix: [])
 
-    /// `$CILO_COMPOSE` ("docker compose" or "docker-compose"), else v2 when `docker compose version` works, else v1.
+    /// The answer of the first detection; one process asks once.
+    private static let detected = Mutex<ComposeTool?>(nil)
+
+    /// `$CILO_COMPOSE` ("docker compose" or "docker-compose"), else v2 when `docker compose version`
+    /// works, else v1 when `docker-compose` is on PATH.
     public static func detect(override: String?) async throws(CiloError) -> ComposeTool {
         if let override, !override.isEmpty {
             let words = override.split(separator: " ").map(String.init)
             guard let first = words.first else { return .v1 }
             return ComposeTool(executable: first, prefix: Array(words.dropFirst()))
         }
-        if let result = try? await ToolRunner.run("docker", ["compose", "version"]), result.succeeded { return .v2 }
-        if let result = try? await ToolRunner.run("docker-compose", ["version"]), result.succeeded { return .v1 }
-        throw CiloError(.notFound, "neither `docker compose` nor `docker-compose` works: install one (scripts/bootstrap installs docker-compose)")
+        if let known = detected.withLock({ $0 }) { return known }
+        let tool: ComposeTool
+        if let result = try? await ToolRunner.run("docker", ["compose", "version"]), result.succeeded {
+            tool = .v2
+        } else if HostFacts.executableOnPath("docker-compose") {
+            tool = .v1
+        } else {
+            throw CiloError(.notFound, "neither `docker compose` nor `docker-compose` works: install one (scripts/bootstrap installs docker-compose)")
+        }
+        detected.withLock { $0 = tool }
+        return tool
     }
 
     /// The full argument list for `compose ARGS` of the cilo project `projectName`.
