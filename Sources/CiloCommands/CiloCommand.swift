@@ -9,7 +9,8 @@ public struct CiloCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Create.self, Up.self, Down.self, Destroy.self, List.self, Status.self, Path.self,
-            Run.self, Logs.self, Exec.self, Compose.self, Clone.self, DiskUsageCommand.self,
+            Run.self, Logs.self, Exec.self, Compose.self, Init.self, DNS.self, Hostnames.self,
+            Clone.self, DiskUsageCommand.self,
         ]
     )
 

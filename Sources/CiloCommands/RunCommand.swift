@@ -56,7 +56,7 @@ extension CiloCommand {
                     record = try await manager.status(name)
                 }
                 var environment = ProcessInfo.processInfo.environment
-                environment.merge(record.runEnvironment) { $1 }
+                environment.merge(record.runEnvironment(dnsSuffix: manager.dnsSettings?.suffix)) { $1 }
                 for variable in variables {
                     let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     environment[parts[0]] = parts.count > 1 ? parts[1] : ""

@@ -29,6 +29,8 @@ public struct ComposeIsolation: Sendable {
         /// The service `CILO_BASE_URL` points at: label `dev.cilo.ingress` (or the original's
         /// `cilo.ingress`) true, else the first of web, app, frontend, nginx.
         public var ingress: String?
+        /// Names from `dev.cilo.hostnames` labels (comma or space separated), valid DNS labels only.
+        public var hostnames: [String] = []
     }
 
     public func apply(to input: Node) throws(CiloError) -> Result {
@@ -39,6 +41,7 @@ public struct ComposeIsolation: Sendable {
         var warnings: [String] = []
         var summary: [(String, [String])] = []
         var labelledIngress: String?
+        var hostnames: [String] = []
         if let networks = root["networks"]?.mapping {
             var rewritten = Node.Mapping([])
             for (key, value) in networks {
@@ -74,6 +77,12 @@ public struct ComposeIsolation: Sendable {
                 continue
             }
             if labelledIngress == nil && Self.isIngress(service["labels"]) { labelledIngress = name }
+            for hostname in Self.labelValue(service["labels"], "dev.cilo.hostnames")?.split(whereSeparator: { $0 == "," || $0 == " " }) ?? [] {
+                let candidate = hostname.lowercased()
+                if DNSSettings.isLabel(candidate) { hostnames.append(candidate) } else {
+                    warnings.append("service \(name): '\(hostname)' in dev.cilo.hostnames is not a DNS label; ignored")
+                }
+            }
             service["container_name"] = nil
             var containerPorts: [String] = []
             if let ports = service["ports"]?.sequence {
@@ -101,16 +110,22 @@ public struct ComposeIsolation: Sendable {
         }
         let names = summary.map(\.0)
         let ingress = labelledIngress ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
-        return Result(model: .mapping(root), services: summary, warnings: warnings, ingress: ingress)
+        return Result(model: .mapping(root), services: summary, warnings: warnings, ingress: ingress, hostnames: hostnames)
     }
 
-    /// Whether a service's labels (list or mapping form) mark it as the ingress.
+    /// Whether a service's labels mark it as the ingress (`dev.cilo.ingress` or the original's `cilo.ingress`).
     static func isIngress(_ labels: Node?) -> Bool {
-        let keys = ["dev.cilo.ingress", "cilo.ingress"]
-        if let mapping = labels?.mapping {
-            return keys.contains { mapping[$0]?.string?.lowercased() == "true" }
+        ["dev.cilo.ingress", "cilo.ingress"].contains { labelValue(labels, $0)?.lowercased() == "true" }
+    }
+
+    /// The value of label `key` in a service's labels, in mapping or `key=value` list form.
+    static func labelValue(_ labels: Node?, _ key: String) -> String? {
+        if let mapping = labels?.mapping { return mapping[key]?.string }
+        for item in labels?.sequence ?? [] {
+            guard let text = item.string, text.hasPrefix(key + "=") else { continue }
+            return String(text.dropFirst(key.count + 1))
         }
-        return labels?.sequence?.contains { item in keys.contains { item.string?.lowercased() == "\($0)=true" } } ?? false
+        return nil
     }
 
     /// The service's own labels plus cilo's, as a mapping (compose accepts both list and mapping forms).

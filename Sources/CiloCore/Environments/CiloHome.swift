@@ -39,7 +39,7 @@ public struct CiloHome: Sendable {
     var allocationLock: BytePath { path("locks", "allocation.lock") }
 
     /// Creates `path`'s folders as needed and returns an open descriptor of it.
-    func makeDirectory(_ path: BytePath) throws(CiloError) -> FileDescriptor {
+    public func makeDirectory(_ path: BytePath) throws(CiloError) -> FileDescriptor {
         do throws(Errno) { return try Directories.makeAll(path.bytes, mode: 0o755) } catch {
             throw .system(error, "cannot create cilo's folder", path: path.display)
         }

@@ -23,7 +23,7 @@ extension EnvironmentManager {
     /// service runs (and is healthy where it has a health check).
     public func up(_ env: String, options: UpOptions = UpOptions()) async throws(CiloError) -> EnvironmentRecord {
         try await docker.requireEngine()
-        return try await withLock(env) { () throws(CiloError) in
+        let record = try await withLock(env) { () throws(CiloError) in
             var (record, _) = try await createLocked(env, from: options.source, strategy: .auto, mustBeNew: false)
             do throws(CiloError) {
                 let rendered = try await render(record)
@@ -44,6 +44,7 @@ extension EnvironmentManager {
                                   status: containers.first { $0.service == service.name }?.state ?? "missing")
                 }
                 record.ingressService = rendered.ingress
+                record.labelHostnames = rendered.hostnames
                 record.status = .running
                 record.lastError = nil
                 try store.save(record)
@@ -57,6 +58,8 @@ extension EnvironmentManager {
                 throw error
             }
         }
+        await publishNames(startServer: true)
+        return record
     }
 
     /// Stops and removes `env`'s containers; keeps workspace, volumes and record.
@@ -76,6 +79,7 @@ extension EnvironmentManager {
             record.services = record.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "stopped") }
             try store.save(record)
         }
+        await publishNames(startServer: false)
     }
 
     /// Runs compose for the environment with its generated file, in its workspace.

@@ -15,6 +15,8 @@ public struct EnvironmentManager: Sendable {
     public let docker = DockerClient()
     /// `$CILO_COMPOSE`, when set.
     public var composeOverride: String?
+    /// Where warnings go (names not published, ...): standard error by default.
+    public var warn: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: warning: \($0)\n") }
 
     public init(project: Project, home: CiloHome = .fromEnvironment()) {
         self.project = project
@@ -154,6 +156,26 @@ public struct EnvironmentManager: Sendable {
                 throw CiloError(.failed, "Docker is not reachable: start it to destroy '\(env)' cleanly (its containers may still run)")
             }
             try await removeEverything(record, keepWorkspace: keepWorkspace)
+        }
+        await publishNames(startServer: false)
+    }
+
+    /// The DNS settings from `cilo init`, nil when DNS is off or init never ran.
+    public var dnsSettings: DNSSettings? {
+        guard let settings = try? CiloSettings.load(from: home), settings.dns.enabled else { return nil }
+        return settings.dns
+    }
+
+    /// Publishes every environment's names (starting the server if asked and needed);
+    /// a failure is a warning, never a failed up or down.
+    func publishNames(startServer: Bool) async {
+        guard let settings = dnsSettings else { return }
+        let server = DNSServer(home: home, settings: settings)
+        do throws(CiloError) {
+            if startServer { try await server.start() }
+            try await DNSRegistry(server: server, store: store).sync()
+        } catch {
+            warn("names not published: \(error.description)")
         }
     }
 }

@@ -26,6 +26,16 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var lastError: String?
     /// The service `CILO_BASE_URL` points at (label `dev.cilo.ingress=true`, else web, app, frontend or nginx).
     public var ingressService: String?
+    /// Extra names under the apex: from the `dev.cilo.hostnames` label and `cilo hostnames add`.
+    /// (Optional so records written before hostnames existed still load.)
+    public var labelHostnames: [String]?
+    public var addedHostnames: [String]?
+
+    /// Every extra name, label ones first.
+    public var hostnames: [String] {
+        let labelled = labelHostnames ?? []
+        return labelled + (addedHostnames ?? []).filter { !labelled.contains($0) }
+    }
 
     /// `http://<ingress address>[:port]`, once the environment has run.
     public var baseURL: String? {
@@ -34,14 +44,20 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         return port == "80" ? "http://\(ip)" : "http://\(ip):\(port)"
     }
 
-    /// The variables `cilo run` gives the command: `CILO_*`, and `CILO_SERVICE_<NAME>_IP` per service.
-    public var runEnvironment: [String: String] {
-        var variables = ["CILO_ENV": name, "CILO_PROJECT": project, "CILO_WORKSPACE": workspace, "CILO_SUBNET": subnet,
-                         "CILO_DNS_SUFFIX": ".test"]
-        if let baseURL { variables["CILO_BASE_URL"] = baseURL }
+    /// The variables `cilo run` gives the command: `CILO_*`, and per service `CILO_SERVICE_<NAME>_IP`
+    /// and, with DNS (`suffix` given), `CILO_SERVICE_<NAME>_HOST`; `CILO_BASE_URL` is then the apex name.
+    public func runEnvironment(dnsSuffix suffix: String?) -> [String: String] {
+        var variables = ["CILO_ENV": name, "CILO_PROJECT": project, "CILO_WORKSPACE": workspace, "CILO_SUBNET": subnet]
+        if let suffix {
+            variables["CILO_DNS_SUFFIX"] = suffix
+            if ingressService != nil { variables["CILO_BASE_URL"] = "http://\(project).\(name)\(suffix)" }
+        } else if let baseURL {
+            variables["CILO_BASE_URL"] = baseURL
+        }
         for service in services {
             let key = NameRules.normalize(service.name).uppercased().replacingOccurrences(of: "-", with: "_")
             if let ip = service.ip { variables["CILO_SERVICE_\(key)_IP"] = ip }
+            if let suffix { variables["CILO_SERVICE_\(key)_HOST"] = "\(service.name).\(name).\(project)\(suffix)" }
         }
         return variables
     }

@@ -1,0 +1,97 @@
+import CiloSystem
+import Dispatch
+import Foundation
+import SystemPackage
+
+/// Publishes every environment's names as one hosts file each in the server's hosts
+/// directory, and returns only once the server answers exactly what was written.
+///
+/// Each sync recomputes every file from all records under one lock, writes a file only
+/// when it changed (staged then renamed in, so dnsmasq never reads half a file) and
+/// removes the files of environments that are no longer up.
+public struct DNSRegistry: Sendable {
+    public let server: DNSServer
+    public let store: StateStore
+
+    public init(server: DNSServer, store: StateStore) {
+        self.server = server
+        self.store = store
+    }
+
+    /// Brings the hosts files in line with the records, then waits (up to `timeout`) until
+    /// every published name answers with its address and every withdrawn name with NXDOMAIN.
+    /// - Returns: the names now published, by environment key.
+    @discardableResult
+    public func sync(timeout: Double = 5) async throws(CiloError) -> [String: [DNSNames.Entry]] {
+        let home = server.home
+        let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(home.path("locks", "dns.lock")) }
+        defer { lock.unlock() }
+        let wanted = DNSNames.compute(try store.all(), suffix: server.settings.suffix)
+        let hosts = try home.makeDirectory(server.hostsDirectory)
+        defer { hosts.closeIgnoringErrors() }
+        let staging = try home.makeDirectory(server.stagingDirectory)
+        defer { staging.closeIgnoringErrors() }
+
+        var withdrawn: [String] = []
+        for file in existingFiles(hosts) where wanted[file] == nil {
+            withdrawn += names(inHostsFile: file, hosts)
+            do throws(Errno) { try hosts.remove(FileName(file), directory: false) } catch {
+                throw .system(error, "cannot withdraw DNS names", path: server.hostsDirectory.appending(FileName(file)).display)
+            }
+        }
+        for (key, entries) in wanted {
+            let content = DNSNames.hostsFile(entries)
+            let current = (try? AtomicFile.read(FileName(key), in: hosts)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+            if current == content { continue }
+            if current != nil {
+                let kept = Set(entries.map(\.name))
+                withdrawn += names(inHostsFile: key, hosts).filter { !kept.contains($0) }
+            }
+            do throws(Errno) {
+                try AtomicFile.write(Array(content.utf8), to: FileName(key), in: staging)
+                try FileName(key).withCString { name throws(Errno) in
+                    if renameat(staging.rawValue, name, hosts.rawValue, name) != 0 { throw Errno(rawValue: errno) }
+                }
+            } catch {
+                throw .system(error, "cannot publish DNS names", path: server.hostsDirectory.appending(FileName(key)).display)
+            }
+        }
+        if server.runningPID != nil {
+            try await waitUntilAnswered(wanted.values.flatMap { $0 }, withdrawn: withdrawn, timeout: timeout)
+        }
+        return wanted
+    }
+
+    private func existingFiles(_ hosts: FileDescriptor) -> [String] {
+        var files: [String] = []
+        try? DirectoryReader(directory: hosts).forEachEntry { name, _ in
+            if let text = String(validating: name.bytes, as: UTF8.self), !text.hasPrefix(".") { files.append(text) }
+            return true
+        }
+        return files
+    }
+
+    private func names(inHostsFile file: String, _ hosts: FileDescriptor) -> [String] {
+        guard let bytes = (try? AtomicFile.read(FileName(file), in: hosts)).flatMap({ $0 }) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").flatMap { $0.split(separator: " ").dropFirst().map(String.init) }
+    }
+
+    /// Polls the server until it gives exactly the published answers.
+    private func waitUntilAnswered(_ published: [DNSNames.Entry], withdrawn: [String], timeout: Double) async throws(CiloError) {
+        let port = server.settings.port
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        var pending = published.map { ($0.name, Optional($0.address)) } + withdrawn.map { ($0, String?.none) }
+        while !pending.isEmpty {
+            pending = pending.filter { name, address in
+                let answer = DNSQuery.resolve(name, port: port, timeoutMilliseconds: 200)
+                if let address { return answer != .addresses([address]) }
+                return answer != .nameError
+            }
+            if pending.isEmpty { return }
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                throw CiloError(.failed, "the DNS server did not take up \(pending.map(\.0).prefix(3).joined(separator: ", ")) within \(Int(timeout)) s")
+            }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+}
