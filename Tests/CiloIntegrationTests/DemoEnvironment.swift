@@ -8,12 +8,12 @@ final class DemoEnvironment: Sendable {
     let directory: String
     let home: String
 
-    /// Copies the demo; `composeOverride` replaces its compose file.
-    init(composeOverride: String? = nil) throws {
+    /// Copies the demo; `composeOverride` replaces its compose file; `sharing` uses another demo's CILO_HOME.
+    init(composeOverride: String? = nil, sharing other: DemoEnvironment? = nil) throws {
         project = "t\(UUID().uuidString.prefix(8).lowercased())"
         let root = try Integration.temporaryDirectory("demo-\(project)")
         directory = root + "/project"
-        home = root + "/home"
+        home = other?.home ?? root + "/home"
         let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/demo").path
         try Integration.check(["cp", "-a", demo, directory])
@@ -23,10 +23,31 @@ final class DemoEnvironment: Sendable {
         }
     }
 
-    /// Runs cilo in the project folder with this CILO_HOME.
+    /// Runs cilo in the project folder with this CILO_HOME (and any extra variables).
     @discardableResult
-    func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        try Integration.run([Integration.ciloExecutable] + arguments, environment: ["CILO_HOME": home], directory: directory)
+    func cilo(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        try Integration.run([Integration.ciloExecutable] + arguments, environment: environment.merging(["CILO_HOME": home]) { $1 },
+                            directory: directory)
+    }
+
+    /// A DNS port for this test: random, free on 127.0.0.1.
+    static func freePort() -> Int {
+        while true {
+            let port = Int.random(in: 20000...45000)
+            if (try? Integration.run(["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))", "\(port)"]))?.status == 0 {
+                return port
+            }
+        }
+    }
+
+    /// Asks cilo's DNS server on `port` for `name`: the addresses, or "NXDOMAIN"/"REFUSED".
+    static func dig(_ name: String, port: Int) throws -> String {
+        let out = try Integration.check(["dig", "@127.0.0.1", "-p", "\(port)", "+tries=1", "+time=2", name])
+        if let status = out.split(separator: "\n").first(where: { $0.contains("status:") }), !status.contains("NOERROR") {
+            return status.contains("NXDOMAIN") ? "NXDOMAIN" : (status.contains("REFUSED") ? "REFUSED" : String(status))
+        }
+        return try Integration.check(["dig", "@127.0.0.1", "-p", "\(port)", "+short", "+tries=1", "+time=2", name])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs several cilo commands at once, as separate processes, and returns their results in order.
@@ -52,6 +73,7 @@ final class DemoEnvironment: Sendable {
     /// Removes whatever the test left: environments, Docker objects, files.
     func tearDown() {
         _ = try? cilo(["destroy", "--all", "--force"])
+        _ = try? cilo(["dns", "stop"])
         let filter = "label=dev.cilo.project=\(project)"
         _ = try? Integration.run(["sh", "-c", "docker ps -aq --filter \(filter) | xargs -r docker rm -f -v; docker volume ls -q --filter \(filter) | xargs -r docker volume rm -f; docker network ls -q --filter \(filter) | xargs -r docker network rm"])
         try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent)

@@ -60,7 +60,9 @@ public struct DNSServer: Sendable {
     @discardableResult
     public func start() async throws(CiloError) -> Bool {
         if runningPID != nil { return false }
-        guard let dnsmasq = ["dnsmasq", "/usr/sbin/dnsmasq", "/sbin/dnsmasq"].first(where: { $0.hasPrefix("/") ? access($0, X_OK) == 0 : HostFacts.executableOnPath($0) }) else {
+        // `CILO_DNSMASQ` names the program; else PATH, then /usr/sbin (not on most users' PATH).
+        let candidates = HostFacts.environment("CILO_DNSMASQ").map { [$0] } ?? ["dnsmasq", "/usr/sbin/dnsmasq"]
+        guard let dnsmasq = candidates.first(where: { $0.hasPrefix("/") ? access($0, X_OK) == 0 : HostFacts.executableOnPath($0) }) else {
             throw CiloError(.notFound, "dnsmasq is not installed: install it with `apt-get install dnsmasq` (or run cilo init --no-dns)")
         }
         if LoopbackUDP.isPortInUse(settings.port) {
