@@ -27,10 +27,7 @@ extension EnvironmentManager {
             var (record, _) = try await createLocked(env, from: options.source, strategy: .auto, mustBeNew: false)
             do throws(CiloError) {
                 let rendered = try await render(record)
-                if !(try await docker.networkExists(record.dockerName)) {
-                    guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
-                    try await docker.createNetwork(record.dockerName, subnet: subnet, labels: ComposeIsolation(project: record.project, env: env).labels)
-                }
+                try await ensureNetwork(&record)
                 var arguments = ["up", "-d", "--remove-orphans"]
                 if options.build { arguments.append("--build") }
                 if options.recreate { arguments.append("--force-recreate") }
@@ -60,6 +57,24 @@ extension EnvironmentManager {
         }
         await publishNames(startServer: true)
         return record
+    }
+
+    /// Creates the environment's network unless it exists. When Docker says the subnet
+    /// overlaps a network made since it was reserved (another cilo home, another tool), a
+    /// new one is reserved and tried, a few times.
+    func ensureNetwork(_ record: inout EnvironmentRecord) async throws(CiloError) {
+        if try await docker.networkExists(record.dockerName) { return }
+        let labels = ComposeIsolation(project: record.project, env: record.name).labels
+        for attempt in 1...5 {
+            guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
+            do throws(CiloError) {
+                try await docker.createNetwork(record.dockerName, subnet: subnet, labels: labels)
+                return
+            } catch {
+                guard error.message.contains("overlaps"), attempt < 5 else { throw error }
+                record.subnet = try await reserveSubnet(for: record)
+            }
+        }
     }
 
     /// Stops and removes `env`'s containers; keeps workspace, volumes and record.

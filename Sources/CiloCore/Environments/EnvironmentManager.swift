@@ -99,7 +99,7 @@ public struct EnvironmentManager: Sendable {
     }
 
     /// Chooses a free /24 and writes the record holding it, under the allocation lock.
-    private func reserveSubnet(for record: EnvironmentRecord) async throws(CiloError) -> String {
+    func reserveSubnet(for record: EnvironmentRecord) async throws(CiloError) -> String {
         let pool = try SubnetAllocator.pool(from: HostFacts.environment("CILO_SUBNET_POOL") ?? project.subnetPool)
         let dockerSubnets = (try? await docker.networkSubnets()) ?? []
         let home = self.home
@@ -107,7 +107,7 @@ public struct EnvironmentManager: Sendable {
         return try await WorkerThreads.offload { () throws(CiloError) -> String in
             let lock = try home.lock(home.allocationLock)
             defer { lock.unlock() }
-            let recorded = try store.all().compactMap { Subnet($0.subnet) }
+            let recorded = try store.all().filter { $0.project != record.project || $0.name != record.name }.compactMap { Subnet($0.subnet) }
             let subnet = try SubnetAllocator(pool: pool).allocate(avoiding: recorded + dockerSubnets + SubnetAllocator.hostRoutes())
             var reserved = record
             reserved.subnet = subnet.description

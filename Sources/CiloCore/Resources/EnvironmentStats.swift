@@ -1,0 +1,59 @@
+import Dispatch
+
+/// CPU, memory and PIDs of one service's container over a sampling window.
+public struct ServiceStats: Sendable, Codable, Equatable {
+    public var service: String
+    public var containerID: String
+    /// Percent of one CPU, like `docker stats` (200 = two CPUs busy).
+    public var cpuPercent: Double
+    public var memoryBytes: Int
+    public var memoryPeakBytes: Int?
+    public var pids: Int
+}
+
+/// The sum over an environment's services.
+public struct EnvironmentStats: Sendable, Codable, Equatable {
+    public var project: String
+    public var env: String
+    public var services: [ServiceStats]
+    public var cpuPercent: Double
+    public var memoryBytes: Int
+    public var pids: Int
+}
+
+/// Reads environments' resource use straight from cgroup files: one `docker ps` to know
+/// the containers, then two readings of their counters `interval` apart.
+public enum StatsCollector {
+    public static func collect(
+        project: String?, envs: Set<String>? = nil, interval: Double = 0.25, docker: DockerClient = DockerClient()
+    ) async throws(CiloError) -> [EnvironmentStats] {
+        let containers = try await docker.managedContainers(project: project).filter {
+            $0.state == "running" && (envs?.contains($0.env) ?? true)
+        }
+        let locations = ContainerCgroups.locate(containers.map(\.id))
+        let first = locations.compactMapValues { CgroupSample.read($0) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        let second = locations.compactMapValues { CgroupSample.read($0) }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+
+        var byEnv: [String: EnvironmentStats] = [:]
+        for container in containers {
+            guard let before = first[container.id], let after = second[container.id] else { continue }
+            let cpu = after.cpuNanoseconds >= before.cpuNanoseconds ? Double(after.cpuNanoseconds - before.cpuNanoseconds) / elapsed * 100 : 0
+            let stats = ServiceStats(service: container.service, containerID: container.id, cpuPercent: cpu,
+                                     memoryBytes: after.memoryBytes, memoryPeakBytes: after.memoryPeakBytes, pids: after.pids)
+            let key = "\(container.project)/\(container.env)"
+            var environment = byEnv[key] ?? EnvironmentStats(project: container.project, env: container.env, services: [],
+                                                             cpuPercent: 0, memoryBytes: 0, pids: 0)
+            environment.services.append(stats)
+            environment.cpuPercent += cpu
+            environment.memoryBytes += stats.memoryBytes
+            environment.pids += stats.pids
+            byEnv[key] = environment
+        }
+        return byEnv.keys.sorted().compactMap { key in
+            byEnv[key].map { var value = $0; value.services.sort { $0.service < $1.service }; return value }
+        }
+    }
+}
