@@ -57,3 +57,7 @@ ssize_t csupport_fgetxattr(int fd, const char *name, void *value, size_t size) {
 int csupport_fsetxattr(int fd, const char *name, const void *value, size_t size) {
     return fsetxattr(fd, name, value, size, 0);
 }
+
+int csupport_syncfs(int fd) {
+    return syncfs(fd);
+}

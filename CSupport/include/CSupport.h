@@ -64,6 +64,9 @@ extern const int csupport_O_NOATIME;
 extern const int csupport_SEEK_DATA;
 extern const int csupport_SEEK_HOLE;
 
+/// syncfs(2): flushes the file system holding fd.
+int csupport_syncfs(int fd);
+
 /// flistxattr(2), fgetxattr(2), fsetxattr(2): extended attributes of an open file.
 ssize_t csupport_flistxattr(int fd, char *names, size_t size);
 ssize_t csupport_fgetxattr(int fd, const char *name, void *value, size_t size);

@@ -84,3 +84,14 @@ extension HostFacts {
         }
     }
 }
+
+extension HostFacts {
+    /// Flushes the file system holding `path` (so `statfs` sees what was just written).
+    ///
+    /// The corresponding C function is `syncfs`.
+    public static func syncFileSystem(_ path: [UInt8]) {
+        guard let fd = try? PathOpening.openDirectory(path) else { return }
+        defer { fd.closeIgnoringErrors() }
+        _ = csupport_syncfs(fd.rawValue)
+    }
+}

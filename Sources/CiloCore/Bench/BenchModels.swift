@@ -1,0 +1,62 @@
+/// What `cilo bench` measured about one environment.
+public struct BenchEnvironment: Sendable, Codable, Equatable {
+    public var name: String
+    /// The clone method the workspace really got (`reflink`, `copy-range`, `snapshot`, ...).
+    public var cloneStrategy: String
+    public var cloneSeconds: Double
+    /// Until every service ran (healthy where it has a check); nil without stacks.
+    public var upSeconds: Double?
+    /// Extents only this workspace holds (FIEMAP).
+    public var exclusiveBytes: Int
+    /// How much the file system's free space dropped for it (metadata included).
+    public var statfsDropBytes: Int
+    /// Steady-state memory and CPU over the sampling window; nil without stacks.
+    public var memoryBytes: Int?
+    public var cpuPercent: Double?
+    public var containers: Int
+}
+
+/// Totals after the first n environments of a strategy.
+public struct BenchCumulative: Sendable, Codable, Equatable {
+    public var environments: Int
+    public var exclusiveBytes: Int
+    public var statfsDropBytes: Int
+    public var seconds: Double
+}
+
+/// One strategy's run.
+public struct BenchStrategyResult: Sendable, Codable, Equatable {
+    public var strategy: String
+    public var environments: [BenchEnvironment]
+    public var cumulative: [BenchCumulative]
+    /// Wall time for all environments of the strategy (less than the sum when parallel).
+    public var wallSeconds: Double
+
+    func mean(_ value: (BenchEnvironment) -> Double?) -> Double? {
+        let values = environments.compactMap(value)
+        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    public var meanCloneSeconds: Double { mean { $0.cloneSeconds } ?? 0 }
+    public var meanUpSeconds: Double? { mean { $0.upSeconds } }
+    public var meanDiskBytes: Double { mean { Double(max($0.exclusiveBytes, $0.statfsDropBytes)) } ?? 0 }
+    public var meanMemoryBytes: Double? { mean { $0.memoryBytes.map(Double.init) } }
+    public var meanCPUPercent: Double? { mean { $0.cpuPercent } }
+}
+
+/// Everything `cilo bench --json` prints.
+public struct BenchResult: Sendable, Codable, Equatable {
+    public var project: String
+    public var source: String
+    /// The source tree's apparent and allocated size: what a full copy costs.
+    public var sourceApparentBytes: Int
+    public var sourceAllocatedBytes: Int
+    public var filesystem: String
+    public var environmentsPerStrategy: Int
+    public var parallel: Bool
+    public var stack: Bool
+    public var sampleSeconds: Double
+    public var host: HostCapacity
+    public var strategies: [BenchStrategyResult]
+    public var plan: CapacityPlan
+}

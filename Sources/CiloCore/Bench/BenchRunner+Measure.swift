@@ -1,0 +1,135 @@
+import CiloSystem
+import Dispatch
+import SystemPackage
+
+/// Making and measuring the environments of one strategy.
+extension BenchRunner {
+    func measure(
+        _ strategy: CloneStrategy, source: String, host: HostCapacity, made: MadeEnvironments, checkPlan: Bool
+    ) async throws(CiloError) -> BenchStrategyResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var environments: [BenchEnvironment] = []
+        var finishTimes: [Double] = []
+        if options.parallel {
+            options.progress("\(strategy.rawValue): making \(options.environments) environments at once")
+            let before = freeBytes()
+            let outcomes = await withTaskGroup(of: Result<(BenchEnvironment, Double), CiloError>.self) { group in
+                for index in 1...options.environments {
+                    group.addTask {
+                        do throws(CiloError) {
+                            let environment = try await make(name(strategy, index), strategy: strategy, source: source, made: made)
+                            return .success((environment, Self.seconds(since: start)))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                }
+                var collected: [Result<(BenchEnvironment, Double), CiloError>] = []
+                for await outcome in group { collected.append(outcome) }
+                return collected
+            }
+            for outcome in outcomes {
+                let (environment, finished) = try outcome.get()
+                environments.append(environment)
+                finishTimes.append(finished)
+            }
+            let drop = max(0, before - freeBytes()) / max(1, environments.count)
+            environments = environments.sorted { $0.name < $1.name }.map { var value = $0; value.statfsDropBytes = drop; return value }
+            finishTimes.sort()
+        } else {
+            for index in 1...options.environments {
+                try checkCancelled()
+                options.progress("\(strategy.rawValue): environment \(index)/\(options.environments)")
+                let before = freeBytes()
+                var environment = try await make(name(strategy, index), strategy: strategy, source: source, made: made)
+                environment.statfsDropBytes = max(0, before - freeBytes())
+                environments.append(environment)
+                finishTimes.append(Self.seconds(since: start))
+                if checkPlan && index == 1 && !options.force { try await refuseBeyondPlan(environment, host: host) }
+            }
+        }
+        try checkCancelled()
+        for index in environments.indices {
+            environments[index].exclusiveBytes = (try? DiskUsage().measure(workspace(of: environments[index].name)).exclusiveBytes) ?? 0
+        }
+        if options.stack {
+            options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
+            let stats = try await StatsCollector.collect(
+                project: manager.project.name, envs: Set(environments.map(\.name)), interval: options.sampleSeconds)
+            for index in environments.indices {
+                let sample = stats.first { $0.env == environments[index].name }
+                environments[index].memoryBytes = sample?.memoryBytes ?? 0
+                environments[index].cpuPercent = sample?.cpuPercent ?? 0
+            }
+        }
+        var cumulative: [BenchCumulative] = []
+        var exclusive = 0
+        var drop = 0
+        for (index, environment) in environments.enumerated() {
+            exclusive += environment.exclusiveBytes
+            drop += environment.statfsDropBytes
+            cumulative.append(BenchCumulative(environments: index + 1, exclusiveBytes: exclusive, statfsDropBytes: drop,
+                                              seconds: finishTimes[index]))
+        }
+        return BenchStrategyResult(strategy: strategy.rawValue, environments: environments, cumulative: cumulative,
+                                   wallSeconds: Self.seconds(since: start))
+    }
+
+    func workspace(of name: String) -> BytePath {
+        options.stack ? manager.home.workspace(project: manager.project.name, env: name) : workspaceRoot.appending(FileName(name))
+    }
+
+    /// Makes one environment (or, without stacks, one workspace) and times its parts.
+    private func make(_ name: String, strategy: CloneStrategy, source: String, made: MadeEnvironments) async throws(CiloError) -> BenchEnvironment {
+        try checkCancelled()
+        made.add(name)
+        if !options.stack {
+            try manager.home.makeDirectory(workspaceRoot).closeIgnoringErrors()
+            let report = try await CloneEngine(options: CloneOptions(strategy: strategy))
+                .clone(source: BytePath(source), destination: workspace(of: name))
+            return BenchEnvironment(name: name, cloneStrategy: report.strategy, cloneSeconds: report.seconds, upSeconds: nil,
+                                    exclusiveBytes: 0, statfsDropBytes: 0, memoryBytes: nil, cpuPercent: nil, containers: 0)
+        }
+        let (_, report) = try await manager.create(name, from: source, strategy: strategy)
+        try checkCancelled()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let record = try await manager.up(name, options: .init(timeoutSeconds: 300, source: source))
+        return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy, cloneSeconds: report?.seconds ?? 0,
+                                upSeconds: Self.seconds(since: start), exclusiveBytes: 0, statfsDropBytes: 0,
+                                memoryBytes: nil, cpuPercent: nil, containers: record.services.count)
+    }
+
+    /// After the first environment: refuses N beyond what the plan from its figures allows.
+    private func refuseBeyondPlan(_ first: BenchEnvironment, host: HostCapacity) async throws(CiloError) {
+        var probe = first
+        probe.exclusiveBytes = (try? DiskUsage().measure(workspace(of: first.name)).exclusiveBytes) ?? 0
+        if options.stack {
+            let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5)
+            probe.memoryBytes = stats.first?.memoryBytes
+            probe.cpuPercent = stats.first?.cpuPercent
+        }
+        let result = BenchStrategyResult(strategy: first.cloneStrategy, environments: [probe], cumulative: [], wallSeconds: 0)
+        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0) + 1
+        let plan = CapacityPlan.make(host: host, result: result, freeSubnets: freeSubnets, containersPerEnv: first.containers)
+        if options.environments > plan.fits {
+            throw CiloError(.noSpace, "--envs \(options.environments) is more than this machine fits: \(plan.summary) (add --force to try anyway)")
+        }
+    }
+
+    /// Destroys everything the bench made so far.
+    func cleanUp(_ made: MadeEnvironments) async {
+        let names = made.takeAll()
+        guard !names.isEmpty else { return }
+        options.progress("removing \(names.count) bench environments")
+        if options.stack {
+            for name in names {
+                do throws(CiloError) { try await manager.destroy(name) } catch {
+                    if error.code != .notFound { manager.warn("could not remove \(name): \(error.description)") }
+                }
+            }
+        } else if let parent = try? PathOpening.openDirectory(manager.home.path("bench").bytes) {
+            defer { parent.closeIgnoringErrors() }
+            try? TreeRemover.remove(FileName(runID), in: parent)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import CiloSystem
+import Dispatch
+import Foundation
+import SystemPackage
+
+/// `cilo bench`: creates N environments of the project per clone strategy and measures
+/// what each really costs (time, disk, memory, CPU), then fills the capacity formula.
+/// Every environment it made is destroyed at the end, after a failure or Ctrl-C too,
+/// unless `keep`.
+public struct BenchRunner: Sendable {
+    public struct Options: Sendable {
+        public var source: String?
+        public var environments = 5
+        public var strategies: [CloneStrategy] = [.auto, .copy]
+        public var parallel = false
+        public var stack = true
+        public var keep = false
+        public var force = false
+        public var sampleSeconds = 3.0
+        public var cancellation = CancellationFlag()
+        public var progress: @Sendable (String) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    public let manager: EnvironmentManager
+    public let options: Options
+    let runID = String(UInt32.random(in: 0x1000...0xFFFF), radix: 16)
+
+    public init(manager: EnvironmentManager, options: Options) {
+        self.manager = manager
+        self.options = options
+    }
+
+    /// Runs the benchmark; throws after cleaning up when anything fails or is cancelled.
+    public func run() async throws(CiloError) -> BenchResult {
+        let source = URL(fileURLWithPath: options.source ?? manager.project.root).standardizedFileURL.path
+        try await checkInput(source: source)
+        let host = HostCapacity.measure(home: manager.home.root)
+        let sourceUsage = try DiskUsage().measure(BytePath(source))
+        try refuseImpossible(host: host, sourceAllocated: sourceUsage.allocatedBytes)
+        let made = MadeEnvironments()
+        do throws(CiloError) {
+            var results: [BenchStrategyResult] = []
+            for strategy in options.strategies {
+                results.append(try await measure(strategy, source: source, host: host, made: made, checkPlan: results.isEmpty))
+                if !options.keep { await cleanUp(made) }
+            }
+            let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0)
+            let containers = results.first?.environments.first?.containers ?? 0
+            let plan = CapacityPlan.make(host: host, result: results[0], freeSubnets: freeSubnets, containersPerEnv: containers)
+            return BenchResult(
+                project: manager.project.name, source: source, sourceApparentBytes: sourceUsage.apparentBytes,
+                sourceAllocatedBytes: sourceUsage.allocatedBytes,
+                filesystem: (try? FileSystemInfo.of(manager.home.root, probeReflink: false).type) ?? sourceUsage.filesystem,
+                environmentsPerStrategy: options.environments, parallel: options.parallel, stack: options.stack,
+                sampleSeconds: options.sampleSeconds, host: host, strategies: results, plan: plan)
+        } catch {
+            if !options.keep { await cleanUp(made) }
+            throw error
+        }
+    }
+
+    private func checkInput(source: String) async throws(CiloError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CiloError(.notFound, "the source to benchmark is not a folder", path: source)
+        }
+        guard options.environments >= 1 else { throw CiloError(.invalidArgument, "--envs must be at least 1") }
+        if options.stack {
+            _ = try ComposeRenderer.composeFiles(in: source, configured: manager.project.composeFiles)
+            try await manager.docker.requireEngine()
+        }
+    }
+
+    /// Refuses what cannot fit before anything is made (unless `force`).
+    private func refuseImpossible(host: HostCapacity, sourceAllocated: Int) throws(CiloError) {
+        guard !options.force else { return }
+        let n = options.environments
+        if n > 200 { throw CiloError(.invalidArgument, "--envs \(n) is more than cilo bench makes without --force (200)") }
+        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0)
+        if options.stack && n > freeSubnets {
+            throw CiloError(.noSpace, "--envs \(n) needs \(n) subnets but the pool has \(freeSubnets) free (add --force to try anyway)")
+        }
+        if options.strategies.contains(where: { $0 == .copy || $0 == .copyRange }) && n * sourceAllocated > host.diskAvailableBytes {
+            throw CiloError(.noSpace, "\(n) full copies need \(ByteFormatting.iec(n * sourceAllocated)) but \(ByteFormatting.iec(host.diskAvailableBytes)) is free (add --force to try anyway)")
+        }
+    }
+
+    func checkCancelled() throws(CiloError) {
+        if options.cancellation.isCancelled { throw CiloError(.cancelled, "cilo bench cancelled; its environments were removed") }
+    }
+
+    func name(_ strategy: CloneStrategy, _ index: Int) -> String {
+        "bench-\(runID)-\(strategy == .copyRange ? "range" : strategy.rawValue)-\(index)"
+    }
+
+    var workspaceRoot: BytePath { manager.home.path("bench", runID) }
+
+    /// The free bytes of the file system holding cilo's home, after flushing it.
+    func freeBytes() -> Int {
+        HostFacts.syncFileSystem(manager.home.root.bytes)
+        return (try? FileSystemInfo.of(manager.home.root, probeReflink: false)).map { Int(clamping: $0.freeBytes) } ?? 0
+    }
+
+    static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// The environments (or bare workspaces) a bench made, for clean-up.
+final class MadeEnvironments: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String] = []
+
+    func add(_ name: String) {
+        lock.lock()
+        names.append(name)
+        lock.unlock()
+    }
+
+    func takeAll() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        let all = names
+        names = []
+        return all
+    }
+}
