@@ -9,9 +9,15 @@ final class DemoEnvironment: Sendable {
     let home: String
 
     /// Copies the demo; `composeOverride` replaces its compose file; `sharing` uses another demo's CILO_HOME.
-    init(composeOverride: String? = nil, sharing other: DemoEnvironment? = nil) throws {
+    init(composeOverride: String? = nil, sharing other: DemoEnvironment? = nil, under parent: String? = nil) throws {
         project = "t\(UUID().uuidString.prefix(8).lowercased())"
-        let root = try Integration.temporaryDirectory("demo-\(project)")
+        let root: String
+        if let parent {
+            root = parent + "/demo-\(project)"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } else {
+            root = try Integration.temporaryDirectory("demo-\(project)")
+        }
         directory = root + "/project"
         home = other?.home ?? root + "/home"
         let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
