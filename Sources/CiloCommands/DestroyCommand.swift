@@ -8,11 +8,7 @@ extension CiloCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove environments: containers, volumes, network, generated files, workspace and state.")
 
-        @Argument(help: "Environment names.")
-        var envs: [String] = []
-
-        @Flag(help: "Every environment of the project.")
-        var all = false
+        @OptionGroup var selection: EnvironmentSelection
 
         @Flag(help: "Do not ask for confirmation.")
         var force = false
@@ -23,14 +19,10 @@ extension CiloCommand {
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws {
-            if all == !envs.isEmpty { throw ValidationError("name environments or give --all (not both)") }
-        }
-
         func run() async throws {
             try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
-                let names = all ? try await manager.list(allProjects: false).map(\.name) : try environmentNames(envs)
+                let names = try await selection.names(manager)
                 for name in names { _ = try manager.record(name) }
                 if names.isEmpty {
                     print("no environments in project \(manager.project.name)")

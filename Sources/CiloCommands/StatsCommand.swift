@@ -15,7 +15,7 @@ extension CiloCommand {
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Refresh until interrupted.") var watch = false
         @Flag(help: "Print one reading and exit (the default without --watch).") var noStream = false
-        @Option(help: "Seconds between the two readings CPU use is computed from.") var interval: Double = 0.2
+        @Option(help: "Seconds between the two readings CPU use is computed from (CPU % is the average over it).") var interval: Double = 0.1
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
