@@ -1,6 +1,7 @@
 import ArgumentParser
 import CiloCore
 import CiloSystem
+import Foundation
 
 extension CiloCommand {
     /// `cilo du`: what trees really cost on disk, copy-on-write sharing included.
@@ -14,7 +15,7 @@ extension CiloCommand {
                 against a full copy. Hard links and nested paths are counted once in the total.
                 """)
 
-        @Argument(help: "Directories or files to measure (default: the current directory).")
+        @Argument(help: "Directories, files, or environments of the current project (default: the current directory).")
         var paths: [String] = []
 
         @Flag(help: "Print an array of JSON objects, one per path.")
@@ -26,12 +27,23 @@ extension CiloCommand {
         @Flag(help: "Print sizes as raw byte counts.")
         var bytes = false
 
+        @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if let jobs, jobs < 1 || jobs > 1024 {
                 throw ValidationError("--jobs must be between 1 and 1024, not \(jobs)")
             }
+        }
+
+        /// The workspace of `name` when it names an environment of the current project and no
+        /// file of that name exists here.
+        func environmentWorkspace(_ name: String) -> String? {
+            guard !name.contains("/"), !FileManager.default.fileExists(atPath: name),
+                let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(name),
+                let record = try? manager.record(env)
+            else { return nil }
+            return record.workspace
         }
 
         func run() throws {
@@ -46,6 +58,10 @@ extension CiloCommand {
                     continue
                 }
                 do throws(CiloError) {
+                    if let workspace = environmentWorkspace(target) {
+                        measured.append(BytePath(workspace))
+                        continue
+                    }
                     _ = try FileSystemInfo.of(BytePath(target), probeReflink: false)
                     measured.append(BytePath(target))
                 } catch {

@@ -41,6 +41,9 @@ struct EnvironmentTests {
         let services = try #require(object["services"] as? [[String: Any]])
         #expect(Set(services.compactMap { $0["name"] as? String }) == ["web", "worker", "db"])
         #expect(services.allSatisfy { ($0["ip"] as? String)?.hasPrefix("10.") == true })
+        let disk = try demo.cilo(["du", "--json", "green"])
+        let measured = try #require(try JSONSerialization.jsonObject(with: Data(disk.out.utf8)) as? [[String: Any]])
+        #expect(measured.first?["path"] as? String == demo.home + "/envs/\(demo.project)/green", "du measures an env's workspace")
         let path = try demo.cilo(["path", "green"])
         #expect(path.out.trimmingCharacters(in: .whitespacesAndNewlines) == demo.home + "/envs/\(demo.project)/green")
     }
