@@ -34,6 +34,7 @@ struct DNSTests {
         #expect(try DemoEnvironment.dig("db.agent-1.\(p).test", port: port) == dbIP)
         #expect(try DemoEnvironment.dig("web.agent-1.test", port: port) == webIP, "the short form")
         #expect(try DemoEnvironment.dig("\(p).agent-1.test", port: port) == webIP, "the apex points at the ingress")
+        #expect(try DemoEnvironment.dig("any.name.under.\(p).agent-1.test", port: port) == webIP, "every name under the apex")
         #expect(try DemoEnvironment.dig("nothing-here.agent-1.\(p).test", port: port) == "NXDOMAIN")
         #expect(try DemoEnvironment.dig("example.com", port: port) == "REFUSED", "nothing outside the suffix is forwarded")
 
@@ -46,10 +47,11 @@ struct DNSTests {
 
         #expect(try demo.cilo(["down", "agent-1"]).status == 0)
         #expect(try DemoEnvironment.dig("web.agent-1.\(p).test", port: port) == "NXDOMAIN")
+        #expect(try DemoEnvironment.dig("any.\(p).agent-1.test", port: port) == "NXDOMAIN")
         #expect(try demo.cilo(["up", "agent-1"]).status == 0)
         #expect(try DemoEnvironment.dig("admin.\(p).agent-1.test", port: port) != "NXDOMAIN", "added names are kept across up")
         #expect(try demo.cilo(["destroy", "agent-1", "--force"]).status == 0)
-        for name in ["web.agent-1.\(p).test", "web.agent-1.test", "\(p).agent-1.test", "admin.\(p).agent-1.test"] {
+        for name in ["web.agent-1.\(p).test", "web.agent-1.test", "\(p).agent-1.test", "admin.\(p).agent-1.test", "x.\(p).agent-1.test"] {
             #expect(try DemoEnvironment.dig(name, port: port) == "NXDOMAIN", "\(name) after destroy")
         }
     }
@@ -80,8 +82,11 @@ struct DNSTests {
         #expect(firstWeb.hasPrefix("10.") && secondWeb.hasPrefix("10.") && firstWeb != secondWeb)
         #expect(try DemoEnvironment.dig("web.env-1.test", port: port) == "NXDOMAIN", "ambiguous: no short form")
         #expect(try DemoEnvironment.dig("web.env-2.test", port: port).hasPrefix("10."), "unique: the short form")
+        #expect(try DemoEnvironment.dig("www.\(first.project).env-7.test", port: port).hasPrefix("10."), "wildcards for every env")
         #expect(try second.cilo(["destroy", "env-1", "--force"]).status == 0)
         #expect(try DemoEnvironment.dig("web.env-1.test", port: port) == firstWeb, "unique again: the short form returns")
+        let responders = try Integration.run(["pgrep", "-f", first.home + "/dns/wildcard"])
+        #expect(responders.out.split(separator: "\n").count == 10, "one wildcard responder per running env")
     }
 
     @Test("bad input: port in use, no dnsmasq, bad suffix or hostname, --system-resolver without root",

@@ -80,6 +80,9 @@ final class DemoEnvironment: Sendable {
     func tearDown() {
         _ = try? cilo(["destroy", "--all", "--force"])
         _ = try? cilo(["dns", "stop"])
+        if let left = try? Integration.run(["pgrep", "-f", home + "/dns/"]), !left.out.isEmpty {
+            Issue.record("dnsmasq processes left running: \(left.out)")
+        }
         let filter = "label=dev.cilo.project=\(project)"
         _ = try? Integration.run(["sh", "-c", "docker ps -aq --filter \(filter) | xargs -r docker rm -f -v; docker volume ls -q --filter \(filter) | xargs -r docker volume rm -f; docker network ls -q --filter \(filter) | xargs -r docker network rm"])
         try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent)

@@ -39,6 +39,18 @@ public enum DNSNames {
         return result
     }
 
+    /// The apex of every environment that is up with an ingress, and the ingress address:
+    /// every name under it answers with that address.
+    public static func wildcards(_ records: [EnvironmentRecord], suffix: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for record in records where record.status == .running || record.status == .partial {
+            if let ingress = record.services.first(where: { $0.name == record.ingressService }), let address = ingress.ip {
+                result["\(record.project).\(record.name)\(suffix)"] = address
+            }
+        }
+        return result
+    }
+
     /// A hosts file for `entries`: one line per address, its names after it.
     public static func hostsFile(_ entries: [Entry]) -> String {
         var byAddress: [String: [String]] = [:]

@@ -26,7 +26,9 @@ public struct DNSRegistry: Sendable {
         let home = server.home
         let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(home.path("locks", "dns.lock")) }
         defer { lock.unlock() }
-        let wanted = DNSNames.compute(try store.all(), suffix: server.settings.suffix)
+        let records = try store.all()
+        let wanted = DNSNames.compute(records, suffix: server.settings.suffix)
+        let wildcards = DNSNames.wildcards(records, suffix: server.settings.suffix)
         let hosts = try home.makeDirectory(server.hostsDirectory)
         defer { hosts.closeIgnoringErrors() }
         let staging = try home.makeDirectory(server.stagingDirectory)
@@ -57,7 +59,13 @@ public struct DNSRegistry: Sendable {
             }
         }
         if server.runningPID != nil {
-            try await waitUntilAnswered(wanted.values.flatMap { $0 }, withdrawn: withdrawn, timeout: timeout)
+            let responders = DNSWildcards(server: server)
+            let stale = try await responders.sync(wildcards)
+            let probes = wildcards.map { DNSNames.Entry(name: "cilo-wildcard-probe." + $0.key, address: $0.value) }
+            try await waitUntilAnswered(wanted.values.flatMap { $0 } + probes,
+                                        withdrawn: withdrawn + stale.map { "cilo-wildcard-probe." + $0.apex }, timeout: timeout)
+            // Only now that the main server no longer forwards to them may they stop.
+            for responder in stale { responders.stop(responder) }
         }
         return wanted
     }

@@ -36,6 +36,7 @@ public struct DNSServer: Sendable {
             "local=/\(settings.domain)/",
             "domain-needed",
             "hostsdir=\(hostsDirectory.display)",
+            "servers-file=\(home.path("dns", "servers.conf").display)",
             "pid-file=\(pidPath.display)",
             "log-facility=\(home.path("dns", "dnsmasq.log").display)",
         ]
@@ -60,15 +61,16 @@ public struct DNSServer: Sendable {
     @discardableResult
     public func start() async throws(CiloError) -> Bool {
         if runningPID != nil { return false }
-        // `CILO_DNSMASQ` names the program; else PATH, then /usr/sbin (not on most users' PATH).
-        let candidates = HostFacts.environment("CILO_DNSMASQ").map { [$0] } ?? ["dnsmasq", "/usr/sbin/dnsmasq"]
-        guard let dnsmasq = candidates.first(where: { $0.hasPrefix("/") ? access($0, X_OK) == 0 : HostFacts.executableOnPath($0) }) else {
+        guard let dnsmasq = dnsmasqPath() else {
             throw CiloError(.notFound, "dnsmasq is not installed: install it with `apt-get install dnsmasq` (or run cilo init --no-dns)")
         }
         if LoopbackUDP.isPortInUse(settings.port) {
             throw CiloError(.alreadyExists, "port \(settings.port) on 127.0.0.1 is in use by another program: choose another with cilo init --dns-port PORT")
         }
         for path in [directory, hostsDirectory, stagingDirectory] { try home.makeDirectory(path).closeIgnoringErrors() }
+        // Forward rules of wildcard responders from an earlier server are stale: start clean.
+        DNSWildcards(server: self).stopAll()
+        _ = FileManager.default.createFile(atPath: home.path("dns", "servers.conf").display, contents: Data())
         let dns = try home.makeDirectory(directory)
         defer { dns.closeIgnoringErrors() }
         do throws(Errno) { try AtomicFile.write(Array(configuration.utf8), to: FileName("dnsmasq.conf"), in: dns) } catch {
@@ -85,11 +87,18 @@ public struct DNSServer: Sendable {
         throw CiloError(.failed, "dnsmasq started but does not answer on 127.0.0.1:\(settings.port); see \(home.path("dns", "dnsmasq.log").display)")
     }
 
+    /// The dnsmasq program: `CILO_DNSMASQ`, else on PATH, else /usr/sbin (not on most users' PATH).
+    func dnsmasqPath() -> String? {
+        let candidates = HostFacts.environment("CILO_DNSMASQ").map { [$0] } ?? ["dnsmasq", "/usr/sbin/dnsmasq"]
+        return candidates.first { $0.hasPrefix("/") ? access($0, X_OK) == 0 : HostFacts.executableOnPath($0) }
+    }
+
     /// Stops the server this home started (by its pid), if it runs.
     /// - Returns: true when one was stopped.
     @discardableResult
     public func stop() async -> Bool {
         guard let pid = runningPID else { return false }
+        DNSWildcards(server: self).stopAll()
         kill(pid, SIGTERM)
         for _ in 0..<100 {
             if kill(pid, 0) != 0 { break }
