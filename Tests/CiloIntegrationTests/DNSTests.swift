@@ -122,6 +122,10 @@ struct DNSTests {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/cilo-nobody-home/config.json"))
 
         #expect(try demo.cilo(["init", "--dns-port", "\(port)"]).status == 0)
+        // As root without an active systemd-resolved: the exact manual step, nothing changed.
+        let resolver = try demo.cilo(["init", "--dns-port", "\(port)", "--system-resolver"])
+        #expect(resolver.status == 0, "\(resolver.err)")
+        #expect(resolver.out.contains("server=/test/127.0.0.1#\(port)") || resolver.out.contains("systemd-resolved routes"), "\(resolver.out)")
         #expect(try demo.cilo(["create", "named"]).status == 0)
         Integration.expectOneLineError(try demo.cilo(["hostnames", "add", "named", "not_valid!"]), mentioning: ["invalid hostname"])
         #expect(try demo.cilo(["hostnames", "list", "named"]).out.isEmpty)
