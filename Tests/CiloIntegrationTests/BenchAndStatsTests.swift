@@ -119,6 +119,23 @@ struct BenchAndStatsTests {
         #expect(benchLeft.isEmpty, "\(benchLeft)")
     }
 
+    @Test("Ctrl-C during bench removes every bench environment and exits 130",
+          .enabled(if: Integration.canRun(needing: ["docker", "docker-compose", "timeout"])))
+    func benchInterrupted() throws {
+        try EnvironmentTests.requireDocker()
+        try Integration.require(["timeout"])
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        // Three environments take well over 3 s; the signal lands while they are being made.
+        let result = try Integration.run(["timeout", "--preserve-status", "-s", "INT", "3", Integration.ciloExecutable,
+                                          "bench", "--envs", "3", "--strategies", "auto", "--sample", "1"],
+                                         environment: ["CILO_HOME": demo.home], directory: demo.directory)
+        #expect(result.status == 130, "exit \(result.status): \(result.err)")
+        #expect(result.err.contains("cancelled"), "\(result.err)")
+        #expect(try demo.list().isEmpty)
+        #expect(try demo.leftovers().isEmpty)
+    }
+
     @Test("bench bad input: a clear error each, nothing left", .enabled(if: Integration.canRun(needing: ["docker", "docker-compose"])))
     func benchBadInput() throws {
         try EnvironmentTests.requireDocker()
