@@ -52,7 +52,7 @@ extension CiloCommand {
             let progressLine = (progress ?? HostFacts.isTerminal(2)) ? ProgressLine(progress: options.progress) : nil
             let report: CloneReport
             do throws(CiloError) {
-                report = try CloneEngine(options: options).clone(source: BytePath(source), destination: BytePath(destination))
+                report = try CloneEngine(options: options).clone(source: RawArguments.path(source), destination: RawArguments.path(destination))
                 progressLine?.stop()
             } catch {
                 progressLine?.stop()

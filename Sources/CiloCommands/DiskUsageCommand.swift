@@ -62,8 +62,8 @@ extension CiloCommand {
                         measured.append(BytePath(workspace))
                         continue
                     }
-                    _ = try FileSystemInfo.of(BytePath(target), probeReflink: false)
-                    measured.append(BytePath(target))
+                    _ = try FileSystemInfo.of(RawArguments.path(target), probeReflink: false)
+                    measured.append(RawArguments.path(target))
                 } catch {
                     var reported = error
                     if error.code == .notFound && !target.contains("/") {

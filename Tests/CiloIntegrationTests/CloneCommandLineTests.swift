@@ -1,3 +1,4 @@
+import CiloSystem
 import Foundation
 import Testing
 
@@ -71,6 +72,25 @@ struct CloneCommandLineTests {
         let result = try Integration.cilo(["clone", root + "/src", root + "/out/dst"], asUser: 65534)
         Integration.expectOneLineError(result, mentioning: ["secret", "denied"])
         #expect(!FileManager.default.fileExists(atPath: root + "/out/dst"))
+    }
+
+    @Test("SRC and DST given as bytes that are not UTF-8 are used exactly", .enabled(if: Integration.canRun(needing: [])))
+    func byteArguments() throws {
+        try Integration.require([])
+        let root = try Integration.temporaryDirectory("cli-bytes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let script = "cd \"$1\" && mkdir \"$(printf 'src\\377')\" && echo hi > \"$(printf 'src\\377')/f\" && "
+            + "\"$2\" clone --no-progress \"$(printf 'src\\377')\" \"$(printf 'dst\\376')\""
+        let result = try Integration.run(["sh", "-c", script, "sh", root, Integration.ciloExecutable])
+        #expect(result.status == 0, "\(result.err)")
+        let directory = try PathOpening.openDirectory(Array(root.utf8))
+        defer { directory.closeIgnoringErrors() }
+        var names: Set<[UInt8]> = []
+        try DirectoryReader(directory: directory).forEachEntry { name, _ in
+            names.insert(Array(name.bytes))
+            return true
+        }
+        #expect(names == [Array("src".utf8) + [0xFF], Array("dst".utf8) + [0xFE]])
     }
 
     @Test("--exclude leaves out names anywhere and anchored paths", .enabled(if: Integration.canRun(needing: [])))
