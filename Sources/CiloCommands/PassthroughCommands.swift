@@ -20,6 +20,11 @@ enum ComposePassthrough {
         }
     }
 
+    /// Arguments captured for passthrough, without the `--` that separates them.
+    static func words(_ captured: [String]) -> [String] {
+        captured.first == "--" ? Array(captured.dropFirst()) : captured
+    }
+
     /// Throws unless `service` is one of the environment's services.
     static func requireService(_ service: String, of manager: EnvironmentManager, env: String) throws(CiloError) {
         let record = try manager.record(env)
@@ -73,7 +78,7 @@ extension CiloCommand {
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
                 try ComposePassthrough.requireService(service, of: manager, env: name)
-                let words = command.first == "--" ? Array(command.dropFirst()) : command
+                let words = ComposePassthrough.words(command)
                 // A TTY only when stdin is one: scripts and agents pipe into exec.
                 let tty = HostFacts.isTerminal(0) ? [] : ["-T"]
                 try await ComposePassthrough.exec(manager, env: name, ["exec"] + tty + [service] + (words.isEmpty ? ["sh"] : words))
@@ -93,7 +98,7 @@ extension CiloCommand {
         func run() async throws {
             try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
-                let words = arguments.first == "--" ? Array(arguments.dropFirst()) : arguments
+                let words = ComposePassthrough.words(arguments)
                 guard !words.isEmpty else { throw CiloError(.invalidArgument, "give compose arguments after --, e.g. cilo compose \(env) -- ps") }
                 try await ComposePassthrough.exec(manager, env: try NameRules.environmentName(env), words)
             }

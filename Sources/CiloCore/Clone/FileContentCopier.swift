@@ -51,11 +51,17 @@ public final class FileContentCopier<Operations: FileDataOperations>: Sendable {
         firstMethod: CloneMethod
     ) throws(Errno) -> CloneMethod {
         var method = firstMethod
-        let known = incapable.withLock { $0 }
-        while allowsFallback, known.contains(Incapability(source: devices.source, destination: devices.destination, method: method)),
-            let next = method.next
-        {
-            method = next
+        if allowsFallback {
+            // Skip what this device pair is known not to do, without copying the set per file.
+            method = incapable.withLock { known in
+                var usable = method
+                while known.contains(Incapability(source: devices.source, destination: devices.destination, method: usable)),
+                    let next = usable.next
+                {
+                    usable = next
+                }
+                return usable
+            }
         }
         while true {
             do {

@@ -84,11 +84,14 @@ final class DiskUsageWalker: Sendable {
             }
         case .regular:
             tally.files += 1
+            let key = InodeKey(device: status.device, inode: status.inode)
+            // A further link to an inode already counted costs nothing: decide before reading extents.
+            if status.linkCount > 1 && !firstSighting(key, DiskCost()) { return }
             var cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
             if readsExtents && allocated > 0 {
                 cost.exclusive = exclusiveBytes(of: name, in: directory, allocated: allocated, tally: &tally)
             }
-            if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
+            if status.linkCount > 1 { linkedInodes.withLock { $0[key] = cost } }
             tally.cost += cost
         case .symbolicLink:
             tally.symlinks += 1
