@@ -9,7 +9,7 @@ public struct CiloCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Create.self, Up.self, Down.self, Destroy.self, List.self, Status.self, Path.self,
-            Run.self, Logs.self, Exec.self, Compose.self, Stats.self, Bench.self, Init.self, DNS.self, Hostnames.self,
+            Run.self, Logs.self, Exec.self, Compose.self, Stats.self, Bench.self, Init.self, DNS.self, Hostnames.self, Doctor.self,
             Clone.self, DiskUsageCommand.self,
         ]
     )

@@ -133,6 +133,17 @@ extension FileDescriptor {
         try SystemCall.check { name.withCString { unlinkat(rawValue, $0, directory ? AT_REMOVEDIR : 0) } }
     }
 
+    /// Renames `name` inside this directory to `newName` inside `target` (this directory when nil),
+    /// replacing what `newName` named.
+    ///
+    /// The corresponding C function is `renameat`.
+    public func rename(_ name: FileName, to newName: FileName, in target: FileDescriptor? = nil) throws(Errno) {
+        let targetDescriptor = (target ?? self).rawValue
+        try SystemCall.check {
+            name.withCString { old in newName.withCString { new in renameat(rawValue, old, targetDescriptor, new) } }
+        }
+    }
+
     /// Sets owner and group of `name` inside this directory without following a symlink.
     ///
     /// The corresponding C function is `fchownat` with `AT_SYMLINK_NOFOLLOW`.

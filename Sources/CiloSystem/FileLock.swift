@@ -11,10 +11,18 @@ public final class FileLock: @unchecked Sendable {
     /// Opens (creating) the lock file at `path` and waits for the exclusive lock.
     ///
     /// The corresponding C functions are `open` and `flock(LOCK_EX)`.
-    public init(path: [UInt8]) throws(Errno) {
+    public convenience init(path: [UInt8]) throws(Errno) {
+        try self.init(path: path, wait: true)
+    }
+
+    /// Opens (creating) the lock file at `path` and takes the exclusive lock; without
+    /// `wait`, fails with `EWOULDBLOCK` (`.wouldBlock`) at once if another holds it.
+    ///
+    /// The corresponding C functions are `open` and `flock(LOCK_EX[|LOCK_NB])`.
+    public init(path: [UInt8], wait: Bool) throws(Errno) {
         let fd = try PathOpening.open(path, flags: O_RDWR | O_CREAT, mode: 0o600)
         do throws(Errno) {
-            try SystemCall.check { flock(fd.rawValue, LOCK_EX) }
+            try SystemCall.check { flock(fd.rawValue, wait ? LOCK_EX : LOCK_EX | LOCK_NB) }
         } catch {
             fd.closeIgnoringErrors()
             throw error

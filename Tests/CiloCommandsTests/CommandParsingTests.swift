@@ -42,9 +42,19 @@ struct CommandParsingTests {
         ["clone", "a", "b", "--jobs", "many"],
         ["clone", "a"],
         ["clone", "", "b"],
+        ["doctor", "--repair"],
+        ["doctor", "shop"],
     ])
     func rejected(arguments: [String]) {
         #expect(throws: (any Error).self) { try CiloCommand.parseAsRoot(arguments) }
+    }
+
+    @Test("doctor checks by default and repairs only when asked")
+    func doctorFlags() throws {
+        let plain = try #require(try CiloCommand.parseAsRoot(["doctor"]) as? CiloCommand.Doctor)
+        #expect(!plain.fix && !plain.json)
+        let fixing = try #require(try CiloCommand.parseAsRoot(["doctor", "--fix", "--json"]) as? CiloCommand.Doctor)
+        #expect(fixing.fix && fixing.json)
     }
 
     @Test("every subcommand has help")

@@ -6,10 +6,14 @@ import Yams
 public struct ComposeIsolation: Sendable {
     public var project: String
     public var env: String
+    /// The cilo home that owns the environment, labelled so `cilo doctor` can tell its
+    /// own leftovers from another home's.
+    public var home: String?
 
-    public init(project: String, env: String) {
+    public init(project: String, env: String, home: String? = nil) {
         self.project = project
         self.env = env
+        self.home = home
     }
 
     /// The compose project and Docker network name.
@@ -17,7 +21,7 @@ public struct ComposeIsolation: Sendable {
 
     /// The labels every object cilo makes carries.
     public var labels: [(String, String)] {
-        [("dev.cilo.managed", "true"), ("dev.cilo.project", project), ("dev.cilo.env", env)]
+        [("dev.cilo.managed", "true"), ("dev.cilo.project", project), ("dev.cilo.env", env)] + (home.map { [("dev.cilo.home", $0)] } ?? [])
     }
 
     /// What the rewrite produced.

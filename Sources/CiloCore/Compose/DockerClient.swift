@@ -30,10 +30,53 @@ public struct DockerClient: Sendable {
 
     /// Throws one clear line when no Docker engine answers.
     public func requireEngine() async throws(CiloError) {
+        _ = try await engineVersion()
+    }
+
+    /// The engine's version; one clear error line when no Docker engine answers.
+    public func engineVersion() async throws(CiloError) -> String {
         let result = try await docker(["info", "--format", "{{.ServerVersion}}"])
         guard result.succeeded else {
             throw CiloError(.failed, "Docker is not reachable (\(result.tail(1))): start it with `systemctl start docker` or `dockerd &` (scripts/bootstrap does)")
         }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A container, network or volume carrying cilo's labels.
+    public struct ManagedObject: Sendable, Equatable {
+        public enum Kind: String, Sendable { case container, network, volume }
+        public var kind: Kind
+        /// The container ID, or the network or volume name.
+        public var name: String
+        public var project: String
+        public var env: String
+        /// The cilo home that made it (`dev.cilo.home`), nil when unlabelled.
+        public var home: String?
+
+        public init(kind: Kind, name: String, project: String, env: String, home: String?) {
+            self.kind = kind
+            self.name = name
+            self.project = project
+            self.env = env
+            self.home = home
+        }
+    }
+
+    /// Every container, network and volume labelled `dev.cilo.managed=true` (three calls).
+    public func managedObjects() async throws(CiloError) -> [ManagedObject] {
+        let format = "{{.Name}}\t{{.Label \"dev.cilo.project\"}}\t{{.Label \"dev.cilo.env\"}}\t{{.Label \"dev.cilo.home\"}}"
+        let filter = ["--filter", "label=dev.cilo.managed=true"]
+        var objects: [ManagedObject] = []
+        for (kind, command) in [(ManagedObject.Kind.container, ["ps", "-a"]), (.network, ["network", "ls"]), (.volume, ["volume", "ls"])] {
+            let listing = kind == .container ? format.replacingOccurrences(of: "{{.Name}}", with: "{{.Names}}") : format
+            let result = try await check(command + filter + ["--format", listing], "docker \(command.joined(separator: " "))")
+            for line in result.output.split(separator: "\n") {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                guard fields.count == 4 else { continue }
+                objects.append(ManagedObject(kind: kind, name: fields[0], project: fields[1], env: fields[2], home: fields[3].isEmpty ? nil : fields[3]))
+            }
+        }
+        return objects
     }
 
     /// Every cilo-managed container, of all projects, in one call.

@@ -51,9 +51,7 @@ public struct DNSRegistry: Sendable {
             }
             do throws(Errno) {
                 try AtomicFile.write(Array(content.utf8), to: FileName(key), in: staging)
-                try FileName(key).withCString { name throws(Errno) in
-                    if renameat(staging.rawValue, name, hosts.rawValue, name) != 0 { throw Errno(rawValue: errno) }
-                }
+                try staging.rename(FileName(key), to: FileName(key), in: hosts)
             } catch {
                 throw .system(error, "cannot publish DNS names", path: server.hostsDirectory.appending(FileName(key)).display)
             }

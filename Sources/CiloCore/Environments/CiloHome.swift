@@ -45,6 +45,15 @@ public struct CiloHome: Sendable {
         }
     }
 
+    /// Takes an exclusive lock on `path` (creating its folder) if no other cilo holds it; nil if one does.
+    func tryLock(_ path: BytePath) throws(CiloError) -> FileLock? {
+        if let parent = path.parentAndName?.parent { try makeDirectory(parent).closeIgnoringErrors() }
+        do throws(Errno) { return try FileLock(path: path.bytes, wait: false) } catch {
+            if error == .wouldBlock { return nil }
+            throw .system(error, "cannot lock", path: path.display)
+        }
+    }
+
     /// Takes an exclusive lock on `path` (creating its folder), waiting for other cilo processes.
     func lock(_ path: BytePath) throws(CiloError) -> FileLock {
         if let parent = path.parentAndName?.parent { try makeDirectory(parent).closeIgnoringErrors() }

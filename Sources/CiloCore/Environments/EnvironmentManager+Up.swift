@@ -64,7 +64,7 @@ extension EnvironmentManager {
     /// new one is reserved and tried, a few times.
     func ensureNetwork(_ record: inout EnvironmentRecord) async throws(CiloError) {
         if try await docker.networkExists(record.dockerName) { return }
-        let labels = ComposeIsolation(project: record.project, env: record.name).labels
+        let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
         for attempt in 1...5 {
             guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
             do throws(CiloError) {

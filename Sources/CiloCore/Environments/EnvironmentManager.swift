@@ -124,7 +124,7 @@ public struct EnvironmentManager: Sendable {
     /// Renders the environment's compose file from its workspace.
     func render(_ record: EnvironmentRecord) async throws(CiloError) -> ComposeIsolation.Result {
         let tool = try await ComposeTool.detect(override: composeOverride)
-        let renderer = ComposeRenderer(tool: tool, isolation: ComposeIsolation(project: record.project, env: record.name))
+        let renderer = ComposeRenderer(tool: tool, isolation: ComposeIsolation(project: record.project, env: record.name, home: home.root.display))
         return try await renderer.render(
             workspace: record.workspace, files: record.composeSources, output: BytePath(record.composeFile),
             environment: composeEnvironment(record))
@@ -132,6 +132,13 @@ public struct EnvironmentManager: Sendable {
 
     /// Removes the environment's Docker objects, generated files, workspace and record.
     func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool) async throws(CiloError) {
+        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+    }
+
+    /// Removes the environment's Docker objects, generated files, workspace and record
+    /// (the caller holds its lock).
+    static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome) async throws(CiloError) {
+        let docker = DockerClient()
         if (try? await docker.requireEngine()) != nil {
             try await docker.removeLabelled(project: record.project, env: record.name)
         }
@@ -145,7 +152,7 @@ public struct EnvironmentManager: Sendable {
                 throw .system(error, "cannot delete the workspace", path: record.workspace)
             }
         }
-        try store.remove(project: record.project, env: record.name)
+        try StateStore(home: home).remove(project: record.project, env: record.name)
     }
 
     /// Stops and deletes `env`: containers, volumes, network, generated files, workspace (unless kept), record.

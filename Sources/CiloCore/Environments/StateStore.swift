@@ -53,6 +53,37 @@ public struct StateStore: Sendable {
 
     /// Every record of `project`, or of every project when nil, sorted by project and name.
     public func all(project: String? = nil) throws(CiloError) -> [EnvironmentRecord] {
+        try scan(project: project, tolerant: false).records
+    }
+
+    /// Every readable record of every project, and the environments whose state file
+    /// cannot be decoded (for `cilo doctor`, which must not stop at the first).
+    public func allReadable() throws(CiloError) -> (records: [EnvironmentRecord], damaged: [EnvironmentKey]) {
+        try scan(project: nil, tolerant: true)
+    }
+
+    /// Renames a state file that cannot be decoded to `<env>.json.damaged`.
+    public func setAside(project: String, env: String) throws(CiloError) {
+        let directoryPath = home.stateDirectory(project: project)
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(directoryPath.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try directory.rename(Self.fileName(env), to: FileName(env + ".json.damaged"))
+        } catch {
+            throw .system(error, "cannot set the state file aside", path: directoryPath.appending(Self.fileName(env)).display)
+        }
+    }
+
+    /// The folders inside `<home>/<area>/<project>/`, by project (workspaces, generated files).
+    func folders(in area: String) throws(CiloError) -> [EnvironmentKey] {
+        var keys: [EnvironmentKey] = []
+        for project in try names(in: home.path(area), suffix: nil) {
+            keys += try names(in: home.path(area, project), suffix: nil).map { EnvironmentKey(project: project, env: $0) }
+        }
+        return keys
+    }
+
+    private func scan(project: String?, tolerant: Bool) throws(CiloError) -> (records: [EnvironmentRecord], damaged: [EnvironmentKey]) {
         let projects: [String]
         if let project {
             projects = [project]
@@ -60,17 +91,23 @@ public struct StateStore: Sendable {
             projects = try names(in: home.path("state"), suffix: nil)
         }
         var records: [EnvironmentRecord] = []
+        var damaged: [EnvironmentKey] = []
         for name in projects {
             let directoryPath = home.stateDirectory(project: name)
             guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { continue }
             defer { directory.closeIgnoringErrors() }
             for file in try names(in: directoryPath, suffix: ".json") {
-                if let record = try decode(FileName(file + ".json"), in: directory, display: directoryPath.display) {
-                    records.append(record)
+                do throws(CiloError) {
+                    if let record = try decode(FileName(file + ".json"), in: directory, display: directoryPath.display) {
+                        records.append(record)
+                    }
+                } catch {
+                    guard tolerant else { throw error }
+                    damaged.append(EnvironmentKey(project: name, env: file))
                 }
             }
         }
-        return records.sorted { ($0.project, $0.name) < ($1.project, $1.name) }
+        return (records.sorted { ($0.project, $0.name) < ($1.project, $1.name) }, damaged)
     }
 
     private func names(in path: BytePath, suffix: String?) throws(CiloError) -> [String] {
@@ -106,4 +143,19 @@ public struct StateStore: Sendable {
                             path: display + "/" + name.displayString)
         }
     }
+}
+
+/// One environment's identity across projects: `project/env`.
+public struct EnvironmentKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var project: String
+    public var env: String
+
+    public init(project: String, env: String) {
+        self.project = project
+        self.env = env
+    }
+
+    public var description: String { "\(project)/\(env)" }
+
+    public static func < (lhs: EnvironmentKey, rhs: EnvironmentKey) -> Bool { (lhs.project, lhs.env) < (rhs.project, rhs.env) }
 }

@@ -1,0 +1,125 @@
+import CiloSystem
+import SystemPackage
+
+/// The DNS check, and the repairs of `cilo doctor --fix`.
+extension Doctor {
+    /// Whether every name of a running environment answers with its address.
+    func checkNames(_ records: [EnvironmentRecord]) -> [DoctorFinding] {
+        guard let settings = try? CiloSettings.load(from: home), settings.dns.enabled else {
+            return [DoctorFinding(.ok, "dns", "names", "DNS is off (cilo init turns it on)")]
+        }
+        let server = DNSServer(home: home, settings: settings.dns)
+        let wanted = DNSNames.compute(records, suffix: settings.dns.suffix).values.flatMap { $0 }
+        let subject = "127.0.0.1:\(settings.dns.port)"
+        guard server.runningPID != nil else {
+            if wanted.isEmpty { return [DoctorFinding(.ok, "dns", subject, "server stopped; no environment is up")] }
+            return [DoctorFinding(.problem, "dns", subject, "cilo's DNS server is not running: \(wanted.count) names do not answer", fix: .startDNS)]
+        }
+        let wrong = wanted.filter { entry in
+            guard case .addresses(let addresses) = DNSQuery.resolve(entry.name, port: settings.dns.port) else { return true }
+            return !addresses.contains(entry.address)
+        }
+        guard wrong.isEmpty else {
+            let examples = wrong.prefix(3).map(\.name).joined(separator: ", ")
+            return [DoctorFinding(.problem, "dns", subject, "\(wrong.count) of \(wanted.count) names answer wrongly or not at all (\(examples))", fix: .syncDNS)]
+        }
+        return [DoctorFinding(.ok, "dns", subject, "all \(wanted.count) names of running environments answer")]
+    }
+
+    /// Applies every finding's fix, in order, recording on each whether it worked; then
+    /// publishes the names again when environments changed and DNS is on.
+    public func repair(_ findings: [DoctorFinding]) async -> [DoctorFinding] {
+        var result = findings
+        var environmentsChanged = false
+        for index in result.indices {
+            guard let fix = result[index].fix else { continue }
+            do throws(CiloError) {
+                try await apply(fix)
+                result[index].fixed = true
+                if fix != .startDNS && fix != .syncDNS { environmentsChanged = true }
+            } catch {
+                result[index].fixed = false
+                result[index].fixError = error.description
+            }
+        }
+        let dnsFixed = result.contains { ($0.fix == .startDNS || $0.fix == .syncDNS) && $0.fixed == true }
+        if environmentsChanged && !dnsFixed, let settings = try? CiloSettings.load(from: home), settings.dns.enabled {
+            _ = try? await DNSRegistry(server: DNSServer(home: home, settings: settings.dns), store: store).sync()
+        }
+        return result
+    }
+
+    /// Applies one fix. Fixes to an environment take its lock without waiting (a busy
+    /// environment is left alone) and check again under it that the fix still applies.
+    public func apply(_ fix: DoctorFix) async throws(CiloError) {
+        switch fix {
+        case .startDNS, .syncDNS:
+            guard let settings = try CiloSettings.load(from: home), settings.dns.enabled else {
+                throw CiloError(.failed, "DNS is off (cilo init turns it on)")
+            }
+            let server = DNSServer(home: home, settings: settings.dns)
+            if fix == .startDNS { try await server.start() }
+            try await DNSRegistry(server: server, store: store).sync()
+        case .removeDockerObjects(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
+                try await docker.requireEngine()
+                try await docker.removeLabelled(project: project, env: env)
+            }
+        case .removeWorkspace(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
+                try removeFolder(home.projectWorkspaces(project: project), env)
+            }
+        case .removeGenerated(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
+                try removeFolder(home.path("generated", project), env)
+            }
+        case .finishInterruptedCreate(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: true) { () throws(CiloError) in
+                guard let record = try store.load(project: project, env: env), record.status == .creating else {
+                    throw CiloError(.failed, "no longer being created; left alone")
+                }
+                try await EnvironmentManager.removeEverything(record, keepWorkspace: false, home: home)
+            }
+        case .recordStatus(let project, let env, _):
+            try await withIdleEnvironment(project, env, mustHaveRecord: true) { () throws(CiloError) in
+                guard let record = try store.load(project: project, env: env) else { return }
+                // Docker's word now, not when the check ran.
+                let containers = try await docker.managedContainers(project: project, env: env)
+                try store.save(EnvironmentManager.reconcile(record, with: containers))
+            }
+        case .setAsideStateFile(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: nil) { () throws(CiloError) in
+                try store.setAside(project: project, env: env)
+            }
+        }
+    }
+
+    /// Runs `body` holding the environment's lock if no other cilo holds it, after checking
+    /// that a record exists (`mustHaveRecord` true), does not (false), or either (nil).
+    private func withIdleEnvironment(
+        _ project: String, _ env: String, mustHaveRecord: Bool?, _ body: () async throws(CiloError) -> Void
+    ) async throws(CiloError) {
+        guard let lock = try home.tryLock(home.lockFile(project: project, env: env)) else {
+            throw CiloError(.failed, "another cilo is working on \(project)/\(env); run cilo doctor again later")
+        }
+        defer { lock.unlock() }
+        if let mustHaveRecord {
+            let exists = try store.load(project: project, env: env) != nil
+            if exists != mustHaveRecord {
+                throw CiloError(.failed, exists ? "\(project)/\(env) has an environment again; left alone" : "\(project)/\(env) no longer exists")
+            }
+        }
+        try await body()
+    }
+
+    private func removeFolder(_ parent: BytePath, _ name: String) throws(CiloError) {
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(parent.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try TreeRemover.remove(FileName(name), in: directory)
+        } catch {
+            if error == .noSuchFileOrDirectory { return }
+            throw .system(error, "cannot delete", path: parent.appending(FileName(name)).display)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import CiloSystem
+import Foundation
+
+/// `cilo doctor`: checks the tools cilo needs, its home, its state against Docker and
+/// disk, leftovers no environment owns, and its DNS server; `--fix` repairs what can be
+/// repaired without a person deciding (see `DoctorFix`).
+///
+/// It looks at every project of one cilo home and never throws: whatever cannot be
+/// checked is itself a finding.
+public struct Doctor: Sendable {
+    public let home: CiloHome
+    let store: StateStore
+    let docker = DockerClient()
+
+    public init(home: CiloHome = .fromEnvironment()) {
+        self.home = home
+        self.store = StateStore(home: home)
+    }
+
+    /// Runs every check, most basic first.
+    public func examine() async -> [DoctorFinding] {
+        var findings: [DoctorFinding] = []
+        let engineAnswers = await checkEngine(&findings)
+        await checkCompose(&findings)
+        checkHome(&findings)
+
+        var records: [EnvironmentRecord] = []
+        do throws(CiloError) {
+            let readable = try store.allReadable()
+            records = readable.records
+            for key in readable.damaged {
+                findings.append(DoctorFinding(
+                    .problem, "state", key.description, "its state file cannot be read",
+                    fix: .setAsideStateFile(project: key.project, env: key.env)))
+            }
+        } catch {
+            findings.append(DoctorFinding(.problem, "state", home.root.display, error.description))
+        }
+
+        var containers: [DockerClient.Container]?
+        var objects: [DockerClient.ManagedObject]?
+        if engineAnswers {
+            do throws(CiloError) {
+                containers = try await docker.managedContainers()
+                objects = try await docker.managedObjects()
+            } catch {
+                findings.append(DoctorFinding(.problem, "docker", "objects", "cannot list cilo's containers: \(error.description)"))
+            }
+        }
+        let keys = Set(records.map { EnvironmentKey(project: $0.project, env: $0.name) })
+        let missing = Set(records.filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) == nil }
+            .map { EnvironmentKey(project: $0.project, env: $0.name) })
+        findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busy(keys))
+        do throws(CiloError) {
+            findings += DoctorAnalysis.orphans(
+                records: keys, objects: objects ?? [], home: home.root.display,
+                workspaces: try store.folders(in: "envs"), generated: try store.folders(in: "generated"))
+        } catch {
+            findings.append(DoctorFinding(.problem, "orphan", home.root.display, error.description))
+        }
+        findings += checkNames(records.map { record in
+            containers.map { EnvironmentManager.reconcile(record, with: $0) } ?? record
+        })
+        return findings
+    }
+
+    /// The environments whose lock another cilo holds now.
+    private func busy(_ keys: Set<EnvironmentKey>) -> Set<EnvironmentKey> {
+        keys.filter { key in
+            guard let lock = try? home.tryLock(home.lockFile(project: key.project, env: key.env)) else { return true }
+            lock.unlock()
+            return false
+        }
+    }
+
+    private func checkEngine(_ findings: inout [DoctorFinding]) async -> Bool {
+        do throws(CiloError) {
+            let version = try await docker.engineVersion()
+            findings.append(DoctorFinding(.ok, "docker", "engine", "Docker \(version) answers"))
+            return true
+        } catch {
+            findings.append(DoctorFinding(.problem, "docker", "engine", error.description))
+            return false
+        }
+    }
+
+    private func checkCompose(_ findings: inout [DoctorFinding]) async {
+        do throws(CiloError) {
+            let tool = try await ComposeTool.detect(override: HostFacts.environment("CILO_COMPOSE"))
+            let command = ([tool.executable] + tool.prefix).joined(separator: " ")
+            let version = (try? await ToolRunner.run(tool.executable, tool.prefix + ["version", "--short"]))
+                .flatMap { $0.succeeded ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
+            findings.append(DoctorFinding(.ok, "compose", command, "Compose \(version ?? "(version unknown)")"))
+        } catch {
+            findings.append(DoctorFinding(.problem, "compose", "compose", error.description))
+        }
+    }
+
+    /// Where workspaces go: whether clones there can share extents, and the room left.
+    private func checkHome(_ findings: inout [DoctorFinding]) {
+        var path = home.root
+        while (try? PathOpening.status(path.bytes)) == nil, let parent = path.parentAndName?.parent { path = parent }
+        guard let info = try? FileSystemInfo.of(path) else {
+            findings.append(DoctorFinding(.problem, "home", home.root.display, "cannot read its file system"))
+            return
+        }
+        let room = "\(ByteFormatting.iec(Int(info.availableBytes))) available"
+        if info.readOnly {
+            findings.append(DoctorFinding(.problem, "home", home.root.display, "\(info.type) is mounted read-only"))
+        } else if info.reflink == true {
+            findings.append(DoctorFinding(.ok, "home", home.root.display, "\(info.type) shares extents: workspaces are copy-on-write clones; \(room)"))
+        } else {
+            findings.append(DoctorFinding(
+                .warning, "home", home.root.display,
+                "\(info.type) cannot share extents: every workspace is a full copy (put CILO_HOME on btrfs or XFS with reflink=1); \(room)"))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// One thing `cilo doctor` checked, and what `--fix` would do about it.
+public struct DoctorFinding: Sendable, Equatable, Encodable {
+    public enum Severity: String, Sendable, Encodable, Comparable {
+        case ok, warning, problem
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+        private var rank: Int { self == .ok ? 0 : self == .warning ? 1 : 2 }
+    }
+
+    public var severity: Severity
+    /// The area checked: `docker`, `compose`, `home`, `state`, `environment`, `orphan`, `dns`.
+    public var check: String
+    /// What it is about: an environment (`project/env`), a path, a service.
+    public var subject: String
+    public var message: String
+    /// What `cilo doctor --fix` does about it; nil when only a person can decide.
+    public var fix: DoctorFix?
+    /// Set by `--fix`: whether the fix worked, and if not, why.
+    public var fixed: Bool?
+    public var fixError: String?
+
+    public init(_ severity: Severity, _ check: String, _ subject: String, _ message: String, fix: DoctorFix? = nil) {
+        self.severity = severity
+        self.check = check
+        self.subject = subject
+        self.message = message
+        self.fix = fix
+    }
+
+    enum CodingKeys: String, CodingKey { case severity, check, subject, message, fix, fixed, fixError }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(check, forKey: .check)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(message, forKey: .message)
+        try container.encode(fix?.description, forKey: .fix)
+        try container.encodeIfPresent(fixed, forKey: .fixed)
+        try container.encodeIfPresent(fixError, forKey: .fixError)
+    }
+}
+
+/// A repair `cilo doctor --fix` can make. Each touches one environment's own files or
+/// the Docker objects labelled as this cilo home's, and re-checks under the
+/// environment's lock first, so it never races a running create, up or destroy.
+public enum DoctorFix: Sendable, Equatable {
+    /// Containers, volumes and networks labelled with an environment this home has no record of.
+    case removeDockerObjects(project: String, env: String)
+    /// A workspace folder no record owns.
+    case removeWorkspace(project: String, env: String)
+    /// A generated-files folder no record owns.
+    case removeGenerated(project: String, env: String)
+    /// A create that died half-way (its record still says `creating`): remove what it made.
+    case finishInterruptedCreate(project: String, env: String)
+    /// The record's status disagrees with Docker: write Docker's.
+    case recordStatus(project: String, env: String, status: EnvironmentRecord.Status)
+    /// A state file that cannot be read: rename it to `<env>.json.damaged`.
+    case setAsideStateFile(project: String, env: String)
+    /// Start cilo's DNS server and publish every running environment's names.
+    case startDNS
+    /// Publish the names again (the server answers something else).
+    case syncDNS
+
+    public var description: String {
+        switch self {
+        case .removeDockerObjects: "remove its containers, volumes and networks"
+        case .removeWorkspace: "delete the workspace folder"
+        case .removeGenerated: "delete the generated files"
+        case .finishInterruptedCreate: "remove what the interrupted create made"
+        case .recordStatus(_, _, let status): "record the status as \(status.rawValue)"
+        case .setAsideStateFile: "rename the state file to <env>.json.damaged"
+        case .startDNS: "start cilo's DNS server and publish the names"
+        case .syncDNS: "publish the names again"
+        }
+    }
+}
