@@ -45,6 +45,16 @@ struct DNSTests {
         let dnsStatus = try demo.cilo(["dns", "status"])
         #expect(dnsStatus.out.contains("web.agent-1.\(p).test") && !dnsStatus.out.contains(" NO"), "\(dnsStatus.out)")
 
+        // The server stopped behind cilo's back: doctor finds the names unanswered, --fix brings them back.
+        #expect(try demo.cilo(["dns", "stop"]).status == 0)
+        let noServer = try demo.cilo(["doctor"])
+        #expect(noServer.status == 1 && noServer.out.contains("DNS server is not running"), "\(noServer.out)")
+        let restarted = try demo.cilo(["doctor", "--fix"])
+        #expect(restarted.status == 0, "\(restarted.out)")
+        #expect(try DemoEnvironment.dig("web.agent-1.\(p).test", port: port) == webIP)
+        #expect(try DemoEnvironment.dig("admin.\(p).agent-1.test", port: port) == webIP)
+        #expect(try demo.cilo(["doctor"]).out.contains("names of running environments answer"))
+
         #expect(try demo.cilo(["down", "agent-1"]).status == 0)
         #expect(try DemoEnvironment.dig("web.agent-1.\(p).test", port: port) == "NXDOMAIN")
         #expect(try DemoEnvironment.dig("any.\(p).agent-1.test", port: port) == "NXDOMAIN")
