@@ -19,6 +19,13 @@ let package = Package(
             ],
             path: "Benchmarks/CloneBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The simplest loop of the system calls a clone or an extent-reading du cannot avoid:
+        // the floor scripts/bench-clone and scripts/bench-du print beside cilo's figures.
+        .executableTarget(
+            name: "KernelFloor",
+            dependencies: [.product(name: "CiloCore", package: "cilo")],
+            path: "Benchmarks/KernelFloor"
+        ),
     ]
 )
