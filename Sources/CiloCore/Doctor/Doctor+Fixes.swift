@@ -65,10 +65,6 @@ extension Doctor {
                 try await docker.requireEngine()
                 try await docker.removeLabelled(project: project, env: env)
             }
-        case .removeWorkspace(let project, let env):
-            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
-                try removeFolder(home.projectWorkspaces(project: project), env)
-            }
         case .removeGenerated(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
                 try removeFolder(home.path("generated", project), env)

@@ -61,7 +61,7 @@ enum DoctorAnalysis {
 
     /// Docker objects labelled as this home's, workspaces and generated folders that no
     /// record owns. Objects another home labelled are someone else's and left out;
-    /// unlabelled ones are reported but never removed.
+    /// unlabelled ones, and workspaces, are reported but never removed.
     static func orphans(
         records: Set<EnvironmentKey>, objects: [DockerClient.ManagedObject], home: String,
         workspaces: [EnvironmentKey], generated: [EnvironmentKey]
@@ -89,9 +89,11 @@ enum DoctorAnalysis {
                 "\(count(objects)) labelled by cilo but by no known home (no dev.cilo.home label): check, then remove with docker"))
         }
         for key in workspaces.sorted() where !records.contains(key) {
+            // Kept by `destroy --keep-workspace`, or left by a crash: it may hold unsaved work.
             findings.append(DoctorFinding(
-                .problem, "orphan", key.description, "a workspace folder with no environment",
-                fix: .removeWorkspace(project: key.project, env: key.env)))
+                .warning, "orphan", key.description,
+                "a workspace folder with no environment (kept by destroy --keep-workspace, or left by a crash): "
+                    + "delete it once its work is saved"))
         }
         for key in generated.sorted() where !records.contains(key) {
             findings.append(DoctorFinding(

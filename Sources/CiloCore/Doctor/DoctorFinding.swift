@@ -41,14 +41,14 @@ public struct DoctorFinding: Sendable, Equatable, Encodable {
     }
 }
 
-/// A repair `cilo doctor --fix` can make. Each touches one environment's own files or
-/// the Docker objects labelled as this cilo home's, and re-checks under the
-/// environment's lock first, so it never races a running create, up or destroy.
+/// A repair `cilo doctor --fix` can make. Each touches one environment's generated files,
+/// record, or the Docker objects labelled as this cilo home's, and re-checks under the
+/// environment's lock first, so it never races a running create, up or destroy. It never
+/// deletes a workspace that has no record: `destroy --keep-workspace` leaves those on
+/// purpose, and one may hold an agent's unsaved work.
 public enum DoctorFix: Sendable, Equatable {
     /// Containers, volumes and networks labelled with an environment this home has no record of.
     case removeDockerObjects(project: String, env: String)
-    /// A workspace folder no record owns.
-    case removeWorkspace(project: String, env: String)
     /// A generated-files folder no record owns.
     case removeGenerated(project: String, env: String)
     /// A create that died half-way (its record still says `creating`): remove what it made.
@@ -65,7 +65,6 @@ public enum DoctorFix: Sendable, Equatable {
     public var description: String {
         switch self {
         case .removeDockerObjects: "remove its containers, volumes and networks"
-        case .removeWorkspace: "delete the workspace folder"
         case .removeGenerated: "delete the generated files"
         case .finishInterruptedCreate: "remove what the interrupted create made"
         case .recordStatus(_, _, let status): "record the status as \(status.rawValue)"
