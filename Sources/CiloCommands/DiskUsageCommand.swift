@@ -36,20 +36,21 @@ extension CiloCommand {
             }
         }
 
-        /// The workspace of `name` when it names an environment of the current project and no
+        /// The record of `name` when it names an environment of the current project and no
         /// file of that name exists here.
-        func environmentWorkspace(_ name: String) -> String? {
+        func environmentRecord(_ name: String) -> EnvironmentRecord? {
             guard !name.contains("/"), !FileManager.default.fileExists(atPath: name),
-                let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(name),
-                let record = try? manager.record(env)
+                let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(name)
             else { return nil }
-            return record.workspace
+            return try? manager.record(env)
         }
 
         func run() throws {
             let targets = paths.isEmpty ? ["."] : paths
             let engine = DiskUsage(jobs: jobs)
             var measured: [BytePath] = []
+            /// The environments measured, by their index in `measured`: their figures are kept for `cilo list`.
+            var environments: [Int: EnvironmentRecord] = [:]
             var failed = false
             for target in targets {
                 if target.isEmpty {
@@ -58,8 +59,9 @@ extension CiloCommand {
                     continue
                 }
                 do throws(CiloError) {
-                    if let workspace = environmentWorkspace(target) {
-                        measured.append(BytePath(workspace))
+                    if let record = environmentRecord(target) {
+                        environments[measured.count] = record
+                        measured.append(BytePath(record.workspace))
                         continue
                     }
                     _ = try FileSystemInfo.of(RawArguments.path(target), probeReflink: false)
@@ -77,6 +79,10 @@ extension CiloCommand {
             guard !measured.isEmpty else { throw ExitCode.failure }
             let result: DiskUsage.Measurement
             do throws(CiloError) { result = try engine.measure(measured) } catch { throw global.report(error) }
+            let cache = WorkspaceDiskCache(home: .fromEnvironment())
+            for (index, record) in environments where result.reports[index].unreadable.isEmpty {
+                try? cache.save(WorkspaceDiskCache.Entry(result.reports[index]), project: record.project, env: record.name)
+            }
             if json {
                 print(try JSONOutput.encode(result.reports))
             } else {

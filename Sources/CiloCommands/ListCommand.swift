@@ -6,7 +6,7 @@ extension CiloCommand {
     /// `cilo list`: environments with their status reconciled with Docker.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List environments: status (checked with Docker), services, subnet, disk cost, age.")
+            abstract: "List environments: status (checked with Docker), services, subnet, disk cost (as last measured; --disk measures now), age.")
 
         @Flag(help: "Environments of every project.")
         var all = false
@@ -16,6 +16,9 @@ extension CiloCommand {
 
         @Flag(help: "Print names only.")
         var quiet = false
+
+        @Flag(help: "Measure every workspace's disk cost now (reads every file's extents: slow on big workspaces) instead of showing the last measurement.")
+        var disk = false
 
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
@@ -27,7 +30,9 @@ extension CiloCommand {
             var subnet: String
             var workspace: String
             var createdAt: String
+            /// From the last measurement (`cilo du <env>`, `cilo list --disk`), nil if never measured.
             var diskExclusiveBytes: Int?
+            var diskMeasuredAt: String?
             var services: [ServiceRecord]
         }
 
@@ -39,11 +44,17 @@ extension CiloCommand {
                 for record in records { print(all ? "\(record.project)/\(record.name)" : record.name) }
                 return
             }
+            let cache = WorkspaceDiskCache(home: .fromEnvironment())
             let entries = records.map { record in
-                Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
-                      workspace: record.workspace, createdAt: record.createdAt,
-                      diskExclusiveBytes: try? DiskUsage(jobs: 1).measure(BytePath(record.workspace)).exclusiveBytes,
-                      services: record.services)
+                var figures = cache.load(project: record.project, env: record.name)
+                if disk, let report = try? DiskUsage().measure(BytePath(record.workspace)) {
+                    figures = WorkspaceDiskCache.Entry(report)
+                    if let figures { try? cache.save(figures, project: record.project, env: record.name) }
+                }
+                return Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
+                             workspace: record.workspace, createdAt: record.createdAt,
+                             diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
+                             services: record.services)
             }
             if json {
                 print(try JSONOutput.encode(entries))
@@ -53,9 +64,16 @@ extension CiloCommand {
             for entry in entries {
                 let running = entry.services.filter { $0.status.hasPrefix("running") }.count
                 rows.append([entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet,
-                             entry.diskExclusiveBytes.map { ByteFormatting.iec($0) } ?? "-", Self.age(entry.createdAt)])
+                             diskText(entry), Self.age(entry.createdAt)])
             }
             print(rows.count == 1 ? "no environments" : Table.render(rows))
+        }
+
+        /// "12.0 MiB" when measured now (`--disk`), else "12.0 MiB (3 min ago)"; "-" if never measured.
+        func diskText(_ entry: Entry) -> String {
+            guard let bytes = entry.diskExclusiveBytes else { return "-" }
+            guard !disk, let measured = entry.diskMeasuredAt else { return ByteFormatting.iec(bytes) }
+            return "\(ByteFormatting.iec(bytes)) (\(Self.age(measured)))"
         }
 
         /// "5 min ago" from an ISO 8601 time.

@@ -44,6 +44,16 @@ struct EnvironmentTests {
         let disk = try demo.cilo(["du", "--json", "green"])
         let measured = try #require(try JSONSerialization.jsonObject(with: Data(disk.out.utf8)) as? [[String: Any]])
         #expect(measured.first?["path"] as? String == demo.home + "/envs/\(demo.project)/green", "du measures an env's workspace")
+        func listedDisk(_ arguments: [String] = []) throws -> [String: Int] {
+            let out = try demo.cilo(["list", "--json"] + arguments).out
+            let array = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]] ?? []
+            return Dictionary(uniqueKeysWithValues: array.compactMap { entry in
+                (entry["diskExclusiveBytes"] as? Int).map { (entry["name"] as? String ?? "", $0) }
+            })
+        }
+        #expect(try listedDisk() == ["green": try #require(measured.first?["exclusiveBytes"] as? Int)],
+                "list shows the figure cilo du kept, and none for a workspace never measured")
+        #expect(try Set(listedDisk(["--disk"]).keys) == ["blue", "green"], "list --disk measures every workspace")
         let path = try demo.cilo(["path", "green"])
         #expect(path.out.trimmingCharacters(in: .whitespacesAndNewlines) == demo.home + "/envs/\(demo.project)/green")
     }

@@ -152,6 +152,7 @@ public struct EnvironmentManager: Sendable {
                 throw .system(error, "cannot delete the workspace", path: record.workspace)
             }
         }
+        WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)
         try StateStore(home: home).remove(project: record.project, env: record.name)
     }
 

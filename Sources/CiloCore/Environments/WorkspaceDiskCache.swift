@@ -1,0 +1,61 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// The last measured disk cost of each environment's workspace, so `cilo list` stays fast
+/// when workspaces hold a big repository (measuring one reads the extents of every file).
+///
+/// `cilo du <env>` and `cilo list --disk` measure and write it; `destroy` removes it. Each
+/// figure carries the time it was measured, so nothing old passes for current.
+public struct WorkspaceDiskCache: Sendable {
+    /// One environment's figures.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var exclusiveBytes: Int
+        public var allocatedBytes: Int
+        public var apparentBytes: Int
+        /// ISO 8601.
+        public var measuredAt: String
+
+        public init(_ report: DiskUsageReport, at date: Date = Date()) {
+            exclusiveBytes = report.exclusiveBytes
+            allocatedBytes = report.allocatedBytes
+            apparentBytes = report.apparentBytes
+            measuredAt = ISO8601DateFormatter().string(from: date)
+        }
+    }
+
+    public let home: CiloHome
+
+    public init(home: CiloHome) {
+        self.home = home
+    }
+
+    private func directory(project: String) -> BytePath { home.path("cache", "disk", project) }
+
+    /// The last figures of `env`, nil when it was never measured (or they cannot be read).
+    public func load(project: String, env: String) -> Entry? {
+        guard let directory = try? PathOpening.openDirectory(directory(project: project).bytes) else { return nil }
+        defer { directory.closeIgnoringErrors() }
+        guard let bytes = (try? AtomicFile.read(FileName(env + ".json"), in: directory)).flatMap({ $0 }) else { return nil }
+        return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+    }
+
+    /// Records `env`'s figures, replacing the last ones atomically.
+    public func save(_ entry: Entry, project: String, env: String) throws(CiloError) {
+        let path = directory(project: project)
+        let directory = try home.makeDirectory(path)
+        defer { directory.closeIgnoringErrors() }
+        let data: Data
+        do { data = try JSONEncoder().encode(entry) } catch { throw CiloError(.failed, "cannot encode the disk figures of \(env)") }
+        do throws(Errno) { try AtomicFile.write(Array(data), to: FileName(env + ".json"), in: directory) } catch {
+            throw .system(error, "cannot write the disk figures", path: path.appending(FileName(env + ".json")).display)
+        }
+    }
+
+    /// Forgets `env`'s figures (it was destroyed).
+    public func remove(project: String, env: String) {
+        guard let directory = try? PathOpening.openDirectory(directory(project: project).bytes) else { return }
+        defer { directory.closeIgnoringErrors() }
+        try? directory.remove(FileName(env + ".json"), directory: false)
+    }
+}
