@@ -57,6 +57,9 @@ public struct BenchRunner: Sendable {
                 sampleSeconds: options.sampleSeconds, host: host, strategies: results, plan: plan)
         } catch {
             if !options.keep { await cleanUp(made) }
+            // A Ctrl-C reaches the whole process group: compose may fail of it before cilo
+            // notices. The user cancelled; say so (exit 130), not what failed of it.
+            try checkCancelled()
             throw error
         }
     }
