@@ -23,7 +23,9 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from)
-                let (record, report) = try await manager.create(name, from: from, strategy: strategy)
+                let (record, report) = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.create(name, from: from, strategy: strategy)
+                }
                 print("created \(record.project)/\(record.name) at \(record.workspace) (subnet \(record.subnet))")
                 if let report { print(CloneReportText.render(report)) }
             }

@@ -47,13 +47,17 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from)
-                var (record, report) = try await manager.create(name, from: from, mustBeNew: false)
-                if let report { HostFacts.writeToStandardError("cilo: created \(name) (\(report.strategy), \(ByteFormatting.duration(report.seconds)))\n") }
-                if !noUp, !(try await manager.isRunning(name)) {
-                    record = try await manager.up(name, options: .init(source: from))
-                    HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n")
-                } else {
-                    record = try await manager.status(name)
+                // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
+                let record = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    var (record, report) = try await manager.create(name, from: from, mustBeNew: false)
+                    if let report { HostFacts.writeToStandardError("cilo: created \(name) (\(report.strategy), \(ByteFormatting.duration(report.seconds)))\n") }
+                    if !noUp, !(try await manager.isRunning(name)) {
+                        record = try await manager.up(name, options: .init(source: from))
+                        HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n")
+                    } else {
+                        record = try await manager.status(name)
+                    }
+                    return record
                 }
                 var environment = ProcessInfo.processInfo.environment
                 environment.merge(record.runEnvironment(dnsSuffix: manager.dnsSettings?.suffix)) { $1 }

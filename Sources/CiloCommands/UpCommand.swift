@@ -33,8 +33,9 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from)
-                let record = try await manager.up(
-                    name, options: .init(build: build, recreate: recreate, timeoutSeconds: timeout, source: from))
+                let record = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.up(name, options: .init(build: build, recreate: recreate, timeoutSeconds: timeout, source: from))
+                }
                 print("\(record.project)/\(record.name) is running on \(record.subnet)")
                 print(EnvironmentText.services(record))
             }

@@ -31,6 +31,7 @@ extension EnvironmentManager {
                 var arguments = ["up", "-d", "--remove-orphans"]
                 if options.build { arguments.append("--build") }
                 if options.recreate { arguments.append("--force-recreate") }
+                if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
                 let result = try await compose(record, arguments)
                 guard result.succeeded else { throw CiloError(.failed, "compose up failed for '\(env)': \(result.tail(4))") }
                 let services = rendered.services.map(\.name)
@@ -49,6 +50,11 @@ extension EnvironmentManager {
             } catch {
                 // Nothing half-running: stop what started, keep the workspace, say what failed.
                 _ = try? await compose(record, ["down", "--remove-orphans"])
+                if cancellation.isCancelled {
+                    record.status = .stopped
+                    try? store.save(record)
+                    throw CiloError(.cancelled, "up of '\(env)' cancelled; its services were stopped (cilo up \(env) starts them)")
+                }
                 record.status = .failed
                 record.lastError = error.description
                 try? store.save(record)
@@ -132,6 +138,7 @@ extension EnvironmentManager {
                 }
             }
             if waiting.isEmpty { return containers }
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             if DispatchTime.now().uptimeNanoseconds > deadline {
                 throw CiloError(.failed, "timed out after \(Int(timeout)) s waiting for \(waiting.joined(separator: ", ")) of '\(record.name)'")
             }

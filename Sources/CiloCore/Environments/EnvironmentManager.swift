@@ -15,6 +15,8 @@ public struct EnvironmentManager: Sendable {
     public let docker = DockerClient()
     /// `$CILO_COMPOSE`, when set.
     public var composeOverride: String?
+    /// Raised by Ctrl-C: a create in progress stops and is rolled back; an up stops starting.
+    public let cancellation = CancellationFlag()
     /// Where warnings go (names not published, ...): standard error by default.
     public var warn: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: warning: \($0)\n") }
 
@@ -80,13 +82,14 @@ public struct EnvironmentManager: Sendable {
         do throws(CiloError) {
             let parent = try home.makeDirectory(home.projectWorkspaces(project: project.name))
             parent.closeIgnoringErrors()
-            var options = CloneOptions(strategy: strategy)
+            var options = CloneOptions(strategy: strategy, cancellation: cancellation)
             if let homeStatus = try? PathOpening.status(home.root.bytes) {
                 options.skippedDirectories = [InodeKey(device: homeStatus.device, inode: homeStatus.inode)]
             }
             let report = try await CloneEngine(options: options).clone(source: BytePath(sourceDirectory), destination: workspace)
             record.cloneStrategy = report.strategy
             let rendered = try await render(record)
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
             record.ingressService = rendered.ingress
             record.status = .created
@@ -94,6 +97,7 @@ public struct EnvironmentManager: Sendable {
             return (record, report)
         } catch {
             try? await removeEverything(record, keepWorkspace: false)
+            if cancellation.isCancelled { throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left") }
             throw error
         }
     }

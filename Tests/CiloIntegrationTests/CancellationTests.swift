@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Ctrl-C while cilo makes or starts an environment: rolled back or stopped, exit 130, nothing half-made.
+@Suite("Ctrl-C during create and up", .serialized)
+struct CancellationTests {
+    /// Runs cilo in the demo and sends it SIGINT after `seconds`, as a terminal's Ctrl-C would.
+    private func interrupted(_ demo: DemoEnvironment, after seconds: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try Integration.run(["timeout", "--preserve-status", "-s", "INT", seconds, Integration.ciloExecutable] + arguments,
+                            environment: ["CILO_HOME": demo.home], directory: demo.directory)
+    }
+
+    @Test("Ctrl-C during create removes the partial workspace, record and subnet; during up stops what started",
+          .enabled(if: Integration.canRun(needing: EnvironmentTests.tools + ["timeout"])))
+    func createAndUpInterrupted() throws {
+        try EnvironmentTests.requireDocker()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        // Enough files that the clone is still running when the signal lands.
+        let generator = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/gen-tree").path
+        _ = try Integration.check([generator, demo.directory + "/data", "--files", "30000", "--dirs", "300", "--total-bytes", "60000000"])
+
+        let create = try interrupted(demo, after: "0.5", ["create", "big"])
+        #expect(create.status == 130, "exit \(create.status): \(create.err)")
+        #expect(create.err.contains("cancelled; nothing of it was left"), "\(create.err)")
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(demo.project)/big"), "no partial workspace")
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/state/\(demo.project)/big.json"), "no record, so no subnet held")
+        #expect(try demo.list().isEmpty)
+
+        try FileManager.default.removeItem(atPath: demo.directory + "/data")
+        #expect(try demo.cilo(["create", "slow"]).status == 0)
+        // web's health check alone takes a second: the signal lands while up starts or waits.
+        let up = try interrupted(demo, after: "1", ["up", "slow"])
+        #expect(up.status == 130, "exit \(up.status): \(up.err)")
+        #expect(up.err.contains("cancelled; its services were stopped"), "\(up.err)")
+        let listed = try demo.list()
+        #expect(listed.first?["status"] as? String == "stopped", "\(listed)")
+        let running = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)"])
+        #expect(running.isEmpty, "nothing left running: \(running)")
+        #expect(try demo.cilo(["up", "slow"]).status == 0, "a later up starts it")
+    }
+}
