@@ -28,6 +28,22 @@ struct CancellationTests {
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/state/\(demo.project)/big.json"), "no record, so no subnet held")
         #expect(try demo.list().isEmpty)
 
+        // Waiting for its turn behind another create's clone can be cancelled too.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)",
+                            demo.home + "/locks/clone-turn.lock"]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        _ = output.fileHandleForReading.availableData
+        let waiting = try interrupted(demo, after: "1", ["create", "queued"])
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        #expect(waiting.status == 130, "exit \(waiting.status): \(waiting.err)")
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(demo.project)/queued"))
+        #expect(try demo.list().isEmpty)
+
         try FileManager.default.removeItem(atPath: demo.directory + "/data")
         #expect(try demo.cilo(["create", "slow"]).status == 0)
         // web's health check alone takes a second: the signal lands while up starts or waits.

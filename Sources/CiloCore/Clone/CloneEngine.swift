@@ -30,6 +30,8 @@ public struct CloneEngine: Sendable {
             return report(plan, strategy: "snapshot", tally: nil, jobs: 1, start: start)
         }
 
+        let turn = try waitForTurn()
+        defer { turn?.unlock() }
         let destinationRoot = try plan.makeDestinationRoot()
         HostFacts.raiseOpenFileLimit()
         var skipped = options.skippedDirectories
@@ -65,6 +67,21 @@ public struct CloneEngine: Sendable {
                 ?? "nothing was left at the destination"
 
             throw failure
+        }
+    }
+
+    /// Waits until no other per-file clone holds `turnLock`, polling so a cancellation
+    /// still stops the wait.
+    private func waitForTurn() throws(CiloError) -> FileLock? {
+        guard let path = options.turnLock else { return nil }
+        while true {
+            do throws(Errno) {
+                return try FileLock(path: path.bytes, wait: false)
+            } catch {
+                guard error == .wouldBlock else { throw .system(error, "cannot take the clone turn lock", path: path.display) }
+            }
+            if options.cancellation.isCancelled { throw CiloError(.cancelled, "clone cancelled") }
+            usleep(50_000)
         }
     }
 

@@ -15,6 +15,11 @@ public struct CloneOptions: Sendable {
     public var progress: CloneProgress
     /// Directories (device, inode) never entered, e.g. cilo's own home.
     public var skippedDirectories: Set<InodeKey>
+    /// A lock file per-file clones take turns on (snapshots never wait): each already keeps
+    /// every CPU busy, so several at once only contend in the kernel. Four parallel creates
+    /// of a 100,000-file tree on btrfs (2 CPUs) all finished after 16.5 s without it; taking
+    /// turns, after 3.2, 6.1, 9.0 and 11.8 s.
+    public var turnLock: BytePath?
 
     public init(
         strategy: CloneStrategy = .auto,
@@ -23,7 +28,8 @@ public struct CloneOptions: Sendable {
         preserveOwnership: Bool? = nil,
         cancellation: CancellationFlag = CancellationFlag(),
         progress: CloneProgress = CloneProgress(),
-        skippedDirectories: Set<InodeKey> = []
+        skippedDirectories: Set<InodeKey> = [],
+        turnLock: BytePath? = nil
     ) {
         self.strategy = strategy
         self.jobs = jobs
@@ -32,6 +38,7 @@ public struct CloneOptions: Sendable {
         self.cancellation = cancellation
         self.progress = progress
         self.skippedDirectories = skippedDirectories
+        self.turnLock = turnLock
     }
 }
 
