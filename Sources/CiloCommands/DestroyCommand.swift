@@ -1,6 +1,7 @@
 import ArgumentParser
 import CiloCore
 import CiloSystem
+import Foundation
 
 extension CiloCommand {
     /// `cilo destroy <env>...`: remove everything an environment is.
@@ -16,6 +17,9 @@ extension CiloCommand {
         @Flag(help: "Keep the workspace folder.")
         var keepWorkspace = false
 
+        @Flag(help: "Show what would be removed; remove nothing.")
+        var dryRun = false
+
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -26,6 +30,10 @@ extension CiloCommand {
                 for name in names { _ = try manager.record(name) }
                 if names.isEmpty {
                     print("no environments in project \(manager.project.name)")
+                    return
+                }
+                if dryRun {
+                    try await describe(names, manager)
                     return
                 }
                 if !force {
@@ -41,6 +49,24 @@ extension CiloCommand {
                     try await manager.destroy(name, keepWorkspace: keepWorkspace)
                     print("destroyed \(manager.project.name)/\(name)")
                 }
+            }
+        }
+
+        /// `--dry-run`: what destroying each environment would remove.
+        func describe(_ names: [String], _ manager: EnvironmentManager) async throws(CiloError) {
+            let objects: [DockerClient.ManagedObject]?
+            do throws(CiloError) { objects = try await manager.docker.managedObjects() } catch { objects = nil }
+            let cache = WorkspaceDiskCache(home: manager.home)
+            for name in names {
+                let record = try manager.record(name)
+                let own = objects?.filter { $0.project == record.project && $0.env == record.name }
+                let disk = cache.load(project: record.project, env: record.name)
+                    .map { " (\(ByteFormatting.iec($0.exclusiveBytes)) exclusive, \(CiloCommand.List.age($0.measuredAt)))" } ?? ""
+                print("would destroy \(record.project)/\(record.name):")
+                print("  docker     \(own.map { DockerClient.ManagedObject.summary($0) } ?? "unknown: Docker is not reachable")")
+                print("  workspace  \(record.workspace)\(disk)\(keepWorkspace ? " (kept: --keep-workspace)" : "")")
+                print("  generated  \((record.composeFile as NSString).deletingLastPathComponent)")
+                print("  record     subnet \(record.subnet) freed")
             }
         }
     }

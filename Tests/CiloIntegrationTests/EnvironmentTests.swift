@@ -54,6 +54,11 @@ struct EnvironmentTests {
         #expect(try listedDisk() == ["green": try #require(measured.first?["exclusiveBytes"] as? Int)],
                 "list shows the figure cilo du kept, and none for a workspace never measured")
         #expect(try Set(listedDisk(["--disk"]).keys) == ["blue", "green"], "list --disk measures every workspace")
+        let dryRun = try demo.cilo(["destroy", "blue", "--dry-run"])
+        #expect(dryRun.status == 0, "\(dryRun.err)")
+        #expect(dryRun.out.contains("would destroy \(demo.project)/blue") && dryRun.out.contains("3 containers, 1 network, 1 volume")
+                && dryRun.out.contains(demo.home + "/envs/\(demo.project)/blue"), "\(dryRun.out)")
+        #expect(try demo.list().count == 2, "a dry run removes nothing")
         let path = try demo.cilo(["path", "green"])
         #expect(path.out.trimmingCharacters(in: .whitespacesAndNewlines) == demo.home + "/envs/\(demo.project)/green")
     }

@@ -60,6 +60,15 @@ public struct DockerClient: Sendable {
             self.env = env
             self.home = home
         }
+
+        /// "2 containers, 1 network", or "none".
+        public static func summary(_ objects: [ManagedObject]) -> String {
+            let counts = [Kind.container, .network, .volume].compactMap { kind -> String? in
+                let number = objects.filter { $0.kind == kind }.count
+                return number == 0 ? nil : "\(number) \(kind.rawValue)\(number == 1 ? "" : "s")"
+            }
+            return counts.isEmpty ? "none" : counts.joined(separator: ", ")
+        }
     }
 
     /// Every container, network and volume labelled `dev.cilo.managed=true` (three calls).

@@ -80,13 +80,13 @@ enum DoctorAnalysis {
         }
         for (key, objects) in owned.sorted(by: { $0.key < $1.key }) {
             findings.append(DoctorFinding(
-                .problem, "orphan", key.description, "\(count(objects)) left with no environment",
+                .problem, "orphan", key.description, "\(DockerClient.ManagedObject.summary(objects)) left with no environment",
                 fix: .removeDockerObjects(project: key.project, env: key.env)))
         }
         for (key, objects) in unowned.sorted(by: { $0.key < $1.key }) {
             findings.append(DoctorFinding(
                 .warning, "orphan", key.description,
-                "\(count(objects)) labelled by cilo but by no known home (no dev.cilo.home label): check, then remove with docker"))
+                "\(DockerClient.ManagedObject.summary(objects)) labelled by cilo but by no known home (no dev.cilo.home label): check, then remove with docker"))
         }
         for key in workspaces.sorted() where !records.contains(key) {
             // Kept by `destroy --keep-workspace`, or left by a crash: it may hold unsaved work.
@@ -101,14 +101,5 @@ enum DoctorAnalysis {
                 fix: .removeGenerated(project: key.project, env: key.env)))
         }
         return findings
-    }
-
-    /// "2 containers, 1 network".
-    static func count(_ objects: [DockerClient.ManagedObject]) -> String {
-        let kinds: [DockerClient.ManagedObject.Kind] = [.container, .network, .volume]
-        return kinds.compactMap { kind in
-            let number = objects.filter { $0.kind == kind }.count
-            return number == 0 ? nil : "\(number) \(kind.rawValue)\(number == 1 ? "" : "s")"
-        }.joined(separator: ", ")
     }
 }
