@@ -59,13 +59,24 @@ struct EnvironmentRulesTests {
         #expect(try Project.resolve(explicit: "Other", from: root + "/Repo Name").name == "other")
 
         try FileManager.default.createDirectory(atPath: root + "/Repo Name/sub/.cilo", withIntermediateDirectories: true)
-        try "project: shop\ncompose_files: [deploy/compose.yml]\nsubnet_pool: 10.50.0.0/16\n".write(
+        try "project: shop\ncompose_files: [deploy/compose.yml]\nsubnet_pool: 10.50.0.0/16\nexclude: [node_modules, /build]\n".write(
             toFile: root + "/Repo Name/sub/.cilo/config.yml", atomically: true, encoding: .utf8)
         let configured = try Project.resolve(explicit: nil, from: root + "/Repo Name/sub/deeper")
         #expect(configured.name == "shop")
         #expect(configured.root == root + "/Repo Name/sub")
         #expect(configured.composeFiles == ["deploy/compose.yml"])
         #expect(configured.subnetPool == "10.50.0.0/16")
+        #expect(configured.excludes == ["node_modules", "/build"])
+
+        for (text, mentioned) in [("exlude: [x]\n", "unknown setting 'exlude'"), ("exclude: node_modules\n", "exclude: must be a list")] {
+            try text.write(toFile: root + "/Repo Name/sub/.cilo/config.yml", atomically: true, encoding: .utf8)
+            do {
+                _ = try Project.resolve(explicit: nil, from: root + "/Repo Name/sub")
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.description.contains(mentioned), "\(error.description)")
+            }
+        }
 
         try "compose_files: nope\n".write(toFile: root + "/Repo Name/sub/.cilo/config.yml", atomically: true, encoding: .utf8)
         #expect(throws: CiloError.self) { try Project.resolve(explicit: nil, from: root + "/Repo Name/sub") }

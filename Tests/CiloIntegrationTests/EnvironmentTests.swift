@@ -153,6 +153,26 @@ struct EnvironmentTests {
         #expect(try demo.list().isEmpty)
     }
 
+    @Test("exclude: in .cilo/config.yml leaves those names out of every workspace; a misspelt setting is refused",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func configuredExcludes() throws {
+        try Self.requireDocker()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        try FileManager.default.createDirectory(atPath: demo.directory + "/web/node_modules/left-pad", withIntermediateDirectories: true)
+        try "x".write(toFile: demo.directory + "/web/node_modules/left-pad/index.js", atomically: true, encoding: .utf8)
+        try "project: \(demo.project)\nexclude: [node_modules]\n".write(toFile: demo.directory + "/.cilo/config.yml", atomically: true, encoding: .utf8)
+        let created = try demo.cilo(["create", "lean"])
+        #expect(created.status == 0, "\(created.err)")
+        let workspace = demo.home + "/envs/\(demo.project)/lean"
+        #expect(FileManager.default.fileExists(atPath: workspace + "/web"))
+        #expect(!FileManager.default.fileExists(atPath: workspace + "/web/node_modules"))
+
+        try "project: \(demo.project)\nexlude: [node_modules]\n".write(toFile: demo.directory + "/.cilo/config.yml", atomically: true, encoding: .utf8)
+        Integration.expectOneLineError(try demo.cilo(["create", "typo"]), mentioning: ["unknown setting 'exlude'", "config.yml"])
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(demo.project)/typo"))
+    }
+
     @Test("bad input: a clear error each, nothing changed", .enabled(if: Integration.canRun(needing: tools)))
     func badInput() throws {
         try Self.requireDocker()

@@ -82,7 +82,9 @@ public struct EnvironmentManager: Sendable {
         do throws(CiloError) {
             let parent = try home.makeDirectory(home.projectWorkspaces(project: project.name))
             parent.closeIgnoringErrors()
-            var options = CloneOptions(strategy: strategy, cancellation: cancellation, turnLock: home.path("locks", "clone-turn.lock"))
+            var options = CloneOptions(
+                strategy: strategy, excludePatterns: project.excludes, cancellation: cancellation,
+                turnLock: home.path("locks", "clone-turn.lock"))
             if let homeStatus = try? PathOpening.status(home.root.bytes) {
                 options.skippedDirectories = [InodeKey(device: homeStatus.device, inode: homeStatus.inode)]
             }

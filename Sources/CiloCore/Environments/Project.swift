@@ -12,6 +12,8 @@ public struct Project: Sendable, Equatable {
     public var composeFiles: [String]
     /// The subnet pool from `.cilo/config.yml`, if set.
     public var subnetPool: String?
+    /// `exclude:` in `.cilo/config.yml`: what workspaces leave out (`cilo clone --exclude` patterns).
+    public var excludes: [String] = []
     /// Said to the user when the name had to be normalised.
     public var notice: String?
 
@@ -31,7 +33,7 @@ public struct Project: Sendable, Equatable {
         let name = try NameRules.projectName(raw)
         return Project(
             name: name, root: root, composeFiles: config?.composeFiles ?? [], subnetPool: config?.subnetPool,
-            notice: name == raw ? nil : "project name '\(raw)' is used as '\(name)'")
+            excludes: config?.exclude ?? [], notice: name == raw ? nil : "project name '\(raw)' is used as '\(name)'")
     }
 
     /// The first folder from `start` upward for which `matches` holds.
@@ -46,11 +48,14 @@ public struct Project: Sendable, Equatable {
     }
 }
 
-/// `.cilo/config.yml`: `project`, `compose_files`, `subnet_pool`.
+/// `.cilo/config.yml`: `project`, `compose_files`, `subnet_pool`, `exclude`.
 struct ProjectConfig {
     var project: String?
     var composeFiles: [String]?
     var subnetPool: String?
+    var exclude: [String]?
+
+    static let settings = ["project", "compose_files", "subnet_pool", "exclude"]
 
     static func load(_ path: String) throws(CiloError) -> ProjectConfig {
         let text: String
@@ -64,6 +69,10 @@ struct ProjectConfig {
         guard let map = loaded as? [String: Any] else {
             if loaded == nil { return ProjectConfig() }
             throw CiloError(.invalidArgument, "the project config must be a mapping of settings", path: path)
+        }
+        // A misspelt setting would otherwise be ignored without a word.
+        if let unknown = map.keys.sorted().first(where: { !settings.contains($0) }) {
+            throw CiloError(.invalidArgument, "unknown setting '\(unknown)' (known: \(settings.joined(separator: ", ")))", path: path)
         }
         var config = ProjectConfig()
         if let project = map["project"] {
@@ -79,6 +88,12 @@ struct ProjectConfig {
         if let pool = map["subnet_pool"] {
             guard let text = pool as? String else { throw CiloError(.invalidArgument, "subnet_pool: must be a string like 10.224.0.0/16", path: path) }
             config.subnetPool = text
+        }
+        if let patterns = map["exclude"] {
+            guard let list = patterns as? [String], list.allSatisfy({ !$0.isEmpty }) else {
+                throw CiloError(.invalidArgument, "exclude: must be a list of names or paths like node_modules or /build", path: path)
+            }
+            config.exclude = list
         }
         return config
     }
