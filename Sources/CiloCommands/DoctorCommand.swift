@@ -10,10 +10,11 @@ extension CiloCommand {
             discussion: """
                 Looks at every project of this cilo home ($CILO_HOME, default ~/.cilo). Leftovers are \
                 containers, networks and volumes labelled as this home's, and workspace or generated \
-                folders, that no environment owns. --fix only removes those, finishes removing \
-                interrupted creates, records the status Docker reports and restarts or resyncs DNS; \
-                an environment another cilo is working on is left alone. Exit status: 0 when no \
-                problem remains (warnings allowed), 1 otherwise.
+                folders, that no environment owns. --fix removes those Docker objects and generated \
+                folders (never a workspace: it may hold unsaved work), finishes removing interrupted \
+                creates, records the status Docker reports, sets damaged state files aside and restarts \
+                or resyncs DNS; an environment another cilo is working on is left alone. Exit status: 0 \
+                when no problem remains (warnings allowed), 1 otherwise.
                 """)
 
         @Flag(help: "Repair what can be repaired, then report what was done.")

@@ -48,8 +48,10 @@ extension CiloCommand {
             let entries = records.map { record in
                 var figures = cache.load(project: record.project, env: record.name)
                 if disk, let report = try? DiskUsage().measure(BytePath(record.workspace)) {
-                    figures = WorkspaceDiskCache.Entry(report)
-                    if let figures { try? cache.save(figures, project: record.project, env: record.name) }
+                    let measured = WorkspaceDiskCache.Entry(report)
+                    // Only a complete measurement is kept (as cilo du does).
+                    if report.unreadable.isEmpty { try? cache.save(measured, project: record.project, env: record.name) }
+                    figures = measured
                 }
                 return Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
                              workspace: record.workspace, createdAt: record.createdAt,
