@@ -41,6 +41,7 @@ struct CancellationTests {
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
         #expect(waiting.status == 130, "exit \(waiting.status): \(waiting.err)")
+        #expect(waiting.err.contains("queued: waiting while another environment's workspace is cloned"), "\(waiting.err)")
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(demo.project)/queued"))
         #expect(try demo.list().isEmpty)
 

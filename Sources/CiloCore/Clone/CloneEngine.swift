@@ -74,6 +74,7 @@ public struct CloneEngine: Sendable {
     /// still stops the wait.
     private func waitForTurn() throws(CiloError) -> FileLock? {
         guard let path = options.turnLock else { return nil }
+        var told = false
         while true {
             do throws(Errno) {
                 return try FileLock(path: path.bytes, wait: false)
@@ -81,6 +82,10 @@ public struct CloneEngine: Sendable {
                 guard error == .wouldBlock else { throw .system(error, "cannot take the clone turn lock", path: path.display) }
             }
             if options.cancellation.isCancelled { throw CiloError(.cancelled, "clone cancelled") }
+            if !told {
+                options.onWaitingForTurn?()
+                told = true
+            }
             usleep(50_000)
         }
     }

@@ -20,6 +20,8 @@ public struct CloneOptions: Sendable {
     /// of a 100,000-file tree on btrfs (2 CPUs) all finished after 16.5 s without it; taking
     /// turns, after 3.2, 6.1, 9.0 and 11.8 s.
     public var turnLock: BytePath?
+    /// Called once when the clone has to wait for its turn (to tell the user why nothing moves).
+    public var onWaitingForTurn: (@Sendable () -> Void)?
 
     public init(
         strategy: CloneStrategy = .auto,

@@ -19,6 +19,8 @@ public struct EnvironmentManager: Sendable {
     public let cancellation = CancellationFlag()
     /// Where warnings go (names not published, ...): standard error by default.
     public var warn: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: warning: \($0)\n") }
+    /// Where progress notices go (waiting for a turn, ...): standard error by default.
+    public var notice: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: \($0)\n") }
 
     public init(project: Project, home: CiloHome = .fromEnvironment()) {
         self.project = project
@@ -85,6 +87,8 @@ public struct EnvironmentManager: Sendable {
             var options = CloneOptions(
                 strategy: strategy, excludePatterns: project.excludes, cancellation: cancellation,
                 turnLock: home.path("locks", "clone-turn.lock"))
+            let notice = notice
+            options.onWaitingForTurn = { notice("\(env): waiting while another environment's workspace is cloned (clones take turns)") }
             if let homeStatus = try? PathOpening.status(home.root.bytes) {
                 options.skippedDirectories = [InodeKey(device: homeStatus.device, inode: homeStatus.inode)]
             }
