@@ -4,6 +4,7 @@
 #include "CSupport.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -56,6 +57,10 @@ ssize_t csupport_fgetxattr(int fd, const char *name, void *value, size_t size) {
 
 int csupport_fsetxattr(int fd, const char *name, const void *value, size_t size) {
     return fsetxattr(fd, name, value, size, 0);
+}
+
+int csupport_rename_exchange(int old_dir_fd, const char *old_name, int new_dir_fd, const char *new_name) {
+    return renameat2(old_dir_fd, old_name, new_dir_fd, new_name, RENAME_EXCHANGE);
 }
 
 int csupport_syncfs(int fd) {

@@ -67,6 +67,9 @@ extern const int csupport_SEEK_HOLE;
 /// syncfs(2): flushes the file system holding fd.
 int csupport_syncfs(int fd);
 
+/// Swaps two names atomically (`renameat2` with `RENAME_EXCHANGE`): both must exist.
+int csupport_rename_exchange(int old_dir_fd, const char *old_name, int new_dir_fd, const char *new_name);
+
 /// flistxattr(2), fgetxattr(2), fsetxattr(2): extended attributes of an open file.
 ssize_t csupport_flistxattr(int fd, char *names, size_t size);
 ssize_t csupport_fgetxattr(int fd, const char *name, void *value, size_t size);

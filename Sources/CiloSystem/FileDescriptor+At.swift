@@ -144,6 +144,17 @@ extension FileDescriptor {
         }
     }
 
+    /// Swaps `name` inside this directory with `otherName` inside `other` (this directory when
+    /// nil) in one step: no moment when either name is missing.
+    ///
+    /// The corresponding C function is `renameat2` with `RENAME_EXCHANGE`.
+    public func exchange(_ name: FileName, with otherName: FileName, in other: FileDescriptor? = nil) throws(Errno) {
+        let otherDescriptor = (other ?? self).rawValue
+        try SystemCall.check {
+            name.withCString { first in otherName.withCString { second in csupport_rename_exchange(rawValue, first, otherDescriptor, second) } }
+        }
+    }
+
     /// Sets owner and group of `name` inside this directory without following a symlink.
     ///
     /// The corresponding C function is `fchownat` with `AT_SYMLINK_NOFOLLOW`.

@@ -68,4 +68,52 @@ struct CloneSnapshotTests {
         }
         #expect(!FileManager.default.fileExists(atPath: fs.path("dst")))
     }
+
+    @Test("cilo subvolume turns a folder into a subvolume in place, every property kept; later clones are snapshots",
+          .enabled(if: Integration.canRun(needing: ["mkfs.btrfs"])))
+    func convertFolderToSubvolume() throws {
+        try Integration.require(["mkfs.btrfs"])
+        let fs = try LoopFileSystem(.btrfs)
+        defer { fs.tearDown() }
+        let project = fs.path("project")
+        try FileManager.default.createDirectory(atPath: project + "/tree", withIntermediateDirectories: true)
+        try FidelityTree.build(at: project + "/tree", withSpecialFiles: false)
+        let before = try TreeSnapshot(of: project)
+
+        let converted = try Integration.cilo(["subvolume", project, "--delete-old"])
+        #expect(converted.status == 0, "\(converted.err)")
+        #expect(converted.out.contains("is now a btrfs subvolume"))
+        let folder = try PathOpening.openDirectory(Array(project.utf8))
+        defer { folder.closeIgnoringErrors() }
+        #expect(try BtrfsSubvolume.isSubvolumeRoot(folder))
+        let problems = try before.differences(from: TreeSnapshot(of: project), checkSparse: true)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: fs.mountPoint).filter { $0.contains("cilo") }
+        #expect(siblings.isEmpty, "--delete-old leaves nothing beside it: \(siblings)")
+        let again = try Integration.cilo(["subvolume", project])
+        #expect(again.status == 0 && again.out.contains("already is a btrfs subvolume"), "\(again.out)")
+
+        let report = try CloneEngine().clone(source: BytePath(project), destination: BytePath(fs.path("agent-1")))
+        #expect(report.strategy == "snapshot")
+
+        // Kept by default; refused while an old copy is in the way, and on a file system without subvolumes.
+        let second = fs.path("second")
+        try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: false)
+        try "x".write(toFile: second + "/file", atomically: true, encoding: .utf8)
+        #expect(try Integration.cilo(["subvolume", second]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: fs.path(".second.cilo-old/file")), "the old folder is kept")
+        try FileManager.default.createDirectory(atPath: fs.path("third"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: fs.path(".third.cilo-old"), withIntermediateDirectories: false)
+        Integration.expectOneLineError(try Integration.cilo(["subvolume", fs.path("third")]), mentioning: ["is in the way"])
+        #expect(!FileManager.default.fileExists(atPath: fs.path(".third.cilo-subvolume")), "nothing half-made")
+        // A socket cannot be cloned, so the folder cannot be replaced without losing it.
+        try FileManager.default.createDirectory(atPath: fs.path("fourth"), withIntermediateDirectories: false)
+        _ = try Integration.check(["python3", "-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", fs.path("fourth/agent.sock")])
+        Integration.expectOneLineError(try Integration.cilo(["subvolume", fs.path("fourth")]), mentioning: ["sockets or devices", "nothing was changed"])
+        #expect(FileManager.default.fileExists(atPath: fs.path("fourth/agent.sock")))
+        #expect(!FileManager.default.fileExists(atPath: fs.path(".fourth.cilo-subvolume")), "nothing half-made")
+        let plain = try Integration.temporaryDirectory("not-btrfs")
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        Integration.expectOneLineError(try Integration.cilo(["subvolume", plain]), mentioning: ["not btrfs"])
+    }
 }
