@@ -109,4 +109,25 @@ struct DoctorTests {
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/generated/\(project)/busy"))
         #expect(try demo.cilo(["doctor"]).status == 0)
     }
+
+    @Test("on btrfs, doctor points at a project folder that is not a subvolume; cilo subvolume makes its environments snapshots",
+          .enabled(if: Integration.canRun(needing: EnvironmentTests.tools + ["mkfs.btrfs"])))
+    func suggestsSubvolume() throws {
+        try EnvironmentTests.requireDocker()
+        let fs = try LoopFileSystem(.btrfs)
+        defer { fs.tearDown() }
+        let demo = try DemoEnvironment(under: fs.mountPoint)
+        defer { demo.tearDown() }
+        #expect(try demo.cilo(["create", "per-file"]).status == 0)
+        let hinted = try findings(try demo.cilo(["doctor", "--json"]))
+        #expect(about(hinted, demo.directory).contains { $0["check"] as? String == "clone" && $0["severity"] as? String == "warning" },
+                "\(hinted)")
+
+        let converted = try demo.cilo(["subvolume", "--delete-old"])
+        #expect(converted.status == 0, "\(converted.err)")
+        let created = try demo.cilo(["create", "snapshot"])
+        #expect(created.status == 0 && created.out.contains("strategy     snapshot"), "\(created.out)\(created.err)")
+        #expect(about(try findings(try demo.cilo(["doctor", "--json"])), demo.directory).isEmpty)
+        #expect(try demo.cilo(["destroy", "--all", "--force"]).status == 0)
+    }
 }

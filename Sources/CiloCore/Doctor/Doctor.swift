@@ -47,6 +47,7 @@ public struct Doctor: Sendable {
                 findings.append(DoctorFinding(.problem, "docker", "objects", "cannot list cilo's containers: \(error.description)"))
             }
         }
+        findings += checkSources(records)
         let keys = Set(records.map { EnvironmentKey(project: $0.project, env: $0.name) })
         let missing = Set(records.filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) == nil }
             .map { EnvironmentKey(project: $0.project, env: $0.name) })
@@ -94,6 +95,24 @@ public struct Doctor: Sendable {
         } catch {
             findings.append(DoctorFinding(.problem, "compose", "compose", error.description))
         }
+    }
+
+    /// Project folders on btrfs that are not subvolumes, on the home's file system: each of
+    /// their environments is a per-file clone where it could be an instant snapshot.
+    private func checkSources(_ records: [EnvironmentRecord]) -> [DoctorFinding] {
+        guard let homeInfo = try? FileSystemInfo.of(home.root, probeReflink: false), homeInfo.type == "btrfs" else { return [] }
+        var findings: [DoctorFinding] = []
+        for source in Set(records.map(\.source)).sorted() {
+            guard let folder = try? PathOpening.openDirectory(BytePath(source).bytes) else { continue }
+            defer { folder.closeIgnoringErrors() }
+            guard (try? FileSystemInfo.sameFileSystem(BytePath(source), home.root)) == true,
+                (try? BtrfsSubvolume.isSubvolumeRoot(folder)) == false
+            else { continue }
+            findings.append(DoctorFinding(
+                .warning, "clone", source,
+                "not a btrfs subvolume: each environment of it is a per-file clone; cilo subvolume \(source) makes them instant snapshots"))
+        }
+        return findings
     }
 
     /// Where workspaces go: whether clones there can share extents, and the room left.
