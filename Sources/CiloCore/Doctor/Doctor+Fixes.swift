@@ -15,6 +15,7 @@ extension Doctor {
             if wanted.isEmpty { return [DoctorFinding(.ok, "dns", subject, "server stopped; no environment is up")] }
             return [DoctorFinding(.problem, "dns", subject, "cilo's DNS server is not running: \(wanted.count) names do not answer", fix: .startDNS)]
         }
+        if wanted.isEmpty { return [DoctorFinding(.ok, "dns", subject, "server runs; no environment is up")] }
         let wrong = wanted.filter { entry in
             guard case .addresses(let addresses) = DNSQuery.resolve(entry.name, port: settings.dns.port) else { return true }
             return !addresses.contains(entry.address)
