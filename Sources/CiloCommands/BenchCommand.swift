@@ -59,9 +59,9 @@ extension CiloCommand {
                 options.progress = { phase in
                     HostFacts.writeToStandardError(showProgress ? "\r\u{1B}[K  \(phase)" : "cilo bench: \(phase)\n")
                 }
-                let interrupt = InterruptHandler { [options] in options.cancellation.cancel() }
-                defer { interrupt.restore() }
-                let result = try await BenchRunner(manager: manager, options: options).run()
+                let result = try await InterruptHandler.cancelling(options.cancellation) { () throws(CiloError) in
+                    try await BenchRunner(manager: manager, options: options).run()
+                }
                 if showProgress { HostFacts.writeToStandardError("\r\u{1B}[K") }
                 if let report {
                     do { try BenchReportHTML.render(result).write(toFile: report, atomically: true, encoding: .utf8) } catch {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CiloCore
 import CiloSystem
-import Foundation
 
 extension CiloCommand {
     /// `cilo destroy <env>...`: remove everything an environment is.
@@ -65,7 +64,7 @@ extension CiloCommand {
                 print("would destroy \(record.project)/\(record.name):")
                 print("  docker     \(own.map { DockerClient.ManagedObject.summary($0) } ?? "unknown: Docker is not reachable")")
                 print("  workspace  \(record.workspace)\(disk)\(keepWorkspace ? " (kept: --keep-workspace)" : "")")
-                print("  generated  \((record.composeFile as NSString).deletingLastPathComponent)")
+                print("  generated  \(manager.home.generatedDirectory(project: record.project, env: record.name).display)")
                 print("  record     subnet \(record.subnet) freed")
             }
         }

@@ -80,9 +80,7 @@ extension CiloCommand {
             let result: DiskUsage.Measurement
             do throws(CiloError) { result = try engine.measure(measured) } catch { throw global.report(error) }
             let cache = WorkspaceDiskCache(home: .fromEnvironment())
-            for (index, record) in environments where result.reports[index].unreadable.isEmpty {
-                try? cache.save(WorkspaceDiskCache.Entry(result.reports[index]), project: record.project, env: record.name)
-            }
+            for (index, record) in environments { cache.keep(result.reports[index], project: record.project, env: record.name) }
             if json {
                 print(try JSONOutput.encode(result.reports))
             } else {

@@ -48,10 +48,7 @@ extension CiloCommand {
             let entries = records.map { record in
                 var figures = cache.load(project: record.project, env: record.name)
                 if disk, let report = try? DiskUsage().measure(BytePath(record.workspace)) {
-                    let measured = WorkspaceDiskCache.Entry(report)
-                    // Only a complete measurement is kept (as cilo du does).
-                    if report.unreadable.isEmpty { try? cache.save(measured, project: record.project, env: record.name) }
-                    figures = measured
+                    figures = cache.keep(report, project: record.project, env: record.name)
                 }
                 return Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
                              workspace: record.workspace, createdAt: record.createdAt,

@@ -7,47 +7,67 @@ import SystemPackage
 // same system calls cilo cannot avoid, in the simplest possible loop, so the benchmark
 // scripts can show how far cilo is from that floor in the same run.
 //
-//   kernel-floor clone SRC DST [--jobs N]  open, fstat, create, FICLONE (else copy_file_range), futimens, close x2 per
-//                                         file; DST's directories are made first, untimed; no
-//                                         xattrs, owners, modes or directory times
+//   kernel-floor clone SRC DST [--jobs N]  open, fstat, create, FICLONE (else copy_file_range), futimens,
+//                                         close x2 per file; DST's directories are made first, untimed;
+//                                         no xattrs, owners, modes or directory times
 //   kernel-floor fiemap ROOT [--jobs N]    open, FIEMAP, close per file; no stat, no walk
 //
-// The file list comes from an untimed walk; workers take whole directories from one shared
-// counter, as cilo's do (on XFS, files of one directory share an allocation group, so two
-// workers in two directories rarely wait for each other). Prints the timed seconds.
+// An untimed walk (directory descriptors, names as bytes, as cilo's own) lists the regular
+// files of every directory; workers then take whole directories from one shared counter, as
+// cilo's do (on XFS, files of one directory share an allocation group, so two workers in two
+// directories rarely wait for each other). Prints the timed seconds.
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 4 || (arguments.count >= 3 && arguments[1] == "fiemap") else {
-    FileHandle.standardError.write("usage: kernel-floor clone SRC DST [--jobs N] | kernel-floor fiemap ROOT [--jobs N]\n".data(using: .utf8) ?? Data())
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("kernel-floor: \(message)\n".utf8))
     exit(2)
 }
-let mode = arguments[1]
-let jobs = arguments.firstIndex(of: "--jobs").flatMap { Int(arguments[$0 + 1]) } ?? 2
-let sourceRoot = arguments[2]
 
-var files: [String] = []
-var directories: [String] = []
-let walker = FileManager.default.enumerator(atPath: sourceRoot)
-while let relative = walker?.nextObject() as? String {
-    guard let type = walker?.fileAttributes?[.type] as? FileAttributeType else { continue }
-    if type == .typeRegular { files.append(relative) } else if type == .typeDirectory { directories.append(relative) }
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, arguments[1] == "fiemap" || (arguments[1] == "clone" && arguments.count >= 4) else {
+    fail("usage: kernel-floor clone SRC DST [--jobs N] | kernel-floor fiemap ROOT [--jobs N]")
+}
+let cloning = arguments[1] == "clone"
+let jobs = arguments.firstIndex(of: "--jobs").flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? 2
+
+/// One directory's regular files, with the directory open in the source (and, cloning, in the destination).
+struct Group: @unchecked Sendable {
+    var source: FileDescriptor
+    var destination: FileDescriptor?
+    var files: [FileName]
 }
 
-func open(_ path: String) -> FileDescriptor {
-    guard let descriptor = try? PathOpening.openDirectory(Array(path.utf8)) else {
-        FileHandle.standardError.write("kernel-floor: cannot open \(path)\n".data(using: .utf8) ?? Data())
-        exit(1)
+/// Lists `source` depth first, making the same directories under `destination` when given.
+func walk(_ source: FileDescriptor, _ destination: FileDescriptor?, into groups: inout [Group]) throws(Errno) {
+    var files: [FileName] = []
+    var directories: [FileName] = []
+    try DirectoryReader(directory: source).forEachEntry { name, type in
+        if type == DirectoryReader.regularType { files.append(name) } else if type == DirectoryReader.directoryType { directories.append(name) }
+        return true
     }
-    return descriptor
+    groups.append(Group(source: source, destination: destination, files: files))
+    for name in directories {
+        let child = try source.openDirectory(name)
+        var childDestination: FileDescriptor?
+        if let destination {
+            try destination.makeDirectory(name, mode: 0o755)
+            childDestination = try destination.openDirectory(name)
+        }
+        try walk(child, childDestination, into: &groups)
+    }
 }
 
-let source = open(sourceRoot)
-var destination: FileDescriptor?
-if mode == "clone" {
-    let root = arguments[3]
-    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
-    for directory in directories { try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: false) }
-    destination = open(root)
+_ = HostFacts.raiseOpenFileLimit()
+var groups: [Group] = []
+do throws(Errno) {
+    let source = try PathOpening.openDirectory(Array(arguments[2].utf8))
+    var destination: FileDescriptor?
+    if cloning {
+        let root = Array(arguments[3].utf8)
+        destination = try Directories.makeAll(root, mode: 0o755)
+    }
+    try walk(source, destination, into: &groups)
+} catch {
+    fail("cannot walk \(arguments[2]): \(error)")
 }
 
 final class Counter: @unchecked Sendable {
@@ -61,21 +81,21 @@ final class Counter: @unchecked Sendable {
     }
 }
 let counter = Counter()
-let groups = Dictionary(grouping: files) { ($0 as NSString).deletingLastPathComponent }
-    .sorted { $0.key < $1.key }
-    .map { $0.value.map { FileName(bytes: Array($0.utf8)) } }
-let target = destination
+let work = groups
 
 let start = DispatchTime.now()
 DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-    while case let index = counter.next(), index < groups.count {
-      for name in groups[index] {
-        guard let input = try? source.openForReading(name, noAccessTime: true) else { continue }
-        defer { input.closeIgnoringErrors() }
-        if let target {
-            guard let status = try? input.status(),
-                let output = try? target.createFile(name, permissions: status.permissions)
-            else { continue }
+    while case let index = counter.next(), index < work.count {
+        let group = work[index]
+        for name in group.files {
+            guard let input = try? group.source.openForReading(name, noAccessTime: true) else { continue }
+            defer { input.closeIgnoringErrors() }
+            guard let target = group.destination else {
+                _ = try? ExtentSummary(of: input)
+                continue
+            }
+            guard let status = try? input.status(), let output = try? target.createFile(name, permissions: status.permissions) else { continue }
+            defer { output.closeIgnoringErrors() }
             if (try? DataCloning.reflink(from: input, to: output)) == nil {
                 // No reflink here (ext4): the kernel's copy, as cilo falls back to.
                 var inputOffset: Int64 = 0
@@ -87,11 +107,7 @@ DispatchQueue.concurrentPerform(iterations: jobs) { _ in
                 {}
             }
             try? output.setTimes(access: status.accessTime, modification: status.modificationTime)
-            output.closeIgnoringErrors()
-        } else {
-            _ = try? ExtentSummary(of: input)
         }
-      }
     }
 }
 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

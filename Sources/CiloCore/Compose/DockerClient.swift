@@ -73,12 +73,14 @@ public struct DockerClient: Sendable {
 
     /// Every container, network and volume labelled `dev.cilo.managed=true` (three calls).
     public func managedObjects() async throws(CiloError) -> [ManagedObject] {
-        let format = "{{.Name}}\t{{.Label \"dev.cilo.project\"}}\t{{.Label \"dev.cilo.env\"}}\t{{.Label \"dev.cilo.home\"}}"
+        let labels = "\t{{.Label \"dev.cilo.project\"}}\t{{.Label \"dev.cilo.env\"}}\t{{.Label \"dev.cilo.home\"}}"
         let filter = ["--filter", "label=dev.cilo.managed=true"]
         var objects: [ManagedObject] = []
-        for (kind, command) in [(ManagedObject.Kind.container, ["ps", "-a"]), (.network, ["network", "ls"]), (.volume, ["volume", "ls"])] {
-            let listing = kind == .container ? format.replacingOccurrences(of: "{{.Name}}", with: "{{.Names}}") : format
-            let result = try await check(command + filter + ["--format", listing], "docker \(command.joined(separator: " "))")
+        let listings: [(ManagedObject.Kind, [String], String)] = [
+            (.container, ["ps", "-a"], "{{.Names}}"), (.network, ["network", "ls"], "{{.Name}}"), (.volume, ["volume", "ls"], "{{.Name}}"),
+        ]
+        for (kind, command, name) in listings {
+            let result = try await check(command + filter + ["--format", name + labels], "docker \(command.joined(separator: " "))")
             for line in result.output.split(separator: "\n") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 guard fields.count == 4 else { continue }

@@ -68,7 +68,9 @@ extension Doctor {
             }
         case .removeGenerated(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
-                try removeFolder(home.path("generated", project), env)
+                do throws(Errno) { try home.removeFolder(env, in: home.path("generated", project)) } catch {
+                    throw .system(error, "cannot delete", path: home.generatedDirectory(project: project, env: env).display)
+                }
             }
         case .finishInterruptedCreate(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { () throws(CiloError) in
@@ -107,16 +109,5 @@ extension Doctor {
             }
         }
         try await body()
-    }
-
-    private func removeFolder(_ parent: BytePath, _ name: String) throws(CiloError) {
-        do throws(Errno) {
-            let directory = try PathOpening.openDirectory(parent.bytes)
-            defer { directory.closeIgnoringErrors() }
-            try TreeRemover.remove(FileName(name), in: directory)
-        } catch {
-            if error == .noSuchFileOrDirectory { return }
-            throw .system(error, "cannot delete", path: parent.appending(FileName(name)).display)
-        }
     }
 }

@@ -1,10 +1,7 @@
 /// One thing `cilo doctor` checked, and what `--fix` would do about it.
 public struct DoctorFinding: Sendable, Equatable, Encodable {
-    public enum Severity: String, Sendable, Encodable, Comparable {
+    public enum Severity: String, Sendable, Encodable {
         case ok, warning, problem
-
-        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
-        private var rank: Int { self == .ok ? 0 : self == .warning ? 1 : 2 }
     }
 
     public var severity: Severity

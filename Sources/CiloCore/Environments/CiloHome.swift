@@ -47,18 +47,29 @@ public struct CiloHome: Sendable {
 
     /// Takes an exclusive lock on `path` (creating its folder) if no other cilo holds it; nil if one does.
     func tryLock(_ path: BytePath) throws(CiloError) -> FileLock? {
-        if let parent = path.parentAndName?.parent { try makeDirectory(parent).closeIgnoringErrors() }
-        do throws(Errno) { return try FileLock(path: path.bytes, wait: false) } catch {
-            if error == .wouldBlock { return nil }
-            throw .system(error, "cannot lock", path: path.display)
-        }
+        try acquire(path, wait: false)
     }
 
     /// Takes an exclusive lock on `path` (creating its folder), waiting for other cilo processes.
     func lock(_ path: BytePath) throws(CiloError) -> FileLock {
+        guard let lock = try acquire(path, wait: true) else { throw CiloError(.failed, "cannot lock", path: path.display) }
+        return lock
+    }
+
+    private func acquire(_ path: BytePath, wait: Bool) throws(CiloError) -> FileLock? {
         if let parent = path.parentAndName?.parent { try makeDirectory(parent).closeIgnoringErrors() }
-        do throws(Errno) { return try FileLock(path: path.bytes) } catch {
+        do throws(Errno) { return try FileLock(path: path.bytes, wait: wait) } catch {
+            if !wait && error == .wouldBlock { return nil }
             throw .system(error, "cannot lock", path: path.display)
         }
+    }
+
+    /// Deletes `name` inside the folder `parent` with everything under it; nothing to do
+    /// when either is missing.
+    func removeFolder(_ name: String, in parent: BytePath) throws(Errno) {
+        let directory: FileDescriptor
+        do { directory = try PathOpening.openDirectory(parent.bytes) } catch .noSuchFileOrDirectory { return }
+        defer { directory.closeIgnoringErrors() }
+        try TreeRemover.remove(FileName(name), in: directory)
     }
 }

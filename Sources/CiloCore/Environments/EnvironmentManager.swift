@@ -152,13 +152,9 @@ public struct EnvironmentManager: Sendable {
         if (try? await docker.requireEngine()) != nil {
             try await docker.removeLabelled(project: record.project, env: record.name)
         }
-        if let parent = try? PathOpening.openDirectory(home.path("generated", record.project).bytes) {
-            defer { parent.closeIgnoringErrors() }
-            try? TreeRemover.remove(FileName(record.name), in: parent)
-        }
-        if !keepWorkspace, let parent = try? PathOpening.openDirectory(home.projectWorkspaces(project: record.project).bytes) {
-            defer { parent.closeIgnoringErrors() }
-            do throws(Errno) { try TreeRemover.remove(FileName(record.name), in: parent) } catch {
+        try? home.removeFolder(record.name, in: home.path("generated", record.project))
+        if !keepWorkspace {
+            do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
                 throw .system(error, "cannot delete the workspace", path: record.workspace)
             }
         }

@@ -52,6 +52,15 @@ public struct WorkspaceDiskCache: Sendable {
         }
     }
 
+    /// Keeps a measurement of `env`'s workspace, if it is complete (nothing unreadable);
+    /// returns its figures either way.
+    @discardableResult
+    public func keep(_ report: DiskUsageReport, project: String, env: String) -> Entry {
+        let entry = Entry(report)
+        if report.unreadable.isEmpty { try? save(entry, project: project, env: env) }
+        return entry
+    }
+
     /// Forgets `env`'s figures (it was destroyed).
     public func remove(project: String, env: String) {
         guard let directory = try? PathOpening.openDirectory(directory(project: project).bytes) else { return }
