@@ -7,7 +7,7 @@ extension CiloCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an environment: clone the project, reserve a subnet, render its compose file. Starts nothing.")
 
-        @Argument(help: "The environment name ([a-z0-9-], up to 63 characters).")
+        @Argument(help: "The environment name (lower-case letters, digits and '-', up to 63 characters).")
         var env: String
 
         @Option(help: "Clone this folder instead of the project's root.")
@@ -16,19 +16,36 @@ extension CiloCommand {
         @Option(help: "auto, snapshot, reflink, copy-range or copy.")
         var strategy: CloneStrategy = .auto
 
+        @Option(name: .customLong("profile"), help: "Render with this compose profile active (repeatable).")
+        var profiles: [String] = []
+
+        @Flag(help: "Print the environment record as JSON (warnings included).")
+        var json = false
+
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            try await global.perform { () throws(CiloError) in
+            let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from)
-                let (record, report) = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    try await manager.create(name, from: from, strategy: strategy)
+                var request = EnvironmentRequest(env: name, start: .never)
+                request.source = from
+                request.strategy = strategy
+                request.mustBeNew = true
+                request.profiles = profiles
+                return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.prepare(request)
                 }
-                print("created \(record.project)/\(record.name) at \(record.workspace) (subnet \(record.subnet))")
-                if let report { print(CloneReportText.render(report)) }
             }
+            EnvironmentText.printWarnings(outcome.warnings)
+            let record = outcome.record
+            if json {
+                print(try JSONOutput.encode(record))
+                return
+            }
+            print("created \(record.project)/\(record.name) at \(record.workspace) (subnet \(record.subnet))")
+            if let report = outcome.cloneReport { print(CloneReportText.render(report)) }
         }
     }
 }

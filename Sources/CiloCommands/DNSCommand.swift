@@ -38,7 +38,7 @@ extension CiloCommand {
                     throw CiloError(.notFound, "cilo is not set up here: run cilo init")
                 }
                 let server = DNSServer(home: home, settings: settings.dns)
-                let names = DNSNames.compute(try StateStore(home: home).all(), suffix: settings.dns.suffix)
+                let names = DNSNames.compute(try StateStore(home: home).allReadable().records, suffix: settings.dns.suffix)
                 var environments: [String: [Report.Name]] = [:]
                 for (key, entries) in names {
                     environments[key] = entries.map { entry in
@@ -75,7 +75,7 @@ extension CiloCommand {
             let entries = try await global.perform { () throws(CiloError) -> [(String, DNSNames.Entry)] in
                 let manager = try projectOptions.manager()
                 guard let settings = manager.dnsSettings else { throw CiloError(.notFound, "DNS is off: run cilo init") }
-                let names = DNSNames.compute(try manager.store.all(), suffix: settings.suffix)
+                let names = DNSNames.compute(try manager.store.allReadable().records, suffix: settings.suffix)
                 if let env {
                     let record = try manager.record(try NameRules.environmentName(env))
                     return (names[DNSNames.key(record)] ?? []).map { (DNSNames.key(record), $0) }

@@ -26,7 +26,7 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
                 let names = try await selection.names(manager)
-                for name in names { _ = try manager.record(name) }
+                for name in names { _ = try manager.recordOrDamaged(name) }
                 if names.isEmpty {
                     print("no environments in project \(manager.project.name)")
                     return
@@ -57,7 +57,7 @@ extension CiloCommand {
             do throws(CiloError) { objects = try await manager.docker.managedObjects() } catch { objects = nil }
             let cache = WorkspaceDiskCache(home: manager.home)
             for name in names {
-                let record = try manager.record(name)
+                let record = try manager.recordOrDamaged(name)
                 let own = objects?.filter { $0.project == record.project && $0.env == record.name }
                 let disk = cache.load(project: record.project, env: record.name)
                     .map { " (\(ByteFormatting.iec($0.exclusiveBytes)) exclusive, \(CiloCommand.List.age($0.measuredAt)))" } ?? ""

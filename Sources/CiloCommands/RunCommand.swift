@@ -16,15 +16,13 @@ extension CiloCommand {
                 its terminal, signals and exit status are passed through.
                 """)
 
-        @Option(help: "When creating: clone this folder instead of the project's root.")
-        var from: String?
-
-        @Option(name: [.customShort("e"), .customLong("env")], help: "Set a variable for the command (KEY=VALUE). Repeatable.")
+        @Option(name: [.customShort("e"), .customLong("env")], help: "Set a variable for the command and compose's interpolation (KEY=VALUE). Repeatable.")
         var variables: [String] = []
 
         @Flag(help: "Do not start the environment's services.")
         var noUp = false
 
+        @OptionGroup var start: StartOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -46,25 +44,27 @@ extension CiloCommand {
         func run() async throws {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
-                let manager = try projectOptions.manager(from: from)
-                // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
-                let record = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    var (record, report) = try await manager.create(name, from: from, mustBeNew: false)
-                    if let report { HostFacts.writeToStandardError("cilo: created \(name) (\(report.strategy), \(ByteFormatting.duration(report.seconds)))\n") }
-                    if !noUp, !(try await manager.isRunning(name)) {
-                        record = try await manager.up(name, options: .init(source: from))
-                        HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n")
-                    } else {
-                        record = try await manager.status(name)
-                    }
-                    return record
-                }
-                var environment = ProcessInfo.processInfo.environment
-                environment.merge(record.runEnvironment(dnsSuffix: manager.dnsSettings?.suffix)) { $1 }
+                let manager = try projectOptions.manager(from: start.from)
+                var extra: [String: String] = [:]
                 for variable in variables {
                     let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                    environment[parts[0]] = parts.count > 1 ? parts[1] : ""
+                    extra[parts[0]] = parts.count > 1 ? parts[1] : ""
                 }
+                var request = start.request(name, start: noUp ? .never : .unlessRunning)
+                request.variables = extra
+                // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
+                let outcome = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.prepare(request)
+                }
+                let record = outcome.record
+                if let report = outcome.cloneReport {
+                    HostFacts.writeToStandardError("cilo: created \(name) (\(report.strategy), \(ByteFormatting.duration(report.seconds)))\n")
+                }
+                EnvironmentText.printWarnings(outcome.warnings)
+                if outcome.started { HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n") }
+                var environment = ProcessInfo.processInfo.environment
+                environment.merge(record.runEnvironment(dnsSuffix: manager.dnsSettings?.suffix)) { $1 }
+                environment.merge(extra) { $1 }
                 do throws(Errno) {
                     try ProcessReplacement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
                 } catch {

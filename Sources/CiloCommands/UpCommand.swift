@@ -10,35 +10,33 @@ extension CiloCommand {
         @Argument(help: "The environment name.")
         var env: String
 
-        @Flag(help: "Build images before starting.")
-        var build = false
-
         @Flag(help: "Recreate containers even if their configuration is unchanged.")
         var recreate = false
 
-        @Option(help: "Seconds to wait for services to run (and be healthy).")
-        var timeout: Double = 120
+        @Flag(help: "Print the environment record as JSON (warnings included).")
+        var json = false
 
-        @Option(help: "When creating: clone this folder instead of the project's root.")
-        var from: String?
-
+        @OptionGroup var start: StartOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws {
-            guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 1 and 3600 seconds") }
-        }
-
         func run() async throws {
-            try await global.perform { () throws(CiloError) in
+            let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
-                let manager = try projectOptions.manager(from: from)
-                let record = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    try await manager.up(name, options: .init(build: build, recreate: recreate, timeoutSeconds: timeout, source: from))
+                let manager = try projectOptions.manager(from: start.from)
+                var request = start.request(name, start: .always)
+                request.recreate = recreate
+                return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.prepare(request)
                 }
-                print("\(record.project)/\(record.name) is running on \(record.subnet)")
-                print(EnvironmentText.services(record))
             }
+            EnvironmentText.printWarnings(outcome.warnings)
+            if json {
+                print(try JSONOutput.encode(outcome.record))
+                return
+            }
+            print("\(outcome.record.project)/\(outcome.record.name) is running on \(outcome.record.subnet)")
+            print(EnvironmentText.services(outcome.record))
         }
     }
 }

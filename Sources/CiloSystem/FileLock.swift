@@ -18,16 +18,33 @@ public final class FileLock: @unchecked Sendable {
     /// Opens (creating) the lock file at `path` and takes the exclusive lock; without
     /// `wait`, fails with `EWOULDBLOCK` (`.wouldBlock`) at once if another holds it.
     ///
-    /// The corresponding C functions are `open` and `flock(LOCK_EX[|LOCK_NB])`.
+    /// A lock file may be removed by its holder (the last environment of a project goes):
+    /// a lock taken on a file that is no longer at `path` is dropped and taken again, so
+    /// two holders never lock two different files of one name.
+    ///
+    /// The corresponding C functions are `open`, `flock(LOCK_EX[|LOCK_NB])`, `fstat` and `stat`.
     public init(path: [UInt8], wait: Bool) throws(Errno) {
-        let fd = try PathOpening.open(path, flags: O_RDWR | O_CREAT, mode: 0o600)
-        do throws(Errno) {
-            try SystemCall.check { flock(fd.rawValue, wait ? LOCK_EX : LOCK_EX | LOCK_NB) }
-        } catch {
-            fd.closeIgnoringErrors()
-            throw error
+        while true {
+            let fd = try PathOpening.open(path, flags: O_RDWR | O_CREAT, mode: 0o600)
+            do throws(Errno) {
+                try SystemCall.check { flock(fd.rawValue, wait ? LOCK_EX : LOCK_EX | LOCK_NB) }
+                let held = try fd.status()
+                let current: FileStatus
+                do throws(Errno) { current = try PathOpening.status(path) } catch .noSuchFileOrDirectory {
+                    fd.closeIgnoringErrors()
+                    continue
+                }
+                guard held.device == current.device && held.inode == current.inode else {
+                    fd.closeIgnoringErrors()
+                    continue
+                }
+            } catch {
+                fd.closeIgnoringErrors()
+                throw error
+            }
+            descriptor = fd
+            return
         }
-        descriptor = fd
     }
 
     /// Releases the lock.

@@ -27,7 +27,7 @@ struct DoctorAnalysisTests {
             records, containers: containers, missingWorkspaces: [key("e")], busy: [key("f")])
         func about(_ env: String) -> [DoctorFinding] { findings.filter { $0.subject == "shop/\(env)" } }
 
-        #expect(about("a").map(\.fix) == [.finishInterruptedCreate(project: "shop", env: "a")])
+        #expect(about("a").map(\.fix) == [.finishInterrupted(project: "shop", env: "a")])
         #expect(about("a").first?.severity == .problem)
         #expect(about("b").map(\.fix) == [.recordStatus(project: "shop", env: "b", status: .stopped)], "recorded running, no containers")
         #expect(about("c").isEmpty, "consistent: counted among the healthy")

@@ -5,16 +5,24 @@ import Yams
 
 @Suite("Names, subnets, projects and the compose rewrite")
 struct EnvironmentRulesTests {
-    @Test("names normalise to [a-z0-9-]", arguments: [
-        ("Agent_1", "agent-1"), ("my app!", "my-app"), ("--x--", "x"), ("ABC", "abc"), ("a..b", "a-b"),
+    @Test("valid names are kept, upper case lower-cased", arguments: [
+        ("agent-1", "agent-1"), ("ABC", "abc"), ("a-b-c", "a-b-c"), ("0", "0"), (String(repeating: "a", count: 63), String(repeating: "a", count: 63)),
     ])
-    func normalise(raw: String, name: String) throws {
+    func validNames(raw: String, name: String) throws {
         #expect(try NameRules.environmentName(raw) == name)
     }
 
-    @Test("invalid environment names are refused", arguments: ["", "---", "!!!", String(repeating: "a", count: 64)])
-    func invalidNames(raw: String) {
-        #expect(throws: CiloError.self) { try NameRules.environmentName(raw) }
+    @Test("names that are not already valid are refused with the valid form suggested", arguments: [
+        ("ünï", "n"), ("a/b", "a-b"), ("../x", "x"), ("Agent_1", "agent-1"), ("-x", "x"), ("x-", "x"),
+        ("", ""), ("!!!", ""), (String(repeating: "a", count: 64), String(repeating: "a", count: 63)),
+    ])
+    func invalidNames(raw: String, suggestion: String) {
+        #expect {
+            try NameRules.environmentName(raw)
+        } throws: { error in
+            let text = (error as? CiloError)?.description ?? ""
+            return text.contains("'\(raw)'") && (suggestion.isEmpty || text.contains("for example '\(suggestion)'")) && !text.contains("\n")
+        }
     }
 
     @Test("subnets parse, overlap and allocate past what is used")
@@ -126,14 +134,16 @@ struct EnvironmentRulesTests {
         let networks = try #require(output["networks"] as? [String: Any])
         let defaultNetwork = try #require(networks["default"] as? [String: Any])
         #expect(defaultNetwork["external"] as? Bool == true)
-        #expect(defaultNetwork["name"] as? String == "cilo-shop-agent-1")
+        #expect(defaultNetwork["name"] as? String == "cilo_shop_agent-1")
         let backend = try #require(networks["backend"] as? [String: Any])
-        #expect(backend["name"] as? String == "cilo-shop-agent-1-backend")
+        #expect(backend["name"] as? String == "cilo_shop_agent-1_backend")
         #expect((backend["ipam"] as? [String: Any])?["config"] == nil)
         let volumes = try #require(output["volumes"] as? [String: Any])
         #expect(((volumes["data"] as? [String: Any])?["labels"] as? [String: Any])?["dev.cilo.env"] as? String == "agent-1")
-        #expect(result.warnings.contains { $0.contains("network_mode") })
-        #expect((services["host"] as? [String: Any])?["labels"] == nil, "network_mode services are left alone")
+        #expect(result.warnings.contains { $0.contains("service host uses the host's network") })
+        let host = try #require(services["host"] as? [String: Any])
+        #expect((host["labels"] as? [String: Any])?["dev.cilo.env"] as? String == "agent-1", "host-network services are labelled too")
+        #expect(result.services.first { $0.name == "host" }?.hasOwnAddress == false)
         #expect(result.ingress == "web")
         #expect(result.services.map(\.name) == ["web", "api", "host"])
     }
@@ -165,6 +175,16 @@ struct EnvironmentRulesTests {
         var created = record
         created.status = .created
         #expect(EnvironmentManager.reconcile(created, with: []).status == .created)
+        // A one-shot job that exited 0 is done, not stopped.
+        var withJob = record
+        withJob.services[1].completes = true
+        var finished = container("b", "exited")
+        finished.exitedCleanly = true
+        #expect(EnvironmentManager.reconcile(withJob, with: [container("a", "running"), finished]).status == .running)
+        #expect(EnvironmentManager.reconcile(withJob, with: [container("a", "running"), container("b", "exited")]).status == .partial)
+        var destroying = record
+        destroying.status = .destroying
+        #expect(EnvironmentManager.reconcile(destroying, with: [container("a", "running")]).status == .destroying)
         let other = DockerClient.Container(id: "x", project: "q", env: "e", service: "a", state: "running", health: nil)
         #expect(EnvironmentManager.reconcile(created, with: [other]).status == .created, "another project's containers do not count")
     }

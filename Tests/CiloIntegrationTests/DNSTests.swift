@@ -60,10 +60,38 @@ struct DNSTests {
         #expect(try DemoEnvironment.dig("any.\(p).agent-1.test", port: port) == "NXDOMAIN")
         #expect(try demo.cilo(["up", "agent-1"]).status == 0)
         #expect(try DemoEnvironment.dig("admin.\(p).agent-1.test", port: port) != "NXDOMAIN", "added names are kept across up")
+        // cilo's dnsmasq (and each apex responder) gives up root.
+        let owners = try Integration.check(["sh", "-c", "pgrep -f '[-]-conf-file=\(demo.home)/dns/' | xargs -r ps -o user= -p"])
+        #expect(!owners.isEmpty && !owners.split(separator: "\n").contains("root"), "dnsmasq runs as: \(owners)")
         #expect(try demo.cilo(["destroy", "agent-1", "--force"]).status == 0)
         for name in ["web.agent-1.\(p).test", "web.agent-1.test", "\(p).agent-1.test", "admin.\(p).agent-1.test", "x.\(p).agent-1.test"] {
             #expect(try DemoEnvironment.dig(name, port: port) == "NXDOMAIN", "\(name) after destroy")
         }
+    }
+
+    @Test("another program on cilo's DNS port: up says plainly that names are not served",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func anotherProgramHoldsThePort() throws {
+        try Self.require()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        let port = DemoEnvironment.freePort()
+        #expect(try demo.cilo(["init", "--dns-port", "\(port)"]).status == 0)
+        #expect(try demo.cilo(["dns", "stop"]).status == 0)
+        let squatter = Process()
+        squatter.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        squatter.arguments = ["-c", "import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1]))); print('bound', flush=True); time.sleep(60)", "\(port)"]
+        let output = Pipe()
+        squatter.standardOutput = output
+        try squatter.run()
+        defer {
+            kill(squatter.processIdentifier, SIGKILL)
+            squatter.waitUntilExit()
+        }
+        _ = output.fileHandleForReading.availableData  // "bound"
+        let up = try demo.cilo(["up", "a"])
+        #expect(up.status == 0, "\(up.err)")
+        #expect(up.err.contains("names are not served") && up.err.contains("in use by another program"), "\(up.err)")
     }
 
     @Test("two projects with one env name: only the long forms are published; ten envs up at once all get names",

@@ -43,7 +43,7 @@ struct DoctorTests {
         let foreignNetwork = "cilo-\(project)-foreign"
         defer { _ = try? Integration.run(["docker", "network", "rm", foreignNetwork]) }
 
-        for env in ["kept", "lost", "stale"] { #expect(try demo.cilo(["up", env]).status == 0) }
+        for env in ["kept", "lost", "stale", "broken"] { #expect(try demo.cilo(["up", env]).status == 0) }
         #expect(try demo.cilo(["create", "half"]).status == 0)
         let healthy = try demo.cilo(["doctor", "--json"])
         #expect(healthy.status == 0, "nothing wrong yet: \(healthy.out)")
@@ -57,8 +57,10 @@ struct DoctorTests {
         var half = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: halfPath))) as? [String: Any])
         half["status"] = "creating"
         try JSONSerialization.data(withJSONObject: half).write(to: URL(fileURLWithPath: halfPath))
-        // A state file nobody can read.
+        // A state file nobody can read (truncated): its environment may still hold work.
         try "{ not json".write(toFile: state + "/broken.json", atomically: true, encoding: .utf8)
+        let brokenVolumes = "docker volume ls -q --filter label=dev.cilo.env=broken --filter label=dev.cilo.project=\(project)"
+        #expect(try !Integration.check(["sh", "-c", brokenVolumes]).isEmpty)
         // Another home's network, and a workspace folder whose environment another cilo is busy with.
         _ = try Integration.check(["docker", "network", "create", "--label", "dev.cilo.managed=true", "--label", "dev.cilo.project=\(project)",
                                    "--label", "dev.cilo.env=foreign", "--label", "dev.cilo.home=/elsewhere/.cilo", foreignNetwork])
@@ -74,8 +76,9 @@ struct DoctorTests {
         #expect(about(found, "\(project)/lost").contains { ($0["message"] as? String ?? "").hasPrefix("a workspace folder") && $0["fix"] is NSNull },
                 "the workspace may hold unsaved work: reported, not deleted")
         #expect(about(found, "\(project)/stale").contains { ($0["fix"] as? String) == "record the status as stopped" })
-        #expect(about(found, "\(project)/half").contains { ($0["fix"] as? String) == "remove what the interrupted create made" })
+        #expect(about(found, "\(project)/half").contains { ($0["fix"] as? String) == "remove what the interrupted create or destroy left" })
         #expect(about(found, "\(project)/broken").contains { $0["check"] as? String == "state" && $0["severity"] as? String == "problem" })
+        #expect(about(found, "\(project)/broken").allSatisfy { $0["fix"] is NSNull }, "nothing of a damaged environment is removed")
         #expect(about(found, "\(project)/busy").contains { ($0["fix"] as? String) == "delete the generated files" })
         #expect(about(found, "\(project)/foreign").isEmpty, "another home's objects are not ours to judge")
         #expect(about(found, "\(project)/kept").isEmpty)
@@ -97,13 +100,25 @@ struct DoctorTests {
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/generated/\(project)/lost"))
         #expect(!FileManager.default.fileExists(atPath: halfPath))
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(project)/half"))
-        #expect(FileManager.default.fileExists(atPath: state + "/broken.json.damaged"))
+        #expect(FileManager.default.fileExists(atPath: state + "/broken.json"), "the damaged state file stays for a person to restore")
+        #expect(try !Integration.check(["sh", "-c", brokenVolumes]).isEmpty, "a damaged environment's volume is never an orphan")
+        #expect(FileManager.default.fileExists(atPath: demo.home + "/envs/\(project)/broken"))
         let listed = try demo.list()
-        #expect(Set(listed.compactMap { $0["name"] as? String }) == ["kept", "stale"])
+        #expect(Set(listed.compactMap { $0["name"] as? String }) == ["kept", "stale", "broken"])
+        #expect(listed.first { $0["name"] as? String == "broken" }?["status"] as? String == "damaged")
+        let brokenStatus = try demo.cilo(["status", "broken"])
+        #expect(brokenStatus.status == 0 && brokenStatus.out.contains("damaged"), "\(brokenStatus.out)\(brokenStatus.err)")
+        Integration.expectOneLineError(try demo.cilo(["up", "broken"]), mentioning: ["damaged"])
         #expect(try Integration.run(["docker", "network", "inspect", foreignNetwork]).status == 0, "another home's network is untouched")
         #expect(try demo.cilo(["exec", "kept", "worker", "--", "true"]).status == 0, "the healthy environment still runs")
 
         release(holder)
+        // A person decides: destroy removes the damaged environment's objects, workspace and state.
+        let destroyed = try demo.cilo(["destroy", "broken", "--force"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        #expect(try Integration.check(["sh", "-c", brokenVolumes]).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: state + "/broken.json"))
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(project)/broken"))
         let finished = try demo.cilo(["doctor", "--fix"])
         #expect(finished.status == 0, "\(finished.out)\(finished.err)")
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/generated/\(project)/busy"))

@@ -195,9 +195,8 @@ struct EnvironmentTests {
         #expect(try demo.list().map { $0["name"] as? String } == ["real"])
 
         try "services:\n  web: [not, a, mapping\n".write(toFile: demo.directory + "/docker-compose.yml", atomically: true, encoding: .utf8)
-        let invalid = try demo.cilo(["create", "invalid"])
-        #expect(invalid.status != 0)
-        #expect(invalid.err.contains("compose file is invalid"), "\(invalid.err)")
+        Integration.expectOneLineError(
+            try demo.cilo(["create", "invalid"]), mentioning: ["not valid YAML", "line 3", demo.directory + "/docker-compose.yml"])
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/envs/\(demo.project)/invalid"))
         #expect(try demo.list().map { $0["name"] as? String } == ["real"])
     }

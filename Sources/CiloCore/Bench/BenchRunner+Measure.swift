@@ -90,10 +90,16 @@ extension BenchRunner {
             return BenchEnvironment(name: name, cloneStrategy: report.strategy, cloneSeconds: report.seconds, upSeconds: nil,
                                     exclusiveBytes: 0, statfsDropBytes: 0, memoryBytes: nil, cpuPercent: nil, containers: 0)
         }
-        let (_, report) = try await manager.create(name, from: source, strategy: strategy)
+        var create = EnvironmentRequest(env: name, start: .never)
+        create.source = source
+        create.strategy = strategy
+        create.mustBeNew = true
+        let report = try await manager.prepare(create).cloneReport
         try checkCancelled()
         let start = DispatchTime.now().uptimeNanoseconds
-        let record = try await manager.up(name, options: .init(timeoutSeconds: 300, source: source))
+        var up = EnvironmentRequest(env: name, start: .always)
+        up.timeoutSeconds = 300
+        let record = try await manager.prepare(up).record
         return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy, cloneSeconds: report?.seconds ?? 0,
                                 upSeconds: Self.seconds(since: start), exclusiveBytes: 0, statfsDropBytes: 0,
                                 memoryBytes: nil, cpuPercent: nil, containers: record.services.count)
@@ -102,14 +108,16 @@ extension BenchRunner {
     /// After the first environment: refuses N beyond what the plan from its figures allows.
     private func refuseBeyondPlan(_ first: BenchEnvironment, host: HostCapacity) async throws(CiloError) {
         var probe = first
-        probe.exclusiveBytes = (try? DiskUsage().measure(workspace(of: first.name)).exclusiveBytes) ?? 0
+        do throws(CiloError) { probe.exclusiveBytes = try DiskUsage().measure(workspace(of: first.name)).exclusiveBytes } catch {
+            throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
+        }
         if options.stack {
             let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5)
             probe.memoryBytes = stats.first?.memoryBytes
             probe.cpuPercent = stats.first?.cpuPercent
         }
         let result = BenchStrategyResult(strategy: first.cloneStrategy, environments: [probe], cumulative: [], wallSeconds: 0)
-        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0) + 1
+        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0) + 1
         let plan = CapacityPlan.make(host: host, result: result, freeSubnets: freeSubnets, containersPerEnv: first.containers)
         if options.environments > plan.fits {
             throw CiloError(.noSpace, "--envs \(options.environments) is more than this machine fits: \(plan.summary) (add --force to try anyway)")

@@ -46,7 +46,7 @@ public struct BenchRunner: Sendable {
                 results.append(try await measure(strategy, source: source, host: host, made: made, checkPlan: results.isEmpty))
                 if !options.keep { await cleanUp(made) }
             }
-            let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0)
+            let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0)
             let containers = results.first?.environments.first?.containers ?? 0
             let plan = CapacityPlan.make(host: host, result: results[0], freeSubnets: freeSubnets, containersPerEnv: containers)
             return BenchResult(
@@ -81,7 +81,7 @@ public struct BenchRunner: Sendable {
         guard !options.force else { return }
         let n = options.environments
         if n > 200 { throw CiloError(.invalidArgument, "--envs \(n) is more than cilo bench makes without --force (200)") }
-        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.all().count) ?? 0)
+        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0)
         if options.stack && n > freeSubnets {
             throw CiloError(.noSpace, "--envs \(n) needs \(n) subnets but the pool has \(freeSubnets) free (add --force to try anyway)")
         }

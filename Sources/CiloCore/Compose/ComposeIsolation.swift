@@ -2,22 +2,32 @@ import Yams
 
 /// Rewrites a fully resolved Compose model (`compose config`) so that many copies of one
 /// project run side by side: no published host ports, no fixed container names or
-/// subnets, the default network replaced by the environment's own, every object labelled.
+/// subnets, the default network replaced by the environment's own, host paths kept in the
+/// workspace, every object labelled; and says what could not be isolated.
 public struct ComposeIsolation: Sendable {
     public var project: String
     public var env: String
+    /// The compose project and network name (`cilo_<project>_<env>`).
+    public var dockerName: String
     /// The cilo home that owns the environment, labelled so `cilo doctor` can tell its
     /// own leftovers from another home's.
     public var home: String?
+    /// The environment's subnet: fixed `ipv4_address`es on the default network move into it.
+    public var subnet: Subnet?
+    /// Where host paths may point; nil leaves them as rendered (tests of other parts).
+    public var paths: ComposePaths?
 
-    public init(project: String, env: String, home: String? = nil) {
+    public init(
+        project: String, env: String, dockerName: String? = nil, home: String? = nil, subnet: Subnet? = nil,
+        paths: ComposePaths? = nil
+    ) {
         self.project = project
         self.env = env
+        self.dockerName = dockerName ?? EnvironmentRecord.dockerName(project: project, env: env)
         self.home = home
+        self.subnet = subnet
+        self.paths = paths
     }
-
-    /// The compose project and Docker network name.
-    public var dockerName: String { "cilo-\(project)-\(env)" }
 
     /// The labels every object cilo makes carries.
     public var labels: [(String, String)] {
@@ -27,8 +37,9 @@ public struct ComposeIsolation: Sendable {
     /// What the rewrite produced.
     public struct Result {
         public var model: Node
-        /// Service names in order, with their container ports.
-        public var services: [(name: String, ports: [String])]
+        /// The services in order.
+        public var services: [RenderedService]
+        /// What isolation could not do (host network, privileged, paths outside the workspace, ...).
         public var warnings: [String]
         /// The service `CILO_BASE_URL` points at: label `dev.cilo.ingress` (or the original's
         /// `cilo.ingress`) true, else the first of web, app, frontend, nginx.
@@ -42,67 +53,43 @@ public struct ComposeIsolation: Sendable {
         guard var services = root["services"]?.mapping, !services.isEmpty else {
             throw CiloError(.invalidArgument, "the compose file defines no services")
         }
-        var warnings: [String] = []
-        var summary: [(String, [String])] = []
-        var labelledIngress: String?
-        var hostnames: [String] = []
-        if let networks = root["networks"]?.mapping {
-            var rewritten = Node.Mapping([])
-            for (key, value) in networks {
-                guard let name = key.string, name != "default" else { continue }
-                var network = value.mapping ?? Node.Mapping([])
-                if network["external"]?.bool == true {
-                    rewritten[key] = value
-                    warnings.append("network \(name) is external: shared with everything else using it")
-                    continue
-                }
-                network["name"] = Node("\(dockerName)-\(name)")
-                if var ipam = network["ipam"]?.mapping {
-                    ipam["config"] = nil  // fixed subnets would collide between environments
-                    network["ipam"] = .mapping(ipam)
-                }
-                network["labels"] = labelsNode(merging: network["labels"])
-                rewritten[key] = .mapping(network)
-            }
-            root["networks"] = .mapping(rewritten)
-        }
-        var networks = root["networks"]?.mapping ?? Node.Mapping([])
-        networks["default"] = .mapping(Node.Mapping([
-            (Node("external"), Node("true", Tag(.bool))),
-            (Node("name"), Node(dockerName)),
-        ]))
-        root["networks"] = .mapping(networks)
+        var result = Result(model: input, services: [], warnings: [], ingress: nil)
+        // cilo names the project itself (`-p`); a top-level name would only disagree.
+        root["name"] = nil
+        let strippedSubnets = rewriteNetworks(&root, warnings: &result.warnings)
 
+        var labelledIngress: String?
         for (key, value) in services {
             guard let name = key.string, var service = value.mapping else { continue }
-            if service["network_mode"] != nil {
-                warnings.append("service \(name) sets network_mode: left alone, it is not isolated")
-                summary.append((name, []))
-                continue
-            }
             if labelledIngress == nil && Self.isIngress(service["labels"]) { labelledIngress = name }
-            for hostname in Self.labelValue(service["labels"], "dev.cilo.hostnames")?.split(whereSeparator: { $0 == "," || $0 == " " }) ?? [] {
-                let candidate = hostname.lowercased()
-                if DNSSettings.isLabel(candidate) { hostnames.append(candidate) } else {
-                    warnings.append("service \(name): '\(hostname)' in dev.cilo.hostnames is not a DNS label; ignored")
-                }
-            }
+            result.hostnames += hostnames(of: name, service["labels"], warnings: &result.warnings)
             service["container_name"] = nil
+            result.warnings += Self.privilegeWarnings(name, service)
             var containerPorts: [String] = []
-            if let ports = service["ports"]?.sequence {
-                for port in ports { if let target = Self.containerPort(port) { containerPorts.append(target) } }
+            var rendered = RenderedService(name: name, service: service)
+            if let mode = service["network_mode"]?.string {
+                rendered.hasOwnAddress = false
+                if mode == "host" {
+                    result.warnings.append("service \(name) uses the host's network: it is not isolated, its ports are the host's and collide between environments")
+                }
                 service["ports"] = nil
-                let exposed = (service["expose"]?.sequence.map { Array($0) } ?? []) + containerPorts.map { Node($0, Tag(.str), .doubleQuoted) }
-                if !exposed.isEmpty { service["expose"] = .sequence(Node.Sequence(exposed)) }
+            } else {
+                containerPorts = (service["ports"]?.sequence.map { Array($0) } ?? []).compactMap(ComposePorts.containerPort)
+                if service["ports"] != nil {
+                    service["ports"] = nil
+                    let exposed = ComposePorts.exposed(existing: service["expose"], adding: containerPorts)
+                    service["expose"] = exposed.isEmpty ? nil : .sequence(Node.Sequence(exposed))
+                }
+                try moveFixedAddresses(name, &service, strippedSubnets: strippedSubnets, warnings: &result.warnings)
             }
+            try keepPathsInWorkspace(name, &service, warnings: &result.warnings)
             service["labels"] = labelsNode(merging: service["labels"])
-            // `networks:` of a service name keys of the top-level section; those keep their keys
-            // (only their Docker `name:` changes), so the references stay valid as they are.
             services[key] = .mapping(service)
-            summary.append((name, containerPorts))
+            rendered.ports = containerPorts
+            result.services.append(rendered)
         }
         root["services"] = .mapping(services)
-
+        try rewriteTopLevelFiles(&root, warnings: &result.warnings)
         if let volumes = root["volumes"]?.mapping {
             var rewritten = Node.Mapping([])
             for (key, value) in volumes {
@@ -112,9 +99,148 @@ public struct ComposeIsolation: Sendable {
             }
             root["volumes"] = .mapping(rewritten)
         }
-        let names = summary.map(\.0)
-        let ingress = labelledIngress ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
-        return Result(model: .mapping(root), services: summary, warnings: warnings, ingress: ingress, hostnames: hostnames)
+        let names = result.services.map(\.name)
+        result.ingress = labelledIngress ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
+        result.model = .mapping(root)
+        return result
+    }
+
+    /// Prefixes the project's own networks, drops their fixed subnets and makes the default
+    /// network the environment's. Returns the networks whose subnet was dropped.
+    private func rewriteNetworks(_ root: inout Node.Mapping, warnings: inout [String]) -> Set<String> {
+        var stripped = Set<String>()
+        var rewritten = Node.Mapping([])
+        for (key, value) in root["networks"]?.mapping ?? Node.Mapping([]) {
+            guard let name = key.string, name != "default" else { continue }
+            var network = value.mapping ?? Node.Mapping([])
+            if network["external"]?.bool == true {
+                rewritten[key] = value
+                warnings.append("network \(name) is external: shared with everything else using it")
+                continue
+            }
+            network["name"] = Node("\(dockerName)_\(name)")
+            if var ipam = network["ipam"]?.mapping, ipam["config"] != nil {
+                ipam["config"] = nil  // fixed subnets would collide between environments
+                network["ipam"] = .mapping(ipam)
+                stripped.insert(name)
+            }
+            network["labels"] = labelsNode(merging: network["labels"])
+            rewritten[key] = .mapping(network)
+        }
+        rewritten["default"] = .mapping(Node.Mapping([
+            (Node("external"), Node("true", Tag(.bool))),
+            (Node("name"), Node(dockerName)),
+        ]))
+        root["networks"] = .mapping(rewritten)
+        return stripped
+    }
+
+    /// A fixed `ipv4_address` on the default network keeps its host part inside the
+    /// environment's subnet; on a network whose subnet was dropped it cannot be kept.
+    private func moveFixedAddresses(
+        _ name: String, _ service: inout Node.Mapping, strippedSubnets: Set<String>, warnings: inout [String]
+    ) throws(CiloError) {
+        guard var networks = service["networks"]?.mapping else { return }
+        for (key, value) in networks {
+            guard let network = key.string, var settings = value.mapping, let old = settings["ipv4_address"]?.string else { continue }
+            if network == "default", let subnet {
+                guard let oldSubnet = Subnet(old + "/32") else {
+                    throw CiloError(.invalidArgument, "service \(name): ipv4_address '\(old)' is not an IPv4 address")
+                }
+                let hostPart = oldSubnet.address & ~Subnet.mask(subnet.prefix)
+                guard hostPart > 1 && hostPart < ~Subnet.mask(subnet.prefix) else {
+                    throw CiloError(.invalidArgument, "service \(name): ipv4_address \(old) has no usable host part in the environment's subnet \(subnet)")
+                }
+                let new = subnet.host(hostPart)
+                settings["ipv4_address"] = Node(new)
+                warnings.append("service \(name): ipv4_address \(old) is \(new) in this environment; values naming the old address need the new one")
+            } else if strippedSubnets.contains(network) || network == "default" {
+                settings["ipv4_address"] = nil
+                warnings.append("service \(name): ipv4_address \(old) on network \(network) dropped with the network's fixed subnet; Docker picks one")
+            } else {
+                continue
+            }
+            networks[key] = .mapping(settings)
+        }
+        service["networks"] = .mapping(networks)
+    }
+
+    /// Bind mounts and build contexts: inside the workspace they stay; one that left the
+    /// project is taken back to the source project's side and named in a warning.
+    private func keepPathsInWorkspace(_ name: String, _ service: inout Node.Mapping, warnings: inout [String]) throws(CiloError) {
+        if var volumes = service["volumes"]?.sequence.map({ Array($0) }) {
+            for index in volumes.indices {
+                volumes[index] = try boundVolume(volumes[index], service: name, warnings: &warnings)
+            }
+            service["volumes"] = .sequence(Node.Sequence(volumes))
+        }
+        if var build = service["build"]?.mapping, let context = build["context"]?.string, context.hasPrefix("/") {
+            build["context"] = Node(try hostPath(context, what: "service \(name): build context", warnings: &warnings))
+            service["build"] = .mapping(build)
+        } else if let context = service["build"]?.string, context.hasPrefix("/") {
+            service["build"] = Node(try hostPath(context, what: "service \(name): build context", warnings: &warnings))
+        }
+    }
+
+    private func boundVolume(_ volume: Node, service: String, warnings: inout [String]) throws(CiloError) -> Node {
+        if var mapping = volume.mapping {
+            guard mapping["type"]?.string == "bind", let source = mapping["source"]?.string else { return volume }
+            mapping["source"] = Node(try hostPath(source, what: "service \(service): bind mount \(source)", warnings: &warnings))
+            return .mapping(mapping)
+        }
+        guard let text = volume.string, text.hasPrefix("/") else { return volume }  // a named volume or anonymous
+        var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2 else { return volume }
+        parts[0] = try hostPath(parts[0], what: "service \(service): bind mount \(parts[0])", warnings: &warnings)
+        return Node(parts.joined(separator: ":"))
+    }
+
+    /// `configs:` and `secrets:` read from files.
+    private func rewriteTopLevelFiles(_ root: inout Node.Mapping, warnings: inout [String]) throws(CiloError) {
+        for section in ["configs", "secrets"] {
+            guard var entries = root[section]?.mapping else { continue }
+            for (key, value) in entries {
+                guard var entry = value.mapping, let file = entry["file"]?.string, file.hasPrefix("/") else { continue }
+                entry["file"] = Node(try hostPath(file, what: "\(section) \(key.string ?? ""): file", warnings: &warnings))
+                entries[key] = .mapping(entry)
+            }
+            root[section] = .mapping(entries)
+        }
+    }
+
+    private func hostPath(_ path: String, what: String, warnings: inout [String]) throws(CiloError) -> String {
+        guard let paths else { return path }
+        switch try paths.resolve(path) {
+        case .workspace(let inside):
+            return inside
+        case .outside(let outside):
+            warnings.append("\(what) is outside the project's workspace (\(outside)): every environment shares it")
+            return outside
+        }
+    }
+
+    /// Privileges that reach past the environment: named, not refused.
+    static func privilegeWarnings(_ name: String, _ service: Node.Mapping) -> [String] {
+        var warnings: [String] = []
+        if service["privileged"]?.bool == true { warnings.append("service \(name) is privileged: it can reach the host and every environment") }
+        if let devices = service["devices"]?.sequence, !devices.isEmpty {
+            warnings.append("service \(name) uses host devices (\(devices.compactMap(\.string).joined(separator: ", "))): shared by every environment")
+        }
+        for key in ["pid", "ipc"] where service[key]?.string == "host" {
+            warnings.append("service \(name) shares the host's \(key) namespace: it is not isolated")
+        }
+        return warnings
+    }
+
+    private func hostnames(of service: String, _ labels: Node?, warnings: inout [String]) -> [String] {
+        var names: [String] = []
+        for hostname in Self.labelValue(labels, "dev.cilo.hostnames")?.split(whereSeparator: { $0 == "," || $0 == " " }) ?? [] {
+            let candidate = hostname.lowercased()
+            if DNSSettings.isLabel(candidate) { names.append(candidate) } else {
+                warnings.append("service \(service): '\(hostname)' in dev.cilo.hostnames is not a DNS label; ignored")
+            }
+        }
+        return names
     }
 
     /// Whether a service's labels mark it as the ingress (`dev.cilo.ingress` or the original's `cilo.ingress`).
@@ -146,24 +272,5 @@ public struct ComposeIsolation: Sendable {
         }
         for (key, value) in labels { mapping[Node(key)] = Node(value, Tag(.str), .doubleQuoted) }
         return .mapping(mapping)
-    }
-
-    /// The container side of a `ports` entry: `"8080:80"`, `"80"`, `{target: 80, published: 8080}`.
-    static func containerPort(_ port: Node) -> String? {
-        if let mapping = port.mapping {
-            guard let target = mapping["target"]?.string else { return nil }
-            let proto = mapping["protocol"]?.string
-            return proto.map { $0 == "tcp" ? target : "\(target)/\($0)" } ?? target
-        }
-        guard let text = port.string else { return nil }
-        let (spec, proto) = text.split(separator: "/", maxSplits: 1).map(String.init).splitProtocol()
-        guard let target = spec.split(separator: ":").last.map(String.init) else { return nil }
-        return proto.map { "\(target)/\($0)" } ?? target
-    }
-}
-
-private extension Array where Element == String {
-    func splitProtocol() -> (String, String?) {
-        (first ?? "", count > 1 ? self[1] : nil)
     }
 }

@@ -16,6 +16,8 @@ public struct DockerClient: Sendable {
         public var state: String
         /// `healthy`, `unhealthy`, `starting`, or nil without a health check.
         public var health: String?
+        /// Exited with code 0.
+        public var exitedCleanly = false
     }
 
     private func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
@@ -90,24 +92,43 @@ public struct DockerClient: Sendable {
         return objects
     }
 
-    /// Every cilo-managed container, of all projects, in one call.
+    /// One line of `docker ps --format '{{json .}}'`, the fields cilo reads.
+    private struct ListedContainer: Decodable {
+        var id: String
+        var state: String
+        var status: String
+        var labels: String
+        enum CodingKeys: String, CodingKey { case id = "ID", state = "State", status = "Status", labels = "Labels" }
+    }
+
+    /// Every cilo-managed container (of one project or environment, when given): two calls,
+    /// the listing and the IDs of those that exited with code 0.
     public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
         if let env { filters += ["--filter", "label=dev.cilo.env=\(env)"] }
         let result = try await check(["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"], "docker ps")
-        return result.output.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            let labels = Self.parseLabels(object["Labels"] as? String ?? "")
-            let status = object["Status"] as? String ?? ""
-            let health: String? = status.contains("(healthy)") ? "healthy"
-                : status.contains("(unhealthy)") ? "unhealthy" : status.contains("(health: starting)") ? "starting" : nil
-            return Container(
-                id: object["ID"] as? String ?? "", project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
-                service: labels["com.docker.compose.service"] ?? "", state: object["State"] as? String ?? "", health: health)
+        let finished = Set(try await check(["ps", "-aq", "--no-trunc", "--filter", "exited=0"] + filters, "docker ps").output
+            .split(separator: "\n").map(String.init))
+        var containers: [Container] = []
+        for line in result.output.split(separator: "\n") {
+            let listed: ListedContainer
+            do { listed = try JSONDecoder().decode(ListedContainer.self, from: Data(line.utf8)) } catch {
+                throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
+            }
+            let labels = Self.parseLabels(listed.labels)
+            // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
+            let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
+                : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
+            containers.append(Container(
+                id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
+                service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health,
+                exitedCleanly: finished.contains(listed.id)))
         }
+        return containers
     }
 
+    /// `docker ps`'s label column, `key=value,key=value`.
     static func parseLabels(_ text: String) -> [String: String] {
         var labels: [String: String] = [:]
         for pair in text.split(separator: ",") {
@@ -117,22 +138,19 @@ public struct DockerClient: Sendable {
         return labels
     }
 
-    /// Each container's IP address on `network`, by compose service name.
-    public func serviceAddresses(containerIDs: [String], network: String) async throws(CiloError) -> [String: String] {
-        guard !containerIDs.isEmpty else { return [:] }
-        let result = try await check(["inspect"] + containerIDs, "docker inspect")
-        guard let array = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]] else { return [:] }
-        var addresses: [String: String] = [:]
-        for container in array {
-            let labels = (container["Config"] as? [String: Any])?["Labels"] as? [String: String] ?? [:]
-            let networks = (container["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any] ?? [:]
-            if let service = labels["com.docker.compose.service"],
-                let address = (networks[network] as? [String: Any])?["IPAddress"] as? String, !address.isEmpty
-            {
-                addresses[service] = address
-            }
+    /// Every container of one environment, inspected (state, exit code, health, addresses).
+    public func inspectContainers(project: String, env: String) async throws(CiloError) -> [ContainerInspection] {
+        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
+        var attempt = 1
+        while true {
+            let ids = try await check(["ps", "-aq", "--no-trunc"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
+            guard !ids.isEmpty else { return [] }
+            let result = try await docker(["inspect"] + ids)
+            if result.succeeded { return try ContainerInspection.decodeAll(result.output) }
+            // A container removed between the two calls fails inspect as a whole: ask again, a few times.
+            guard attempt < 3 else { throw CiloError(.failed, "docker inspect failed: \(result.tail())") }
+            attempt += 1
         }
-        return addresses
     }
 
     /// The last `lines` log lines of a container.
@@ -143,10 +161,18 @@ public struct DockerClient: Sendable {
 
     /// Subnets of every Docker network on the host (two calls: list, inspect).
     public func networkSubnets() async throws(CiloError) -> [Subnet] {
-        let ids = try await check(["network", "ls", "-q"], "docker network ls").output.split(separator: "\n").map(String.init)
-        guard !ids.isEmpty else { return [] }
-        let result = try await check(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids, "docker network inspect")
-        return result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
+        var attempt = 1
+        while true {
+            let ids = try await check(["network", "ls", "-q"], "docker network ls").output.split(separator: "\n").map(String.init)
+            guard !ids.isEmpty else { return [] }
+            let result = try await docker(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids)
+            if result.succeeded {
+                return result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
+            }
+            // A network removed between the two calls fails the whole inspect: ask again, a few times.
+            guard attempt < 3 else { throw CiloError(.failed, "docker network inspect failed: \(result.tail())") }
+            attempt += 1
+        }
     }
 
     /// Whether a network of that name exists.
@@ -160,6 +186,13 @@ public struct DockerClient: Sendable {
         _ = try await check(
             ["network", "create", "--driver", "bridge", "--subnet", subnet.description, "--gateway", subnet.host(1)]
                 + labelArguments + [name], "creating network \(name)")
+    }
+
+    /// Removes every container labelled with this project and environment (volumes kept).
+    public func removeContainers(project: String, env: String) async throws(CiloError) {
+        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
+        let containers = try await check(["ps", "-aq"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
+        if !containers.isEmpty { _ = try await check(["rm", "-f"] + containers, "removing containers") }
     }
 
     /// Removes every container, volume and network labelled with this project and environment.

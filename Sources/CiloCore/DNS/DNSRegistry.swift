@@ -26,13 +26,22 @@ public struct DNSRegistry: Sendable {
         let home = server.home
         let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(home.path("locks", "dns.lock")) }
         defer { lock.unlock() }
-        let records = try store.all()
+        let records = try store.allReadable().records
         let wanted = DNSNames.compute(records, suffix: server.settings.suffix)
         let wildcards = DNSNames.wildcards(records, suffix: server.settings.suffix)
-        let hosts = try home.makeDirectory(server.hostsDirectory)
-        defer { hosts.closeIgnoringErrors() }
-        let staging = try home.makeDirectory(server.stagingDirectory)
-        defer { staging.closeIgnoringErrors() }
+        try server.makeRuntimeFolders()
+        let hosts: FileDescriptor
+        let staging: FileDescriptor
+        do throws(Errno) {
+            hosts = try PathOpening.openDirectory(server.hostsDirectory.bytes)
+            staging = try PathOpening.openDirectory(server.stagingDirectory.bytes)
+        } catch {
+            throw .system(error, "cannot open the DNS folders", path: server.runtimeDirectory.display)
+        }
+        defer {
+            hosts.closeIgnoringErrors()
+            staging.closeIgnoringErrors()
+        }
 
         var withdrawn: [String] = []
         for file in existingFiles(hosts) where wanted[file] == nil {

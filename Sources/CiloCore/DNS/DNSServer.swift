@@ -18,8 +18,47 @@ public struct DNSServer: Sendable {
     }
 
     var directory: BytePath { home.path("dns") }
-    var hostsDirectory: BytePath { home.path("dns", "hosts.d") }
-    var stagingDirectory: BytePath { home.path("dns", "staging") }
+    /// What dnsmasq reads after it dropped root (hosts files, forward rules). As root it
+    /// lives under /run, where dnsmasq's own account can reach it (a home under /root
+    /// cannot be passed through); otherwise in the home.
+    var runtimeDirectory: BytePath {
+        guard DNSServer.unprivilegedAccount != nil else { return home.path("dns") }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in home.root.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return BytePath("/run/cilo/dns-\(String(hash, radix: 16))")
+    }
+    var hostsDirectory: BytePath { runtimeDirectory.appending(FileName("hosts.d")) }
+    var stagingDirectory: BytePath { runtimeDirectory.appending(FileName("staging")) }
+    var serversFile: BytePath { runtimeDirectory.appending(FileName("servers.conf")) }
+
+    /// The account dnsmasq drops to when cilo runs as root: `dnsmasq` (Debian's package
+    /// makes it), else `nobody`; nil when not root (dnsmasq then runs as the user).
+    static var unprivilegedAccount: Account? {
+        guard HostFacts.effectiveUserID == 0 else { return nil }
+        return Account.named("dnsmasq") ?? Account.named("nobody")
+    }
+
+    /// The lines that make dnsmasq drop root.
+    static var accountLines: [String] {
+        unprivilegedAccount.map { ["user=\($0.name)", "group=\($0.groupName)"] } ?? []
+    }
+
+    /// Creates the folders dnsmasq reads from: 0750, group dnsmasq's account when root.
+    func makeRuntimeFolders() throws(CiloError) {
+        try home.makeDirectory(directory).closeIgnoringErrors()
+        for path in [runtimeDirectory, hostsDirectory, stagingDirectory] {
+            do throws(Errno) {
+                let folder = try Directories.makeAll(path.bytes, mode: 0o755)
+                defer { folder.closeIgnoringErrors() }
+                if let account = Self.unprivilegedAccount {
+                    try folder.setOwner(userID: 0, groupID: account.groupID)
+                    try folder.setPermissions(0o750)
+                }
+            } catch {
+                throw .system(error, "cannot create the DNS folder", path: path.display)
+            }
+        }
+    }
     var configPath: BytePath { home.path("dns", "dnsmasq.conf") }
     var pidPath: BytePath { home.path("dns", "dnsmasq.pid") }
 
@@ -36,12 +75,10 @@ public struct DNSServer: Sendable {
             "local=/\(settings.domain)/",
             "domain-needed",
             "hostsdir=\(hostsDirectory.display)",
-            "servers-file=\(home.path("dns", "servers.conf").display)",
+            "servers-file=\(serversFile.display)",
             "pid-file=\(pidPath.display)",
             "log-facility=\(home.path("dns", "dnsmasq.log").display)",
-        ]
-        // As root, stay root so cilo's folders need not be readable by dnsmasq's own user.
-        if HostFacts.effectiveUserID == 0 { lines.append("user=root") }
+        ] + Self.accountLines
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -65,12 +102,18 @@ public struct DNSServer: Sendable {
             throw CiloError(.notFound, "dnsmasq is not installed: install it with `apt-get install dnsmasq` (or run cilo init --no-dns)")
         }
         if LoopbackUDP.isPortInUse(settings.port) {
-            throw CiloError(.alreadyExists, "port \(settings.port) on 127.0.0.1 is in use by another program: choose another with cilo init --dns-port PORT")
+            throw CiloError(.alreadyExists, "port \(settings.port) on 127.0.0.1 is in use by another program, so cilo's names are not served: stop it, or choose another port with cilo init --dns-port PORT")
         }
-        for path in [directory, hostsDirectory, stagingDirectory] { try home.makeDirectory(path).closeIgnoringErrors() }
+        try makeRuntimeFolders()
         // Forward rules of wildcard responders from an earlier server are stale: start clean.
         DNSWildcards(server: self).stopAll()
-        _ = FileManager.default.createFile(atPath: home.path("dns", "servers.conf").display, contents: Data())
+        do throws(Errno) {
+            let runtime = try PathOpening.openDirectory(runtimeDirectory.bytes)
+            defer { runtime.closeIgnoringErrors() }
+            try AtomicFile.write([], to: FileName("servers.conf"), in: runtime)
+        } catch {
+            throw .system(error, "cannot write the DNS forward rules", path: serversFile.display)
+        }
         let dns = try home.makeDirectory(directory)
         defer { dns.closeIgnoringErrors() }
         do throws(Errno) { try AtomicFile.write(Array(configuration.utf8), to: FileName("dnsmasq.conf"), in: dns) } catch {
@@ -105,6 +148,13 @@ public struct DNSServer: Sendable {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
         try? FileManager.default.removeItem(atPath: pidPath.display)
+        // The folder under /run goes with the server; the next start writes it anew.
+        if runtimeDirectory != directory, let (parent, name) = runtimeDirectory.parentAndName,
+            let folder = try? PathOpening.openDirectory(parent.bytes)
+        {
+            defer { folder.closeIgnoringErrors() }
+            try? TreeRemover.remove(name, in: folder)
+        }
         return true
     }
 }

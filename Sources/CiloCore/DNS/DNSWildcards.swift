@@ -17,7 +17,7 @@ struct DNSWildcards: Sendable {
     let server: DNSServer
 
     var directory: BytePath { server.home.path("dns", "wildcard") }
-    var serversFile: BytePath { server.home.path("dns", "servers.conf") }
+    var serversFile: BytePath { server.serversFile }
 
     /// One running wildcard responder.
     struct Responder: Equatable {
@@ -51,7 +51,7 @@ struct DNSWildcards: Sendable {
         let pidPath = directory.appending(FileName(name + ".pid")).display
         var lines = ["port=\(port)", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-poll",
                      "address=/\(apex)/\(address)", "pid-file=\(pidPath)"]
-        if HostFacts.effectiveUserID == 0 { lines.append("user=root") }
+        lines += DNSServer.accountLines
         let conf = directory.appending(FileName(name + ".conf"))
         do { try (lines.joined(separator: "\n") + "\n").write(toFile: conf.display, atomically: true, encoding: .utf8) } catch {
             throw CiloError(.failed, "cannot write a wildcard responder's configuration", path: conf.display)

@@ -11,7 +11,7 @@ extension EnvironmentManager {
             }
             valid.append(name)
         }
-        let result = try await withLock(env) { () throws(CiloError) -> [String] in
+        let result = try await withLock(env) { _ throws(CiloError) -> [String] in
             var record = try record(env)
             var added = record.addedHostnames ?? []
             if remove {

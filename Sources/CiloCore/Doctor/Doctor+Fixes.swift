@@ -62,33 +62,30 @@ extension Doctor {
             if fix == .startDNS { try await server.start() }
             try await DNSRegistry(server: server, store: store).sync()
         case .removeDockerObjects(let project, let env):
-            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
+            try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in
                 try await docker.requireEngine()
                 try await docker.removeLabelled(project: project, env: env)
             }
         case .removeGenerated(let project, let env):
-            try await withIdleEnvironment(project, env, mustHaveRecord: false) { () throws(CiloError) in
+            try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in
                 do throws(Errno) { try home.removeFolder(env, in: home.path("generated", project)) } catch {
                     throw .system(error, "cannot delete", path: home.generatedDirectory(project: project, env: env).display)
                 }
             }
-        case .finishInterruptedCreate(let project, let env):
-            try await withIdleEnvironment(project, env, mustHaveRecord: true) { () throws(CiloError) in
-                guard let record = try store.load(project: project, env: env), record.status == .creating else {
-                    throw CiloError(.failed, "no longer being created; left alone")
+        case .finishInterrupted(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: true) { lock throws(CiloError) in
+                guard let record = try store.load(project: project, env: env), record.status == .creating || record.status == .destroying else {
+                    throw CiloError(.failed, "no longer being created or destroyed; left alone")
                 }
                 try await EnvironmentManager.removeEverything(record, keepWorkspace: false, home: home)
+                try home.forgetEnvironment(project: project, env: env, holding: lock)
             }
         case .recordStatus(let project, let env, _):
-            try await withIdleEnvironment(project, env, mustHaveRecord: true) { () throws(CiloError) in
+            try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }
                 // Docker's word now, not when the check ran.
                 let containers = try await docker.managedContainers(project: project, env: env)
                 try store.save(EnvironmentManager.reconcile(record, with: containers))
-            }
-        case .setAsideStateFile(let project, let env):
-            try await withIdleEnvironment(project, env, mustHaveRecord: nil) { () throws(CiloError) in
-                try store.setAside(project: project, env: env)
             }
         }
     }
@@ -96,7 +93,7 @@ extension Doctor {
     /// Runs `body` holding the environment's lock if no other cilo holds it, after checking
     /// that a record exists (`mustHaveRecord` true), does not (false), or either (nil).
     private func withIdleEnvironment(
-        _ project: String, _ env: String, mustHaveRecord: Bool?, _ body: () async throws(CiloError) -> Void
+        _ project: String, _ env: String, mustHaveRecord: Bool?, _ body: (FileLock) async throws(CiloError) -> Void
     ) async throws(CiloError) {
         guard let lock = try home.tryLock(home.lockFile(project: project, env: env)) else {
             throw CiloError(.failed, "another cilo is working on \(project)/\(env); run cilo doctor again later")
@@ -108,6 +105,6 @@ extension Doctor {
                 throw CiloError(.failed, exists ? "\(project)/\(env) has an environment again; left alone" : "\(project)/\(env) no longer exists")
             }
         }
-        try await body()
+        try await body(lock)
     }
 }

@@ -25,13 +25,17 @@ public struct Doctor: Sendable {
         checkHome(&findings)
 
         var records: [EnvironmentRecord] = []
+        var damaged: [EnvironmentKey] = []
         do throws(CiloError) {
             let readable = try store.allReadable()
             records = readable.records
+            damaged = readable.damaged
             for key in readable.damaged {
+                // Its workspace, volumes and images may hold work: left alone, never "orphans".
                 findings.append(DoctorFinding(
-                    .problem, "state", key.description, "its state file cannot be read",
-                    fix: .setAsideStateFile(project: key.project, env: key.env)))
+                    .problem, "state", key.description,
+                    "its state file cannot be read: its workspace and Docker objects are left alone "
+                        + "(restore the file, or cilo destroy \(key.env) --project \(key.project) removes them)"))
             }
         } catch {
             findings.append(DoctorFinding(.problem, "state", home.root.display, error.description))
@@ -54,7 +58,7 @@ public struct Doctor: Sendable {
         findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busy(keys))
         do throws(CiloError) {
             findings += DoctorAnalysis.orphans(
-                records: keys, objects: objects ?? [], home: home.root.display,
+                records: keys.union(damaged), objects: objects ?? [], home: home.root.display,
                 workspaces: try store.folders(in: "envs"), generated: try store.folders(in: "generated"))
         } catch {
             findings.append(DoctorFinding(.problem, "orphan", home.root.display, error.description))

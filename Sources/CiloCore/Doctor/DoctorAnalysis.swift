@@ -20,10 +20,11 @@ enum DoctorAnalysis {
                 findings.append(DoctorFinding(.ok, "environment", subject, "another cilo is working on it right now; not judged"))
                 continue
             }
-            if record.status == .creating {
+            if record.status == .creating || record.status == .destroying {
+                let what = record.status == .creating ? "create" : "destroy"
                 findings.append(DoctorFinding(
-                    .problem, "environment", subject, "its create was interrupted (the record still says creating)",
-                    fix: .finishInterruptedCreate(project: record.project, env: record.name)))
+                    .problem, "environment", subject, "its \(what) was interrupted (the record still says \(record.status.rawValue))",
+                    fix: .finishInterrupted(project: record.project, env: record.name)))
                 continue
             }
             var fine = true

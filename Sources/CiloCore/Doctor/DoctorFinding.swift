@@ -49,11 +49,9 @@ public enum DoctorFix: Sendable, Equatable {
     /// A generated-files folder no record owns.
     case removeGenerated(project: String, env: String)
     /// A create that died half-way (its record still says `creating`): remove what it made.
-    case finishInterruptedCreate(project: String, env: String)
+    case finishInterrupted(project: String, env: String)
     /// The record's status disagrees with Docker: write Docker's.
     case recordStatus(project: String, env: String, status: EnvironmentRecord.Status)
-    /// A state file that cannot be read: rename it to `<env>.json.damaged`.
-    case setAsideStateFile(project: String, env: String)
     /// Start cilo's DNS server and publish every running environment's names.
     case startDNS
     /// Publish the names again (the server answers something else).
@@ -63,9 +61,8 @@ public enum DoctorFix: Sendable, Equatable {
         switch self {
         case .removeDockerObjects: "remove its containers, volumes and networks"
         case .removeGenerated: "delete the generated files"
-        case .finishInterruptedCreate: "remove what the interrupted create made"
+        case .finishInterrupted: "remove what the interrupted create or destroy left"
         case .recordStatus(_, _, let status): "record the status as \(status.rawValue)"
-        case .setAsideStateFile: "rename the state file to <env>.json.damaged"
         case .startDNS: "start cilo's DNS server and publish the names"
         case .syncDNS: "publish the names again"
         }

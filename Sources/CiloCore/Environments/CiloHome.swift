@@ -39,9 +39,28 @@ public struct CiloHome: Sendable {
     var allocationLock: BytePath { path("locks", "allocation.lock") }
 
     /// Creates `path`'s folders as needed and returns an open descriptor of it.
+    ///
+    /// The home itself is 0711 (others may pass through to a workspace they are given, never
+    /// list or read cilo's state); everything cilo makes inside is 0700, files 0600: a
+    /// rendered compose file holds the project's secrets.
     public func makeDirectory(_ path: BytePath) throws(CiloError) -> FileDescriptor {
-        do throws(Errno) { return try Directories.makeAll(path.bytes, mode: 0o755) } catch {
+        try secureRoot()
+        do throws(Errno) { return try Directories.makeAll(path.bytes, mode: 0o700) } catch {
             throw .system(error, "cannot create cilo's folder", path: path.display)
+        }
+    }
+
+    /// Creates the home (0711) or takes group and other read and write bits off one made before.
+    private func secureRoot() throws(CiloError) {
+        do throws(Errno) {
+            let root = try Directories.makeAll(self.root.bytes, mode: 0o711)
+            defer { root.closeIgnoringErrors() }
+            let status = try root.status()
+            if status.permissions & 0o066 != 0 && status.userID == HostFacts.effectiveUserID {
+                try root.setPermissions(status.permissions & ~0o066)
+            }
+        } catch {
+            throw .system(error, "cannot create cilo's home", path: self.root.display)
         }
     }
 

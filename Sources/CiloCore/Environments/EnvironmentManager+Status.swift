@@ -5,7 +5,13 @@ extension EnvironmentManager {
     /// The records of this project (or all projects), their status and services
     /// reconciled with one `docker ps` for all of them.
     public func list(allProjects: Bool) async throws(CiloError) -> [EnvironmentRecord] {
-        let records = try store.all(project: allProjects ? nil : project.name)
+        let scanned = try store.allReadable(project: allProjects ? nil : project.name)
+        let damaged = scanned.damaged.map { key in
+            EnvironmentRecord.damaged(
+                project: key.project, env: key.env, workspace: home.workspace(project: key.project, env: key.env).display,
+                reason: "its state file cannot be read (cilo destroy \(key.env) --project \(key.project) removes it)")
+        }
+        let records = (scanned.records + damaged).sorted { ($0.project, $0.name) < ($1.project, $1.name) }
         guard !records.isEmpty else { return [] }
         guard let containers = try? await docker.managedContainers() else { return records }
         return records.map { Self.reconcile($0, with: containers) }
@@ -13,8 +19,8 @@ extension EnvironmentManager {
 
     /// One environment, reconciled with Docker.
     public func status(_ env: String) async throws(CiloError) -> EnvironmentRecord {
-        let stored = try record(env)
-        guard let containers = try? await docker.managedContainers(project: project.name, env: env) else { return stored }
+        let stored = try recordOrDamaged(env)
+        guard stored.status != .damaged, let containers = try? await docker.managedContainers(project: project.name, env: env) else { return stored }
         return Self.reconcile(stored, with: containers)
     }
 
@@ -24,16 +30,20 @@ extension EnvironmentManager {
         return Self.reconcile(stored, with: try await docker.managedContainers(project: project.name, env: env)).status == .running
     }
 
-    /// The status Docker's containers imply: `running` when every service runs, `partial`
-    /// when some do, `stopped` when none do; `creating`, `created` and `failed` are kept
-    /// while no container exists.
+    /// The status Docker's containers imply: `running` when every service runs (or, a
+    /// one-shot job, finished with exit 0), `partial` when some do, `stopped` when none do;
+    /// `creating`, `created`, `failed`, `destroying` and `damaged` are kept while no container exists.
     public static func reconcile(_ record: EnvironmentRecord, with containers: [DockerClient.Container]) -> EnvironmentRecord {
         var result = record
         let own = containers.filter { $0.project == record.project && $0.env == record.name }
+        if record.status == .destroying || record.status == .damaged { return result }
         result.services = record.services.map { service in
             var updated = service
             if let container = own.first(where: { $0.service == service.name }) {
-                updated.status = container.health.map { "\(container.state) (\($0))" } ?? container.state
+                updated.status = container.state == "exited" && container.exitedCleanly ? "exited (0)"
+                    : container.health.map { "\(container.state) (\($0))" } ?? container.state
+            } else if service.status == "inactive" {
+                updated.status = "inactive"
             } else if record.status == .running || record.status == .partial {
                 updated.status = "missing"
             }
@@ -41,15 +51,19 @@ extension EnvironmentManager {
         }
         if own.isEmpty {
             switch record.status {
-            case .creating, .created, .failed, .stopped: break
+            case .creating, .created, .failed, .stopped, .destroying, .damaged: break
             case .running, .partial: result.status = .stopped
             }
             return result
         }
-        let running = record.services.filter { service in own.contains { $0.service == service.name && $0.state == "running" } }.count
-        if running == record.services.count && running > 0 {
+        let expected = record.services.filter { $0.status != "inactive" }
+        let fine = expected.filter { service in
+            own.contains { $0.service == service.name && ($0.state == "running" || ($0.exitedCleanly && service.completes == true)) }
+        }
+        let running = expected.filter { service in own.contains { $0.service == service.name && $0.state == "running" } }
+        if fine.count == expected.count && !running.isEmpty {
             result.status = .running
-        } else if running > 0 {
+        } else if !running.isEmpty {
             result.status = .partial
         } else {
             result.status = record.status == .failed ? .failed : .stopped

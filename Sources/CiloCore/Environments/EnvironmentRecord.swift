@@ -5,6 +5,10 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     /// The lifecycle as cilo last left it; `list` reconciles it with Docker.
     public enum Status: String, Codable, Sendable {
         case creating, created, running, partial, stopped, failed
+        /// Destroy has begun removing it; a repeated destroy or `cilo doctor --fix` finishes.
+        case destroying
+        /// Its state file cannot be read: shown, never stored; its objects are left alone.
+        case damaged
     }
 
     public var project: String
@@ -30,6 +34,11 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     /// (Optional so records written before hostnames existed still load.)
     public var labelHostnames: [String]?
     public var addedHostnames: [String]?
+    /// The compose project and network name; nil in records made before names were
+    /// unambiguous, which keep the old `cilo-<project>-<env>`.
+    public var composeProject: String?
+    /// What isolation could not do, from the last render (shown at create and up).
+    public var warnings: [String]?
 
     /// Every extra name, label ones first.
     public var hostnames: [String] {
@@ -44,10 +53,15 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         return port == "80" ? "http://\(ip)" : "http://\(ip):\(port)"
     }
 
+    /// The variables compose files may use (`${CILO_ENV}`), and every command of the environment gets.
+    public var composeVariables: [String: String] {
+        ["CILO_ENV": name, "CILO_PROJECT": project, "CILO_WORKSPACE": workspace, "CILO_SUBNET": subnet]
+    }
+
     /// The variables `cilo run` gives the command: `CILO_*`, and per service `CILO_SERVICE_<NAME>_IP`
     /// and, with DNS (`suffix` given), `CILO_SERVICE_<NAME>_HOST`; `CILO_BASE_URL` is then the apex name.
     public func runEnvironment(dnsSuffix suffix: String?) -> [String: String] {
-        var variables = ["CILO_ENV": name, "CILO_PROJECT": project, "CILO_WORKSPACE": workspace, "CILO_SUBNET": subnet]
+        var variables = composeVariables
         if let suffix {
             variables["CILO_DNS_SUFFIX"] = suffix
             if ingressService != nil { variables["CILO_BASE_URL"] = "http://\(project).\(name)\(suffix)" }
@@ -62,8 +76,21 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         return variables
     }
 
-    /// The Docker network (and compose project) name: `cilo-<project>-<env>`.
-    public var dockerName: String { "cilo-\(project)-\(name)" }
+    /// The Docker network (and compose project) name.
+    public var dockerName: String { composeProject ?? "cilo-\(project)-\(name)" }
+
+    /// The Docker name of a new environment: `cilo_<project>_<env>`. Names hold no `_`,
+    /// so every pair gets its own (`cilo-a-b-c` was both a-b/c and a/b-c).
+    public static func dockerName(project: String, env: String) -> String { "cilo_\(project)_\(env)" }
+
+    /// What `list` and `status` show for an environment whose state file cannot be read.
+    public static func damaged(project: String, env: String, workspace: String, reason: String) -> EnvironmentRecord {
+        var record = EnvironmentRecord(
+            project: project, name: env, subnet: "", workspace: workspace, source: "", composeFile: "", composeSources: [],
+            createdAt: "", status: .damaged, services: [], cloneStrategy: "", lastError: reason)
+        record.composeProject = dockerName(project: project, env: env)
+        return record
+    }
 }
 
 /// One service of an environment, with the address it got.
@@ -73,11 +100,15 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     /// Container ports (published host ports are removed by cilo).
     public var ports: [String]
     public var status: String
+    /// True when the service is not restarted after exiting 0: exited 0, it is done (a
+    /// one-shot job such as a migration), not stopped. Nil in records made before.
+    public var completes: Bool?
 
-    public init(name: String, ip: String?, ports: [String], status: String) {
+    public init(name: String, ip: String?, ports: [String], status: String, completes: Bool? = nil) {
         self.name = name
         self.ip = ip
         self.ports = ports
         self.status = status
+        self.completes = completes
     }
 }

@@ -29,11 +29,25 @@ public struct Project: Sendable, Equatable {
         let config = try configRoot.map { root throws(CiloError) in try ProjectConfig.load(root + "/.cilo/config.yml") }
         let gitRoot = nearest(from: start) { FileManager.default.fileExists(atPath: $0 + "/.git") }
         let root = configRoot ?? gitRoot ?? start
-        let raw = explicit ?? config?.project ?? URL(fileURLWithPath: root).lastPathComponent
-        let name = try NameRules.projectName(raw)
+        let name: String
+        var notice: String?
+        if let chosen = explicit ?? config?.project {
+            // A name someone chose is used as given (upper case lower-cased) or refused, never rewritten.
+            name = try NameRules.projectName(chosen)
+        } else {
+            // A folder's name was nobody's choice of a cilo name: made usable, and said so.
+            let folder = URL(fileURLWithPath: root).lastPathComponent
+            name = NameRules.isValid(folder) ? folder.lowercased() : NameRules.normalize(folder)
+            guard !name.isEmpty else {
+                throw CiloError(.invalidArgument, "the folder name '\(folder)' cannot be a project name: pass --project NAME or set project: in .cilo/config.yml")
+            }
+            if name != folder.lowercased() {
+                notice = "project name '\(name)' from the folder '\(folder)' (--project or project: in .cilo/config.yml sets another)"
+            }
+        }
         return Project(
             name: name, root: root, composeFiles: config?.composeFiles ?? [], subnetPool: config?.subnetPool,
-            excludes: config?.exclude ?? [], notice: name == raw ? nil : "project name '\(raw)' is used as '\(name)'")
+            excludes: config?.exclude ?? [], notice: notice)
     }
 
     /// The first folder from `start` upward for which `matches` holds.

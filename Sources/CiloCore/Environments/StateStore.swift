@@ -41,25 +41,31 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// Deletes the record of `env`.
+    /// Deletes the record of `env` (and a copy an earlier cilo doctor set aside).
     public func remove(project: String, env: String) throws(CiloError) {
         let directoryPath = home.stateDirectory(project: project)
-        guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { return }
+        let directory: FileDescriptor
+        do throws(Errno) { directory = try PathOpening.openDirectory(directoryPath.bytes) } catch {
+            if error == .noSuchFileOrDirectory { return }
+            throw .system(error, "cannot read cilo's state", path: directoryPath.display)
+        }
         defer { directory.closeIgnoringErrors() }
-        do throws(Errno) { try directory.remove(Self.fileName(env), directory: false) } catch {
-            if error != .noSuchFileOrDirectory { throw .system(error, "cannot delete the state of \(env)", path: directoryPath.display) }
+        for name in [Self.fileName(env), FileName(env + ".json.damaged")] {
+            do throws(Errno) { try directory.remove(name, directory: false) } catch {
+                if error != .noSuchFileOrDirectory { throw .system(error, "cannot delete the state of \(env)", path: directoryPath.display) }
+            }
         }
     }
 
-    /// Every record of `project`, or of every project when nil, sorted by project and name.
-    public func all(project: String? = nil) throws(CiloError) -> [EnvironmentRecord] {
-        try scan(project: project, tolerant: false).records
+    /// Whether `env` has a state file that cannot be read (or one an earlier doctor set aside).
+    public func isDamaged(project: String, env: String) -> Bool {
+        (try? allReadable(project: project))?.damaged.contains(EnvironmentKey(project: project, env: env)) ?? false
     }
 
-    /// Every readable record of every project, and the environments whose state file
-    /// cannot be decoded (for `cilo doctor`, which must not stop at the first).
-    public func allReadable() throws(CiloError) -> (records: [EnvironmentRecord], damaged: [EnvironmentKey]) {
-        try scan(project: nil, tolerant: true)
+    /// Every readable record of `project` (every project when nil), and the environments
+    /// whose state file cannot be decoded: one damaged file hides no other environment.
+    public func allReadable(project: String? = nil) throws(CiloError) -> (records: [EnvironmentRecord], damaged: [EnvironmentKey]) {
+        try scan(project: project, tolerant: true)
     }
 
     /// Renames a state file that cannot be decoded to `<env>.json.damaged`.
@@ -96,6 +102,12 @@ public struct StateStore: Sendable {
             let directoryPath = home.stateDirectory(project: name)
             guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { continue }
             defer { directory.closeIgnoringErrors() }
+            // Files an earlier cilo doctor set aside are damaged environments too: their objects may hold work.
+            for file in try names(in: directoryPath, suffix: ".json.damaged") where !damaged.contains(EnvironmentKey(project: name, env: file)) {
+                if (try? AtomicFile.read(Self.fileName(file), in: directory)) ?? nil == nil {
+                    damaged.append(EnvironmentKey(project: name, env: file))
+                }
+            }
             for file in try names(in: directoryPath, suffix: ".json") {
                 do throws(CiloError) {
                     if let record = try decode(FileName(file + ".json"), in: directory, display: directoryPath.display) {
@@ -139,7 +151,7 @@ public struct StateStore: Sendable {
         do {
             return try JSONDecoder().decode(EnvironmentRecord.self, from: Data(bytes))
         } catch {
-            throw CiloError(.failed, "cilo's state file is damaged (delete it to forget the environment)",
+            throw CiloError(.damaged, "cilo's state file is damaged (cilo destroy removes the environment; its objects are left alone until then)",
                             path: display + "/" + name.displayString)
         }
     }

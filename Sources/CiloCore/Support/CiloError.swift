@@ -18,6 +18,8 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         case cancelled = "cancelled"
         case commandNotFound = "command not found"
         case failed = "failed"
+        /// A state file that cannot be read.
+        case damaged = "damaged state"
     }
 
     public var code: Code

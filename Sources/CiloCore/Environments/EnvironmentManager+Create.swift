@@ -1,0 +1,105 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Making an environment: its subnet, its workspace and its compose file.
+extension EnvironmentManager {
+    /// What `createLocked` found or made.
+    struct Created {
+        var record: EnvironmentRecord
+        /// The clone report when the workspace was made now.
+        var report: CloneReport?
+        /// The render made now, so a start right after does not render again.
+        var rendered: ComposeIsolation.Result?
+    }
+
+    /// The existing environment, or a new one (the caller holds its lock). A create that
+    /// died half-way is finished removing first; one being destroyed is refused.
+    func createLocked(_ request: EnvironmentRequest) async throws(CiloError) -> Created {
+        let env = request.env
+        if let existing = try store.load(project: project.name, env: env) {
+            switch existing.status {
+            case .creating:
+                // A create that died half-way (the process was killed): finish removing it first.
+                try await removeEverything(existing, keepWorkspace: false)
+            case .destroying:
+                throw CiloError(.failed, "environment '\(env)' was being destroyed when cilo stopped: cilo destroy \(env) finishes it")
+            default:
+                if request.mustBeNew {
+                    throw CiloError(.alreadyExists, "environment '\(env)' already exists in project '\(project.name)' (cilo up \(env) starts it)")
+                }
+                return Created(record: existing)
+            }
+        }
+        let sourceDirectory = URL(fileURLWithPath: request.source ?? project.root).standardizedFileURL.path
+        let composeSources = try ComposeRenderer.composeFiles(in: sourceDirectory, configured: project.composeFiles)
+        let workspace = home.workspace(project: project.name, env: env)
+        var record = EnvironmentRecord(
+            project: project.name, name: env, subnet: "", workspace: workspace.display, source: sourceDirectory,
+            composeFile: home.generatedDirectory(project: project.name, env: env).appending(FileName("compose.yml")).display,
+            composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
+            services: [], cloneStrategy: "", lastError: nil)
+        record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
+        record.subnet = try await reserveSubnet(for: record)
+        do throws(CiloError) {
+            try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()
+            let report = try await CloneEngine(options: cloneOptions(env, strategy: request.strategy))
+                .clone(source: BytePath(sourceDirectory), destination: workspace)
+            record.cloneStrategy = report.strategy
+            let rendered = try await render(record, profiles: request.profiles, variables: request.variables)
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+            record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
+            record.ingressService = rendered.ingress
+            record.warnings = rendered.warnings
+            record.status = .created
+            try store.save(record)
+            return Created(record: record, report: report, rendered: rendered)
+        } catch {
+            do throws(CiloError) { try await removeEverything(record, keepWorkspace: false) } catch let cleanup {
+                var failure = error
+                failure.note = "and removing what the create made failed too (\(cleanup.description)); cilo doctor --fix finishes it"
+                throw failure
+            }
+            if cancellation.isCancelled { throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left") }
+            throw error
+        }
+    }
+
+    private func cloneOptions(_ env: String, strategy: CloneStrategy) throws(CiloError) -> CloneOptions {
+        var options = CloneOptions(
+            strategy: strategy, excludePatterns: project.excludes, cancellation: cancellation,
+            turnLock: home.path("locks", "clone-turn.lock"))
+        let notice = notice
+        options.onWaitingForTurn = { notice("\(env): waiting while another environment's workspace is cloned (clones take turns)") }
+        // Never clone cilo's own home into a workspace (a project that holds it).
+        let homeStatus: FileStatus
+        do throws(Errno) { homeStatus = try PathOpening.status(home.root.bytes) } catch {
+            throw .system(error, "cannot read cilo's home", path: home.root.display)
+        }
+        options.skippedDirectories = [InodeKey(device: homeStatus.device, inode: homeStatus.inode)]
+        return options
+    }
+
+    /// Chooses a free /24 and writes the record holding it, under the allocation lock.
+    /// - Parameter refused: a subnet Docker just refused (an overlap it may not list yet).
+    func reserveSubnet(for record: EnvironmentRecord, avoiding refused: Subnet? = nil) async throws(CiloError) -> String {
+        let pool = try SubnetAllocator.pool(from: HostFacts.environment("CILO_SUBNET_POOL") ?? project.subnetPool)
+        // Docker's networks are avoided when an engine answers; a create needs none.
+        let engineAnswers = (try? await docker.requireEngine()) != nil
+        let dockerSubnets = engineAnswers ? try await docker.networkSubnets() : []
+        let home = self.home
+        let store = self.store
+        return try await WorkerThreads.offload { () throws(CiloError) -> String in
+            let lock = try home.lock(home.allocationLock)
+            defer { lock.unlock() }
+            let recorded = try store.allReadable().records.filter { $0.project != record.project || $0.name != record.name }
+                .compactMap { Subnet($0.subnet) }
+            let avoided = recorded + dockerSubnets + SubnetAllocator.hostRoutes() + (refused.map { [$0] } ?? [])
+            let subnet = try SubnetAllocator(pool: pool).allocate(avoiding: avoided)
+            var reserved = record
+            reserved.subnet = subnet.description
+            try store.save(reserved)
+            return subnet.description
+        }
+    }
+}

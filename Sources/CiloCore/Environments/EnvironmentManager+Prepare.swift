@@ -1,0 +1,31 @@
+import CiloSystem
+
+/// `cilo create`, `cilo up` and the making of a `cilo run` environment: one transaction.
+extension EnvironmentManager {
+    /// Creates the environment if it does not exist (clone, subnet, compose file), then
+    /// starts it as asked: clone, render (once), network, start, wait and names, all under
+    /// the environment's lock taken once.
+    public func prepare(_ request: EnvironmentRequest) async throws(CiloError) -> EnvironmentOutcome {
+        if request.start != .never { try await docker.requireEngine() }
+        var outcome = try await withLock(request.env) { _ throws(CiloError) -> EnvironmentOutcome in
+            let created = try await createLocked(request)
+            var record = created.record
+            var started = false
+            var wanted = request.start == .always
+            if request.start == .unlessRunning { wanted = try await !isRunning(record) }
+            if wanted {
+                try await startLocked(&record, rendered: created.rendered, request: request)
+                started = true
+            }
+            return EnvironmentOutcome(record: record, cloneReport: created.report, started: started, warnings: record.warnings ?? [])
+        }
+        if outcome.started, let warning = await publishNames(startServer: true) { outcome.warnings.append(warning) }
+        return outcome
+    }
+
+    /// Whether every active service of the environment runs (or, a one-shot job, is done), asked of Docker.
+    func isRunning(_ record: EnvironmentRecord) async throws(CiloError) -> Bool {
+        guard record.status == .running || record.status == .partial || record.status == .stopped else { return false }
+        return Self.reconcile(record, with: try await docker.managedContainers(project: record.project, env: record.name)).status == .running
+    }
+}

@@ -1,0 +1,74 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Stopping and removing environments.
+extension EnvironmentManager {
+    /// Stops and removes `env`'s containers; keeps workspace, volumes and record.
+    public func down(_ env: String) async throws(CiloError) {
+        try await docker.requireEngine()
+        try await withLock(env) { _ throws(CiloError) in
+            var record = try record(env)
+            if record.status == .destroying || record.status == .creating {
+                throw CiloError(.failed, "environment '\(env)' is \(record.status.rawValue) (interrupted): cilo destroy \(env) removes it")
+            }
+            if FileManager.default.fileExists(atPath: record.composeFile) {
+                let result = try await compose(record, ["down", "--remove-orphans"])
+                guard result.succeeded else { throw CiloError(.failed, "compose down failed for '\(env)': \(result.tail(3))") }
+            }
+            // Anything compose did not know about (renamed services) goes too, volumes excepted.
+            try await docker.removeContainers(project: record.project, env: env)
+            record.status = .stopped
+            record.services = record.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "stopped", completes: $0.completes) }
+            try store.save(record)
+        }
+        await publishNames(startServer: false)
+    }
+
+    /// Stops and deletes `env`: containers, volumes, network, generated files, workspace
+    /// (unless kept), record; with the project's last environment, its empty folders and
+    /// lock files. The record says `destroying` before anything goes, so an interrupted
+    /// destroy is finished by the next one (or `cilo doctor --fix`), never mistaken for a
+    /// stopped environment. An environment whose state file is damaged can be destroyed.
+    public func destroy(_ env: String, keepWorkspace: Bool = false) async throws(CiloError) {
+        do throws(CiloError) { try await docker.requireEngine() } catch {
+            throw CiloError(.failed, "Docker is not reachable: start it to destroy '\(env)' cleanly (its containers may still run)", cause: error)
+        }
+        try await withLock(env) { lock throws(CiloError) in
+            var record = try recordOrDamaged(env)
+            if record.status != .damaged {
+                record.status = .destroying
+                try store.save(record)
+            }
+            try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+            try home.forgetEnvironment(project: project.name, env: env, holding: lock)
+        }
+        await publishNames(startServer: false)
+    }
+
+    /// Removes the environment's Docker objects, generated files, workspace and record.
+    func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool) async throws(CiloError) {
+        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+    }
+
+    /// Removes the environment's Docker objects, generated files, workspace and record
+    /// (the caller holds its lock). The record goes last: whatever stops this half-way
+    /// leaves a record that says what is left to do.
+    static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome) async throws(CiloError) {
+        let docker = DockerClient()
+        // Without an engine there is nothing of Docker's to remove (a create that failed before starting).
+        if (try? await docker.requireEngine()) != nil {
+            try await docker.removeLabelled(project: record.project, env: record.name)
+        }
+        do throws(Errno) { try home.removeFolder(record.name, in: home.path("generated", record.project)) } catch {
+            throw .system(error, "cannot delete the generated files", path: home.generatedDirectory(project: record.project, env: record.name).display)
+        }
+        if !keepWorkspace {
+            do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
+                throw .system(error, "cannot delete the workspace", path: record.workspace)
+            }
+        }
+        WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)
+        try StateStore(home: home).remove(project: record.project, env: record.name)
+    }
+}

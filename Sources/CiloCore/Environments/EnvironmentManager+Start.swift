@@ -1,0 +1,116 @@
+import CiloSystem
+import Dispatch
+
+/// Starting an environment: network, compose up, waiting, addresses.
+extension EnvironmentManager {
+    /// Starts the environment's services on its own network and waits until each runs (and
+    /// is healthy where it has a health check) or, a one-shot job, has exited 0. The
+    /// caller holds the lock. On failure nothing is left running and the record says `failed`.
+    func startLocked(_ record: inout EnvironmentRecord, rendered: ComposeIsolation.Result?, request: EnvironmentRequest) async throws(CiloError) {
+        do throws(CiloError) {
+            var model: ComposeIsolation.Result
+            if let rendered { model = rendered } else { model = try await render(record, profiles: request.profiles, variables: request.variables) }
+            let reservedSubnet = record.subnet
+            try await ensureNetwork(&record)
+            if record.subnet != reservedSubnet {
+                // The subnet moved (an overlap): fixed addresses must follow it.
+                model = try await render(record, profiles: request.profiles, variables: request.variables)
+            }
+            var arguments = request.profiles.flatMap { ["--profile", $0] } + ["up", "-d", "--remove-orphans"]
+            if request.build { arguments.append("--build") }
+            if request.recreate { arguments.append("--force-recreate") }
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+            let result = try await compose(record, arguments, variables: request.variables)
+            guard result.succeeded else { throw CiloError(.failed, "compose up failed for '\(record.name)': \(result.tail(4))") }
+            let active = model.services.filter { $0.isActive(profiles: request.profiles) }
+            let containers = try await waitUntilReady(record, services: active, timeout: request.timeoutSeconds)
+            record.services = model.services.map { service in
+                let container = containers.first { $0.service == service.name }
+                return ServiceRecord(
+                    name: service.name, ip: container?.addresses[record.dockerName], ports: service.ports,
+                    status: container.map(Self.statusText) ?? (service.isActive(profiles: request.profiles) ? "missing" : "inactive"),
+                    completes: !service.restartsAfterSuccess)
+            }
+            record.ingressService = model.ingress
+            record.labelHostnames = model.hostnames
+            record.warnings = model.warnings
+            record.status = .running
+            record.lastError = nil
+            try store.save(record)
+        } catch {
+            // Nothing half-running: stop what started, keep the workspace, say what failed.
+            let stopped = try? await compose(record, ["down", "--remove-orphans"])
+            record.status = cancellation.isCancelled ? .stopped : .failed
+            record.lastError = error.description
+            var failure = error
+            if stopped?.succeeded != true { failure.note = "stopping its services failed too: cilo down \(record.name) retries" }
+            do throws(CiloError) { try store.save(record) } catch let saving {
+                failure.note = (failure.note.map { $0 + "; " } ?? "") + "and recording it failed: \(saving.description)"
+            }
+            if cancellation.isCancelled {
+                throw CiloError(.cancelled, "up of '\(record.name)' cancelled; its services were stopped (cilo up \(record.name) starts them)")
+            }
+            throw failure
+        }
+    }
+
+    /// `running`, `running (healthy)`, `exited (0)`.
+    static func statusText(_ container: ContainerInspection) -> String {
+        if container.state.status == "exited" { return "exited (\(container.state.exitCode))" }
+        return container.state.health.map { "\(container.state.status) (\($0))" } ?? container.state.status
+    }
+
+    /// Creates the environment's network unless it exists. When Docker refuses the subnet
+    /// (a network made since it was reserved overlaps it: another cilo home, another tool),
+    /// a new one is reserved and tried, five times in all.
+    func ensureNetwork(_ record: inout EnvironmentRecord) async throws(CiloError) {
+        if try await docker.networkExists(record.dockerName) { return }
+        let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
+        for attempt in 1...5 {
+            guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
+            do throws(CiloError) {
+                try await docker.createNetwork(record.dockerName, subnet: subnet, labels: labels)
+                return
+            } catch {
+                // Another cilo of this home may have made it meanwhile (it holds no lock of ours).
+                if try await docker.networkExists(record.dockerName) { return }
+                guard attempt < 5 else { throw error }
+                record.subnet = try await reserveSubnet(for: record, avoiding: subnet)
+            }
+        }
+    }
+
+    /// Polls Docker until every active service is ready: running (healthy, with a health
+    /// check), or exited 0 when it is not restarted after success (a one-shot job). A
+    /// service that exited otherwise, died or turned unhealthy fails at once, naming its
+    /// exit code and last log lines.
+    func waitUntilReady(_ record: EnvironmentRecord, services: [RenderedService], timeout: Double) async throws(CiloError) -> [ContainerInspection] {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        while true {
+            let containers = try await docker.inspectContainers(project: record.project, env: record.name)
+            var waiting: [String] = []
+            for service in services {
+                let own = containers.filter { $0.service == service.name }
+                guard !own.isEmpty else {
+                    waiting.append(service.name)
+                    continue
+                }
+                for container in own {
+                    switch ServiceReadiness.judge(container.state, service: service) {
+                    case .ready: break
+                    case .waiting: waiting.append(service.name)
+                    case .failed(let why):
+                        let logs = await docker.logs(containerID: container.id)
+                        throw CiloError(.failed, "service \(service.name) of '\(record.name)' \(why); its last log lines:\n\(logs)")
+                    }
+                }
+            }
+            if waiting.isEmpty { return containers }
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                throw CiloError(.failed, "timed out after \(Int(timeout)) s waiting for \(Set(waiting).sorted().joined(separator: ", ")) of '\(record.name)'")
+            }
+            try? await Task.sleep(nanoseconds: 250_000_000)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// What a user asked of one environment: `cilo create`, `cilo up` or `cilo run`, as one
+/// `EnvironmentManager.prepare` call.
+public struct EnvironmentRequest: Sendable {
+    /// Whether the environment's services are started.
+    public enum Start: Sendable, Equatable {
+        /// `cilo create`: nothing starts.
+        case never
+        /// `cilo up`: started (or brought up to date) every time.
+        case always
+        /// `cilo run`: started unless every service already runs.
+        case unlessRunning
+    }
+
+    public var env: String
+    /// When creating: the folder cloned instead of the project's root.
+    public var source: String?
+    public var strategy: CloneStrategy = .auto
+    /// `cilo create` refuses an environment that exists; `up` and `run` use it.
+    public var mustBeNew = false
+    public var start: Start = .always
+    /// `up --build`: rebuild images even when one of the build context's content exists.
+    public var build = false
+    public var recreate = false
+    /// Compose profiles to activate (`--profile`).
+    public var profiles: [String] = []
+    public var timeoutSeconds = 120.0
+    /// Variables for compose's interpolation beyond the shell's (`cilo run -e`).
+    public var variables: [String: String] = [:]
+
+    public init(env: String, start: Start = .always) {
+        self.env = env
+        self.start = start
+    }
+}
+
+/// What `prepare` did: the record, the clone report when it created the workspace now,
+/// whether it started services, and every warning (isolation, names).
+public struct EnvironmentOutcome: Sendable {
+    public var record: EnvironmentRecord
+    public var cloneReport: CloneReport?
+    public var started: Bool
+    public var warnings: [String]
+}
