@@ -63,7 +63,8 @@ extension CiloCommand {
                 EnvironmentText.printWarnings(outcome.warnings)
                 if outcome.started { HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n") }
                 var environment = ProcessInfo.processInfo.environment
-                environment.merge(record.runEnvironment(dnsSuffix: manager.dnsSettings?.suffix)) { $1 }
+                let dns = manager.dnsSettings
+                environment.merge(record.runEnvironment(dnsSuffix: dns?.suffix, namesRouted: dns.map(SystemResolver.isRouted) ?? false)) { $1 }
                 environment.merge(extra) { $1 }
                 do throws(Errno) {
                     try ProcessReplacement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)

@@ -40,8 +40,9 @@ struct DNSTests {
 
         #expect(try demo.cilo(["hostnames", "add", "agent-1", "admin"]).status == 0)
         #expect(try DemoEnvironment.dig("admin.\(p).agent-1.test", port: port) == webIP)
-        let run = try demo.cilo(["run", "--no-up", "sh", "agent-1", "-c", "echo $CILO_BASE_URL $CILO_SERVICE_DB_HOST"])
-        #expect(run.out.contains("http://\(p).agent-1.test db.agent-1.\(p).test"), "\(run.out)")
+        // The suffix is not routed by this host's resolver: URLs use addresses, names are still given.
+        let run = try demo.cilo(["run", "--no-up", "sh", "agent-1", "-c", "echo $CILO_BASE_URL $CILO_SERVICE_WEB_URL $CILO_SERVICE_DB_HOST"])
+        #expect(run.out.contains("http://\(webIP) http://\(webIP) db.agent-1.\(p).test"), "\(run.out)")
         let dnsStatus = try demo.cilo(["dns", "status"])
         #expect(dnsStatus.out.contains("web.agent-1.\(p).test") && !dnsStatus.out.contains(" NO"), "\(dnsStatus.out)")
 

@@ -7,9 +7,14 @@ final class DemoEnvironment: Sendable {
     let project: String
     let directory: String
     let home: String
+    /// `CILO_COMPOSE` for every cilo this demo runs (nil: cilo's own choice, v2 where present).
+    let compose: String?
 
-    /// Copies the demo; `composeOverride` replaces its compose file; `sharing` uses another demo's CILO_HOME.
-    init(composeOverride: String? = nil, sharing other: DemoEnvironment? = nil, under parent: String? = nil) throws {
+    /// Copies `examples/<example>` (the demo by default) under a unique project name;
+    /// `composeOverride` replaces its compose file; `sharing` uses another demo's CILO_HOME.
+    init(example: String = "demo", composeOverride: String? = nil, sharing other: DemoEnvironment? = nil, under parent: String? = nil,
+         compose: String? = nil) throws {
+        self.compose = compose
         project = "t\(UUID().uuidString.prefix(8).lowercased())"
         let root: String
         if let parent {
@@ -21,9 +26,13 @@ final class DemoEnvironment: Sendable {
         directory = root + "/project"
         home = other?.home ?? root + "/home"
         let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/demo").path
+            .deletingLastPathComponent().appendingPathComponent("examples/\(example)").path
         try Integration.check(["cp", "-a", demo, directory])
-        try "project: \(project)\n".write(toFile: directory + "/.cilo/config.yml", atomically: true, encoding: .utf8)
+        let config = directory + "/.cilo/config.yml"
+        // Every other setting of the example's config is kept; only the project is made unique.
+        let kept = ((try? String(contentsOfFile: config, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("project:") }.joined(separator: "\n")
+        try ("project: \(project)\n" + kept).write(toFile: config, atomically: true, encoding: .utf8)
         if let composeOverride {
             try composeOverride.write(toFile: directory + "/docker-compose.yml", atomically: true, encoding: .utf8)
         }
@@ -32,7 +41,9 @@ final class DemoEnvironment: Sendable {
     /// Runs cilo in the project folder with this CILO_HOME (and any extra variables).
     @discardableResult
     func cilo(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        try Integration.run([Integration.ciloExecutable] + arguments, environment: environment.merging(["CILO_HOME": home]) { $1 },
+        var variables = environment.merging(["CILO_HOME": home]) { $1 }
+        if let compose, variables["CILO_COMPOSE"] == nil { variables["CILO_COMPOSE"] = compose }
+        return try Integration.run([Integration.ciloExecutable] + arguments, environment: variables,
                             directory: directory)
     }
 

@@ -17,10 +17,11 @@ struct EnvironmentTests {
     }
 
     @Test("two environments of the demo run side by side; services reach each other by name, each its own",
-          .enabled(if: Integration.canRun(needing: tools)))
-    func twoEnvironmentsSideBySide() throws {
+          .enabled(if: Integration.canRun(needing: tools)), arguments: ExampleProjectTests.flavours)
+    func twoEnvironmentsSideBySide(compose: String) throws {
         try Self.requireDocker()
-        let demo = try DemoEnvironment()
+        try Integration.require([compose])
+        let demo = try DemoEnvironment(compose: compose)
         defer { demo.tearDown() }
         let results = try demo.ciloConcurrently([["up", "blue"], ["up", "green"]])
         for result in results { #expect(result.status == 0, "\(result.err)") }
@@ -63,10 +64,12 @@ struct EnvironmentTests {
         #expect(path.out.trimmingCharacters(in: .whitespacesAndNewlines) == demo.home + "/envs/\(demo.project)/green")
     }
 
-    @Test("run passes variables, arguments with dashes and the exit status", .enabled(if: Integration.canRun(needing: tools)))
-    func runPassesThrough() throws {
+    @Test("run passes variables, arguments with dashes and the exit status",
+          .enabled(if: Integration.canRun(needing: tools)), arguments: ExampleProjectTests.flavours)
+    func runPassesThrough(compose: String) throws {
         try Self.requireDocker()
-        let demo = try DemoEnvironment()
+        try Integration.require([compose])
+        let demo = try DemoEnvironment(compose: compose)
         defer { demo.tearDown() }
         let script = "echo \"env=$CILO_ENV project=$CILO_PROJECT subnet=$CILO_SUBNET web=$CILO_SERVICE_WEB_IP base=$CILO_BASE_URL extra=$EXTRA pwd=$PWD args=$0,$1\"; exit 42"
         let result = try demo.cilo(["run", "-e", "EXTRA=yes", "sh", "agent-1", "-c", script, "--shard=1/4", "-x"])

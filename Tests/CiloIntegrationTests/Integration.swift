@@ -14,6 +14,7 @@ enum Integration {
 
     /// Whether `tool` is on PATH (or in the sbin directories).
     static func has(_ tool: String) -> Bool {
+        if tool.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: tool) }
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
             + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
         return directories.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }

@@ -16,11 +16,14 @@ public struct ComposeIsolation: Sendable {
     public var subnet: Subnet?
     /// Where host paths may point; nil leaves them as rendered (tests of other parts).
     public var paths: ComposePaths?
+    /// The ingress when no service is labelled (the original's `default_ingress_service`).
+    public var defaultIngress: String?
 
     public init(
         project: String, env: String, dockerName: String? = nil, home: String? = nil, subnet: Subnet? = nil,
-        paths: ComposePaths? = nil
+        paths: ComposePaths? = nil, defaultIngress: String? = nil
     ) {
+        self.defaultIngress = defaultIngress
         self.project = project
         self.env = env
         self.dockerName = dockerName ?? EnvironmentRecord.dockerName(project: project, env: env)
@@ -46,6 +49,8 @@ public struct ComposeIsolation: Sendable {
         public var ingress: String?
         /// Names from `dev.cilo.hostnames` labels (comma or space separated), valid DNS labels only.
         public var hostnames: [String] = []
+        /// The tags of images cilo builds for `build:` services (shared by the project's environments).
+        public var images: [String] = []
     }
 
     public func apply(to input: Node) throws(CiloError) -> Result {
@@ -61,6 +66,9 @@ public struct ComposeIsolation: Sendable {
         var labelledIngress: String?
         for (key, value) in services {
             guard let name = key.string, var service = value.mapping else { continue }
+            if service["image"] == nil && service["build"] == nil {
+                throw CiloError(.invalidArgument, "service \(name) has neither image nor build")
+            }
             if labelledIngress == nil && Self.isIngress(service["labels"]) { labelledIngress = name }
             result.hostnames += hostnames(of: name, service["labels"], warnings: &result.warnings)
             service["container_name"] = nil
@@ -100,7 +108,8 @@ public struct ComposeIsolation: Sendable {
             root["volumes"] = .mapping(rewritten)
         }
         let names = result.services.map(\.name)
-        result.ingress = labelledIngress ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
+        let configured = defaultIngress.flatMap { names.contains($0) ? $0 : nil }
+        result.ingress = labelledIngress ?? configured ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
         result.model = .mapping(root)
         return result
     }

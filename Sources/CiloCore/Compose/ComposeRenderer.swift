@@ -66,7 +66,8 @@ public struct ComposeRenderer: Sendable {
         } catch {
             throw CiloError(.invalidArgument, "cannot read compose config's output: \(error)", path: workspace)
         }
-        let isolated = try isolation.apply(to: model)
+        var isolated = try isolation.apply(to: model)
+        isolated.images = try BuildImages.assignTags(&isolated, project: isolation.project)
         let text: String
         do { text = try Yams.serialize(node: isolated.model) } catch {
             throw CiloError(.failed, "cannot write the generated compose file: \(error)")

@@ -188,6 +188,18 @@ public struct DockerClient: Sendable {
                 + labelArguments + [name], "creating network \(name)")
     }
 
+    /// Removes the image `tag` unless a container (of any project) was made from it.
+    public func removeImageIfUnused(_ tag: String) async throws(CiloError) {
+        let users = try await check(["ps", "-aq", "--filter", "ancestor=\(tag)"], "docker ps").output
+        guard users.isEmpty else { return }
+        let removed = try await docker(["image", "rm", tag])
+        if removed.succeeded { return }
+        // Gone already (another destroy took it) is fine; still there is not.
+        if try await docker(["image", "inspect", "--format", "{{.Id}}", tag]).succeeded {
+            throw CiloError(.failed, "removing image \(tag) failed: \(removed.tail())")
+        }
+    }
+
     /// Removes every container labelled with this project and environment (volumes kept).
     public func removeContainers(project: String, env: String) async throws(CiloError) {
         let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]

@@ -18,7 +18,8 @@ public struct ToolResult: Sendable {
 
 /// Runs external tools through swift-subprocess, collecting their output.
 public enum ToolRunner {
-    /// Runs `executable` (looked up on PATH) with `arguments`; a non-zero exit is a result, not an error.
+    /// Runs `executable` (a path when it holds a `/`, else looked up on PATH) with `arguments`;
+    /// a non-zero exit is a result, not an error.
     /// - Throws: when the tool cannot be started at all (not installed).
     public static func run(
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
@@ -30,7 +31,7 @@ public enum ToolRunner {
         }
         do {
             let result = try await Subprocess.run(
-                .name(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates),
+                executable.contains("/") ? .path(FilePath(executable)) : .name(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates),
                 workingDirectory: workingDirectory.map { FilePath($0) },
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
             let status: Int32

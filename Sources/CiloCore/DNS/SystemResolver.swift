@@ -9,6 +9,13 @@ public enum SystemResolver {
         case manual(String)
     }
 
+    /// Whether the system resolver sends the suffix to cilo's server (the drop-in
+    /// `cilo init --system-resolver` writes is in place), so names work from the host.
+    public static func isRouted(_ settings: DNSSettings) -> Bool {
+        guard let bytes = HostFacts.readSmallFile("/etc/systemd/resolved.conf.d/cilo-\(settings.domain).conf") else { return false }
+        return String(decoding: bytes, as: UTF8.self).contains("DNS=127.0.0.1:\(settings.port)")
+    }
+
     /// Writes a systemd-resolved drop-in (`DNS=127.0.0.1:PORT`, `Domains=~suffix`) and restarts
     /// resolved when it is active; otherwise returns the exact manual step. Needs root.
     public static func configure(_ settings: DNSSettings) async throws(CiloError) -> Outcome {

@@ -46,11 +46,16 @@ extension EnvironmentManager {
             let report = try await CloneEngine(options: cloneOptions(env, strategy: request.strategy))
                 .clone(source: BytePath(sourceDirectory), destination: workspace)
             record.cloneStrategy = report.strategy
+            let preparation = workspacePreparation(record)
+            for removed in try preparation.filterEnvFiles() { notice("\(env): \(removed) left out (env.copy_mode)") }
+            // Starting right away: the hook and render rules come before the one compose render.
+            if request.start != .never { try await prepareWorkspaceForStart(record) }
             let rendered = try await render(record, profiles: request.profiles, variables: request.variables)
             if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
             record.ingressService = rendered.ingress
             record.warnings = rendered.warnings
+            record.images = rendered.images
             record.status = .created
             try store.save(record)
             return Created(record: record, report: report, rendered: rendered)

@@ -51,6 +51,16 @@ extension EnvironmentManager {
         try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
     }
 
+    /// Removes those of `images` that no other environment of the project records and no
+    /// container uses; any doubt (a damaged record in the project) keeps them all.
+    static func removeImages(_ images: [String], of record: EnvironmentRecord, home: CiloHome) async throws(CiloError) {
+        guard !images.isEmpty else { return }
+        let others = try StateStore(home: home).allReadable(project: record.project)
+        guard others.damaged.filter({ $0.env != record.name }).isEmpty else { return }
+        let used = Set(others.records.filter { $0.name != record.name }.flatMap { $0.images ?? [] })
+        for image in images where !used.contains(image) { try await DockerClient().removeImageIfUnused(image) }
+    }
+
     /// Removes the environment's Docker objects, generated files, workspace and record
     /// (the caller holds its lock). The record goes last: whatever stops this half-way
     /// leaves a record that says what is left to do.
@@ -59,6 +69,7 @@ extension EnvironmentManager {
         // Without an engine there is nothing of Docker's to remove (a create that failed before starting).
         if (try? await docker.requireEngine()) != nil {
             try await docker.removeLabelled(project: record.project, env: record.name)
+            try await removeImages(record.images ?? [], of: record, home: home)
         }
         do throws(Errno) { try home.removeFolder(record.name, in: home.path("generated", record.project)) } catch {
             throw .system(error, "cannot delete the generated files", path: home.generatedDirectory(project: record.project, env: record.name).display)

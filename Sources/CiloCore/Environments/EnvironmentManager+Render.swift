@@ -9,10 +9,19 @@ extension EnvironmentManager {
         let isolation = ComposeIsolation(
             project: record.project, env: record.name, dockerName: record.dockerName, home: home.root.display,
             subnet: Subnet(record.subnet),
-            paths: ComposePaths(workspace: record.workspace, source: record.source, home: home.root.display))
+            paths: ComposePaths(workspace: record.workspace, source: record.source, home: home.root.display),
+            defaultIngress: project.config.defaultIngressService)
         let renderer = ComposeRenderer(tool: tool, isolation: isolation)
-        return try await renderer.render(
+        var result = try await renderer.render(
             workspace: record.workspace, shownAs: record.source, files: record.composeSources, output: BytePath(record.composeFile),
-            profiles: profiles, environment: composeEnvironment(record, extra: variables))
+            profiles: profiles, environment: try composeEnvironment(record, extra: variables))
+        result.hostnames += project.config.hostnames.map { $0.lowercased() }.filter { DNSSettings.isLabel($0) && !result.hostnames.contains($0) }
+        if let tool = project.config.buildTool, tool != "docker" {
+            result.warnings.append("build_tool: \(tool) in .cilo/config.yml is not used: cilo drives Docker")
+        }
+        if let suffix = project.config.dnsSuffix, let served = dnsSettings?.suffix, suffix != served {
+            result.warnings.append("dns_suffix: \(suffix) in .cilo/config.yml differs from cilo's DNS suffix \(served) (cilo init --suffix sets it); names use \(served)")
+        }
+        return result
     }
 }

@@ -9,7 +9,12 @@ extension EnvironmentManager {
     func startLocked(_ record: inout EnvironmentRecord, rendered: ComposeIsolation.Result?, request: EnvironmentRequest) async throws(CiloError) {
         do throws(CiloError) {
             var model: ComposeIsolation.Result
-            if let rendered { model = rendered } else { model = try await render(record, profiles: request.profiles, variables: request.variables) }
+            if let rendered {
+                model = rendered
+            } else {
+                try await prepareWorkspaceForStart(record)
+                model = try await render(record, profiles: request.profiles, variables: request.variables)
+            }
             let reservedSubnet = record.subnet
             try await ensureNetwork(&record)
             if record.subnet != reservedSubnet {
@@ -34,9 +39,16 @@ extension EnvironmentManager {
             record.ingressService = model.ingress
             record.labelHostnames = model.hostnames
             record.warnings = model.warnings
+            let superseded = (record.images ?? []).filter { !model.images.contains($0) }
+            record.images = model.images
             record.status = .running
             record.lastError = nil
             try store.save(record)
+            // An image this environment built before its context changed, if nothing else uses it;
+            // one that cannot go is said, and the environment still runs.
+            do throws(CiloError) { try await Self.removeImages(superseded, of: record, home: home) } catch {
+                warn("an image \(record.name) no longer uses was kept: \(error.description)")
+            }
         } catch {
             // Nothing half-running: stop what started, keep the workspace, say what failed.
             let stopped = try? await compose(record, ["down", "--remove-orphans"])

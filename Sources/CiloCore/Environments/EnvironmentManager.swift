@@ -63,10 +63,12 @@ public struct EnvironmentManager: Sendable {
         }
     }
 
-    /// The compose tool and the variables compose interpolates with: the shell's own
-    /// (inherited), the project's env files, then cilo's.
-    func composeEnvironment(_ record: EnvironmentRecord, extra: [String: String] = [:]) -> [String: String] {
-        extra.merging(record.composeVariables) { $1 }
+    /// The variables compose interpolates with beyond the shell's own (inherited, and
+    /// winning over env files as with plain compose): the project's `env_files`, then
+    /// `extra` (`cilo run -e`), then cilo's `CILO_*`.
+    func composeEnvironment(_ record: EnvironmentRecord, extra: [String: String] = [:]) throws(CiloError) -> [String: String] {
+        let files = try EnvFile.variables(project.config.envFiles, workspace: record.workspace, shell: ProcessInfo.processInfo.environment)
+        return files.merging(extra) { $1 }.merging(record.composeVariables) { $1 }
     }
 
     /// Runs compose for the environment with its generated file, in its workspace.
@@ -74,7 +76,23 @@ public struct EnvironmentManager: Sendable {
         let tool = try await ComposeTool.detect(override: composeOverride)
         return try await ToolRunner.run(
             tool.executable, tool.arguments(projectName: record.dockerName, files: [record.composeFile], arguments),
-            workingDirectory: record.workspace, environment: composeEnvironment(record, extra: variables))
+            workingDirectory: record.workspace, environment: try composeEnvironment(record, extra: variables))
+    }
+
+    /// The project's `env:` rules for one environment's workspace.
+    func workspacePreparation(_ record: EnvironmentRecord) -> WorkspacePreparation {
+        let suffix = dnsSettings?.suffix ?? project.config.dnsSuffix ?? ".test"
+        var tokens = record.composeVariables
+        tokens["CILO_DNS_SUFFIX"] = suffix
+        tokens["CILO_BASE_URL"] = "http://\(record.project).\(record.name)\(suffix)"
+        return WorkspacePreparation(rules: project.config.env, workspace: record.workspace, tokens: tokens)
+    }
+
+    /// Runs the init hook and the render rules in the workspace (before a start renders compose).
+    func prepareWorkspaceForStart(_ record: EnvironmentRecord) async throws(CiloError) {
+        let preparation = workspacePreparation(record)
+        try await preparation.runInitHook()
+        for note in try preparation.renderFiles() { notice(note) }
     }
 
     /// The command line that runs compose for the environment (for `cilo compose`, `logs`, `exec`).

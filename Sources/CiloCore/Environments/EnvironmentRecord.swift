@@ -39,6 +39,8 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var composeProject: String?
     /// What isolation could not do, from the last render (shown at create and up).
     public var warnings: [String]?
+    /// Images cilo built for it (`cilo-build/...`), removed with the last environment using them.
+    public var images: [String]?
 
     /// Every extra name, label ones first.
     public var hostnames: [String] {
@@ -49,8 +51,7 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     /// `http://<ingress address>[:port]`, once the environment has run.
     public var baseURL: String? {
         guard let ingress = services.first(where: { $0.name == ingressService }), let ip = ingress.ip else { return nil }
-        let port = ingress.ports.first.map { $0.split(separator: "/").first.map(String.init) ?? $0 } ?? "80"
-        return port == "80" ? "http://\(ip)" : "http://\(ip):\(port)"
+        return Self.url(host: ip, ports: ingress.ports)
     }
 
     /// The variables compose files may use (`${CILO_ENV}`), and every command of the environment gets.
@@ -58,20 +59,37 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         ["CILO_ENV": name, "CILO_PROJECT": project, "CILO_WORKSPACE": workspace, "CILO_SUBNET": subnet]
     }
 
-    /// The variables `cilo run` gives the command: `CILO_*`, and per service `CILO_SERVICE_<NAME>_IP`
-    /// and, with DNS (`suffix` given), `CILO_SERVICE_<NAME>_HOST`; `CILO_BASE_URL` is then the apex name.
-    public func runEnvironment(dnsSuffix suffix: String?) -> [String: String] {
+    /// `http://HOST`, with `:PORT` from the service's first container port unless it is 80.
+    static func url(host: String, ports: [String]) -> String {
+        let port = ports.first.map(ComposePorts.firstPort) ?? "80"
+        return port == "80" ? "http://\(host)" : "http://\(host):\(port)"
+    }
+
+    /// The variables `cilo run` gives the command: `CILO_*`; per service `CILO_SERVICE_<NAME>_IP`,
+    /// `_URL` (with its port) and, with DNS (`suffix` given), `_HOST`. URLs use the names only
+    /// when the system resolver routes the suffix to cilo (`namesRouted`), else the addresses,
+    /// which work from the host without root.
+    public func runEnvironment(dnsSuffix suffix: String?, namesRouted: Bool = false) -> [String: String] {
         var variables = composeVariables
-        if let suffix {
-            variables["CILO_DNS_SUFFIX"] = suffix
-            if ingressService != nil { variables["CILO_BASE_URL"] = "http://\(project).\(name)\(suffix)" }
-        } else if let baseURL {
-            variables["CILO_BASE_URL"] = baseURL
+        let useNames = suffix != nil && namesRouted
+        if let suffix { variables["CILO_DNS_SUFFIX"] = suffix }
+        if let ingress = services.first(where: { $0.name == ingressService }) {
+            if useNames, let suffix {
+                variables["CILO_BASE_URL"] = Self.url(host: "\(project).\(name)\(suffix)", ports: ingress.ports)
+            } else if let baseURL {
+                variables["CILO_BASE_URL"] = baseURL
+            }
         }
         for service in services {
             let key = NameRules.normalize(service.name).uppercased().replacingOccurrences(of: "-", with: "_")
+            let host = suffix.map { "\(service.name).\(name).\(project)\($0)" }
             if let ip = service.ip { variables["CILO_SERVICE_\(key)_IP"] = ip }
-            if let suffix { variables["CILO_SERVICE_\(key)_HOST"] = "\(service.name).\(name).\(project)\(suffix)" }
+            if let host { variables["CILO_SERVICE_\(key)_HOST"] = host }
+            if useNames, let host {
+                variables["CILO_SERVICE_\(key)_URL"] = Self.url(host: host, ports: service.ports)
+            } else if let ip = service.ip {
+                variables["CILO_SERVICE_\(key)_URL"] = Self.url(host: ip, ports: service.ports)
+            }
         }
         return variables
     }

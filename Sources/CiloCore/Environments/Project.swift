@@ -16,6 +16,8 @@ public struct Project: Sendable, Equatable {
     public var excludes: [String] = []
     /// Said to the user when the name had to be normalised.
     public var notice: String?
+    /// Everything `.cilo/config.yml` says (the original Cilo's keys included).
+    public var config = ProjectConfig()
 
     /// Finds the project for `directory`: `explicit` if given, else `project:` in the
     /// nearest `.cilo/config.yml` upward, else the git top level's name, else the folder's.
@@ -45,9 +47,11 @@ public struct Project: Sendable, Equatable {
                 notice = "project name '\(name)' from the folder '\(folder)' (--project or project: in .cilo/config.yml sets another)"
             }
         }
-        return Project(
+        var project = Project(
             name: name, root: root, composeFiles: config?.composeFiles ?? [], subnetPool: config?.subnetPool,
-            excludes: config?.exclude ?? [], notice: notice)
+            excludes: config?.excludePatterns ?? [], notice: notice)
+        project.config = config ?? ProjectConfig()
+        return project
     }
 
     /// The first folder from `start` upward for which `matches` holds.
@@ -59,56 +63,5 @@ public struct Project: Sendable, Equatable {
             if parent == current || parent.isEmpty { return nil }
             current = parent
         }
-    }
-}
-
-/// `.cilo/config.yml`: `project`, `compose_files`, `subnet_pool`, `exclude`.
-struct ProjectConfig {
-    var project: String?
-    var composeFiles: [String]?
-    var subnetPool: String?
-    var exclude: [String]?
-
-    static let settings = ["project", "compose_files", "subnet_pool", "exclude"]
-
-    static func load(_ path: String) throws(CiloError) -> ProjectConfig {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CiloError(.failed, "cannot read the project config", path: path)
-        }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
-            throw CiloError(.invalidArgument, "the project config is not valid YAML: \(error)", path: path)
-        }
-        guard let map = loaded as? [String: Any] else {
-            if loaded == nil { return ProjectConfig() }
-            throw CiloError(.invalidArgument, "the project config must be a mapping of settings", path: path)
-        }
-        // A misspelt setting would otherwise be ignored without a word.
-        if let unknown = map.keys.sorted().first(where: { !settings.contains($0) }) {
-            throw CiloError(.invalidArgument, "unknown setting '\(unknown)' (known: \(settings.joined(separator: ", ")))", path: path)
-        }
-        var config = ProjectConfig()
-        if let project = map["project"] {
-            guard let text = project as? String else { throw CiloError(.invalidArgument, "project: must be a string", path: path) }
-            config.project = text
-        }
-        if let files = map["compose_files"] {
-            guard let list = files as? [String], !list.isEmpty else {
-                throw CiloError(.invalidArgument, "compose_files: must be a list of file names", path: path)
-            }
-            config.composeFiles = list
-        }
-        if let pool = map["subnet_pool"] {
-            guard let text = pool as? String else { throw CiloError(.invalidArgument, "subnet_pool: must be a string like 10.224.0.0/16", path: path) }
-            config.subnetPool = text
-        }
-        if let patterns = map["exclude"] {
-            guard let list = patterns as? [String], list.allSatisfy({ !$0.isEmpty }) else {
-                throw CiloError(.invalidArgument, "exclude: must be a list of names or paths like node_modules or /build", path: path)
-            }
-            config.exclude = list
-        }
-        return config
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+import Yams
+
+/// `.cilo/config.yml`: cilo's own settings and every key the original Cilo's `setup`
+/// writes, with its `env:` block, so an existing Cilo project loads unchanged. An unknown
+/// key, at any level, is an error naming it.
+public struct ProjectConfig: Sendable, Equatable {
+    public var project: String?
+    public var composeFiles: [String]?
+    public var subnetPool: String?
+    public var exclude: [String]?
+    /// Files of `KEY=VALUE` lines (relative to the workspace) for compose's interpolation.
+    public var envFiles: [String] = []
+    /// The original's per-project suffix; cilo's DNS serves the suffix `cilo init` set.
+    public var dnsSuffix: String?
+    /// The original's `build_tool` (docker, podman, nerdctl); cilo drives Docker.
+    public var buildTool: String?
+    public var defaultEnvironment: String?
+    public var defaultIngressService: String?
+    public var hostnames: [String] = []
+    public var environments: [String] = []
+    /// Dot-folders the original copied (cilo copies every folder) and left out (`ignore_dot_dirs`: excluded).
+    public var copyDotDirs: [String] = []
+    public var ignoreDotDirs: [String] = []
+    /// The `env:` block: init hook, `.env*` copy policy, render rules.
+    public var env = WorkspaceRules()
+
+    static let settings = [
+        "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
+        "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
+    ]
+
+    public init() {}
+
+    /// Reads and checks the file at `path`.
+    public static func load(_ path: String) throws(CiloError) -> ProjectConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CiloError(.failed, "cannot read the project config", path: path)
+        }
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch {
+            throw CiloError(.invalidArgument, "the project config is not valid YAML: \(ComposeSourceFiles.oneLine(error))", path: path)
+        }
+        guard let map = loaded as? [String: Any] else {
+            if loaded == nil { return ProjectConfig() }
+            throw CiloError(.invalidArgument, "the project config must be a mapping of settings", path: path)
+        }
+        let reader = ConfigReader(path: path)
+        try reader.checkKeys(map, known: settings, within: nil)
+        var config = ProjectConfig()
+        config.project = try reader.string(map, "project")
+        if let files = try reader.strings(map, "compose_files") {
+            guard !files.isEmpty else { throw reader.error("compose_files: must be a list of file names") }
+            config.composeFiles = files
+        }
+        config.subnetPool = try reader.string(map, "subnet_pool")
+        if let patterns = try reader.strings(map, "exclude") {
+            guard patterns.allSatisfy({ !$0.isEmpty }) else { throw reader.error("exclude: must be a list of names or paths like node_modules or /build") }
+            config.exclude = patterns
+        }
+        config.envFiles = try reader.strings(map, "env_files") ?? []
+        for file in config.envFiles { try reader.checkRelative(file, "env_files") }
+        config.dnsSuffix = try reader.string(map, "dns_suffix")
+        config.buildTool = try reader.string(map, "build_tool")
+        config.defaultEnvironment = try reader.string(map, "default_environment")
+        config.defaultIngressService = try reader.string(map, "default_ingress_service")
+        config.hostnames = try reader.strings(map, "hostnames") ?? []
+        config.environments = try reader.strings(map, "environments") ?? []
+        config.copyDotDirs = try reader.strings(map, "copy_dot_dirs") ?? []
+        config.ignoreDotDirs = try reader.strings(map, "ignore_dot_dirs") ?? []
+        if let env = map["env"] {
+            guard let block = env as? [String: Any] else { throw reader.error("env: must be a mapping (init_hook, copy_mode, copy, ignore, render)") }
+            config.env = try WorkspaceRules.read(block, reader)
+        }
+        return config
+    }
+
+    /// What workspaces leave out: `exclude:` and the original's `ignore_dot_dirs`.
+    var excludePatterns: [String] { (exclude ?? []) + ignoreDotDirs }
+}
+
+/// Reads typed values out of a loaded config, with errors naming the key and the file.
+struct ConfigReader {
+    let path: String
+
+    func error(_ message: String) -> CiloError { CiloError(.invalidArgument, message, path: path) }
+
+    func checkKeys(_ map: [String: Any], known: [String], within parent: String?) throws(CiloError) {
+        guard let unknown = map.keys.sorted().first(where: { !known.contains($0) }) else { return }
+        let name = parent.map { "\($0).\(unknown)" } ?? unknown
+        throw error("unknown setting '\(name)' (known\(parent.map { " in \($0)" } ?? ""): \(known.joined(separator: ", ")))")
+    }
+
+    func string(_ map: [String: Any], _ key: String, in parent: String? = nil) throws(CiloError) -> String? {
+        guard let value = map[key] else { return nil }
+        if let text = value as? String { return text }
+        if value is NSNull { return nil }
+        // A scalar YAML read as a number or a flag (`init_hook: true`) was meant as its text.
+        if let flag = value as? Bool { return flag ? "true" : "false" }
+        if let number = value as? Int { return String(number) }
+        throw error("\(parent.map { "\($0)." } ?? "")\(key): must be a string")
+    }
+
+    func strings(_ map: [String: Any], _ key: String, in parent: String? = nil) throws(CiloError) -> [String]? {
+        guard let value = map[key] else { return nil }
+        if value is NSNull { return nil }
+        guard let list = value as? [String] else { throw error("\(parent.map { "\($0)." } ?? "")\(key): must be a list of strings") }
+        return list
+    }
+
+    func bool(_ map: [String: Any], _ key: String, in parent: String) throws(CiloError) -> Bool? {
+        guard let value = map[key] else { return nil }
+        guard let flag = value as? Bool else { throw error("\(parent).\(key): must be true or false") }
+        return flag
+    }
+
+    /// A path inside the project: relative, never leaving it.
+    func checkRelative(_ file: String, _ key: String) throws(CiloError) {
+        let inside = ComposePaths.normalized("/p/" + file)
+        guard !file.hasPrefix("/"), ComposePaths.isInside(inside, "/p"), inside != "/p" else {
+            throw error("\(key): '\(file)' must be a path inside the project")
+        }
+    }
+}
