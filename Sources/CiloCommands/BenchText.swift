@@ -9,16 +9,17 @@ enum BenchText {
         out.append("source \(result.source): \(ByteFormatting.iec(result.sourceApparentBytes)) apparent, "
             + "\(ByteFormatting.iec(result.sourceAllocatedBytes)) allocated (what a full copy costs)")
         out.append("")
-        var rows = [["STRATEGY", "ENV", "CLONE", "CLONE S", "UP S", "EXCLUSIVE", "STATFS DROP", "MEMORY", "CPU %", "CONTAINERS"]]
+        var rows = [["STRATEGY", "ENV", "CLONE", "CLONE S", "UP S", "EXCLUSIVE", "STATFS DROP", "IMAGES", "MEMORY", "CPU %", "CONTAINERS"]]
         for strategy in result.strategies {
             for environment in strategy.environments {
                 rows.append([strategy.strategy, environment.name, environment.cloneStrategy, seconds(environment.cloneSeconds),
                              environment.upSeconds.map(seconds) ?? "-", ByteFormatting.iec(environment.exclusiveBytes),
-                             ByteFormatting.iec(environment.statfsDropBytes), environment.memoryBytes.map { ByteFormatting.iec($0) } ?? "-",
+                             ByteFormatting.iec(environment.statfsDropBytes), environment.imageBytes.map { ByteFormatting.iec($0) } ?? "-",
+                             environment.memoryBytes.map { ByteFormatting.iec($0) } ?? "-",
                              environment.cpuPercent.map(StatsText.percent) ?? "-", "\(environment.containers)"])
             }
         }
-        out.append(Table.render(rows, rightAligned: Set(3..<10)))
+        out.append(Table.render(rows, rightAligned: Set(3..<11)))
         out.append("")
         var compare = [["STRATEGY", "MEAN CLONE S", "MEAN UP S", "MEAN DISK/ENV", "DISK FOR N", "WALL S FOR N"]]
         for strategy in result.strategies {

@@ -45,15 +45,16 @@ extension CiloCommand {
                 return
             }
             let cache = WorkspaceDiskCache(home: .fromEnvironment())
-            let entries = records.map { record in
+            var entries: [Entry] = []
+            for record in records {
                 var figures = cache.load(project: record.project, env: record.name)
-                if disk, let report = try? DiskUsage().measure(BytePath(record.workspace)) {
+                if disk, record.status != .damaged, let report = try? await DiskUsage().measureOffPool(BytePath(record.workspace)) {
                     figures = cache.keep(report, project: record.project, env: record.name)
                 }
-                return Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
+                entries.append(Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
                              workspace: record.workspace, createdAt: record.createdAt,
                              diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
-                             services: record.services)
+                             services: record.services))
             }
             if json {
                 print(try JSONOutput.encode(entries))

@@ -14,6 +14,9 @@ public struct BenchEnvironment: Sendable, Codable, Equatable {
     public var memoryBytes: Int?
     public var cpuPercent: Double?
     public var containers: Int
+    /// Its share of the images cilo built for it (`build:` services; one image shared by n
+    /// environments counts 1/n to each); nil without stacks.
+    public var imageBytes: Int? = nil
 }
 
 /// Totals after the first n environments of a strategy.

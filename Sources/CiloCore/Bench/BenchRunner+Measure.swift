@@ -50,8 +50,9 @@ extension BenchRunner {
         }
         try checkCancelled()
         for index in environments.indices {
-            environments[index].exclusiveBytes = (try? DiskUsage().measure(workspace(of: environments[index].name)).exclusiveBytes) ?? 0
+            environments[index].exclusiveBytes = try await DiskUsage().measureOffPool(workspace(of: environments[index].name)).exclusiveBytes
         }
+        if options.stack { try await countImageBytes(&environments) }
         if options.stack {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
             let stats = try await StatsCollector.collect(
@@ -105,10 +106,27 @@ extension BenchRunner {
                                 memoryBytes: nil, cpuPercent: nil, containers: record.services.count)
     }
 
+    /// Each environment's share of the images cilo built for the bench's environments.
+    private func countImageBytes(_ environments: inout [BenchEnvironment]) async throws(CiloError) {
+        var images: [String: [String]] = [:]
+        for environment in environments {
+            images[environment.name] = try manager.store.load(project: manager.project.name, env: environment.name)?.images ?? []
+        }
+        var sizes: [String: Int] = [:]
+        for image in Set(images.values.flatMap { $0 }) { sizes[image] = try await manager.docker.imageSize(image) }
+        for index in environments.indices {
+            let own = images[environments[index].name] ?? []
+            environments[index].imageBytes = own.reduce(0) { total, image in
+                let sharers = images.values.filter { $0.contains(image) }.count
+                return total + (sizes[image] ?? 0) / max(sharers, 1)
+            }
+        }
+    }
+
     /// After the first environment: refuses N beyond what the plan from its figures allows.
     private func refuseBeyondPlan(_ first: BenchEnvironment, host: HostCapacity) async throws(CiloError) {
         var probe = first
-        do throws(CiloError) { probe.exclusiveBytes = try DiskUsage().measure(workspace(of: first.name)).exclusiveBytes } catch {
+        do throws(CiloError) { probe.exclusiveBytes = try await DiskUsage().measureOffPool(workspace(of: first.name)).exclusiveBytes } catch {
             throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
         }
         if options.stack {
@@ -117,7 +135,7 @@ extension BenchRunner {
             probe.cpuPercent = stats.first?.cpuPercent
         }
         let result = BenchStrategyResult(strategy: first.cloneStrategy, environments: [probe], cumulative: [], wallSeconds: 0)
-        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0) + 1
+        let freeSubnets = SubnetAllocator().capacity - (try manager.store.allReadable().records.count) + 1
         let plan = CapacityPlan.make(host: host, result: result, freeSubnets: freeSubnets, containersPerEnv: first.containers)
         if options.environments > plan.fits {
             throw CiloError(.noSpace, "--envs \(options.environments) is more than this machine fits: \(plan.summary) (add --force to try anyway)")

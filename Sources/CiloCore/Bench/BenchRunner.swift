@@ -37,7 +37,7 @@ public struct BenchRunner: Sendable {
         let source = URL(fileURLWithPath: options.source ?? manager.project.root).standardizedFileURL.path
         try await checkInput(source: source)
         let host = HostCapacity.measure(home: manager.home.root)
-        let sourceUsage = try DiskUsage().measure(BytePath(source))
+        let sourceUsage = try await DiskUsage().measureOffPool(BytePath(source))
         try refuseImpossible(host: host, sourceAllocated: sourceUsage.allocatedBytes)
         let made = MadeEnvironments()
         do throws(CiloError) {
@@ -46,7 +46,7 @@ public struct BenchRunner: Sendable {
                 results.append(try await measure(strategy, source: source, host: host, made: made, checkPlan: results.isEmpty))
                 if !options.keep { await cleanUp(made) }
             }
-            let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0)
+            let freeSubnets = SubnetAllocator().capacity - (try manager.store.allReadable().records.count)
             let containers = results.first?.environments.first?.containers ?? 0
             let plan = CapacityPlan.make(host: host, result: results[0], freeSubnets: freeSubnets, containersPerEnv: containers)
             return BenchResult(
@@ -81,7 +81,7 @@ public struct BenchRunner: Sendable {
         guard !options.force else { return }
         let n = options.environments
         if n > 200 { throw CiloError(.invalidArgument, "--envs \(n) is more than cilo bench makes without --force (200)") }
-        let freeSubnets = SubnetAllocator().capacity - ((try? manager.store.allReadable().records.count) ?? 0)
+        let freeSubnets = SubnetAllocator().capacity - (try manager.store.allReadable().records.count)
         if options.stack && n > freeSubnets {
             throw CiloError(.noSpace, "--envs \(n) needs \(n) subnets but the pool has \(freeSubnets) free (add --force to try anyway)")
         }

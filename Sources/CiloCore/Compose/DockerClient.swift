@@ -188,6 +188,15 @@ public struct DockerClient: Sendable {
                 + labelArguments + [name], "creating network \(name)")
     }
 
+    /// The size of image `tag` in bytes (its layers, shared ones included).
+    public func imageSize(_ tag: String) async throws(CiloError) -> Int {
+        let result = try await check(["image", "inspect", "--format", "{{.Size}}", tag], "docker image inspect")
+        guard let size = Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CiloError(.failed, "docker image inspect gave no size for \(tag)")
+        }
+        return size
+    }
+
     /// Removes the image `tag` unless a container (of any project) was made from it.
     public func removeImageIfUnused(_ tag: String) async throws(CiloError) {
         let users = try await check(["ps", "-aq", "--filter", "ancestor=\(tag)"], "docker ps").output

@@ -20,6 +20,21 @@ public enum DNSQuery {
         return parse(response, id: id)
     }
 
+    /// `resolve` from async code: the blocking UDP exchange runs on a thread of its own, never
+    /// on the cooperative pool.
+    public static func ask(_ name: String, port: UInt16, timeoutMilliseconds: Int = 500) async -> Answer {
+        (try? await WorkerThreads.offload { () throws(CiloError) -> Answer in
+            resolve(name, port: port, timeoutMilliseconds: timeoutMilliseconds)
+        }) ?? .noAnswer
+    }
+
+    /// Asks for several names, one after another on one thread off the cooperative pool; answers in order.
+    public static func ask(_ names: [String], port: UInt16, timeoutMilliseconds: Int = 500) async -> [Answer] {
+        (try? await WorkerThreads.offload { () throws(CiloError) -> [Answer] in
+            names.map { resolve($0, port: port, timeoutMilliseconds: timeoutMilliseconds) }
+        }) ?? names.map { _ in .noAnswer }
+    }
+
     /// An A query for `name` with recursion desired; nil for a name DNS cannot carry.
     static func query(_ name: String, id: UInt16) -> [UInt8]? {
         var message: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
@@ -73,3 +88,4 @@ public enum DNSQuery {
         return nil
     }
 }
+

@@ -97,11 +97,11 @@ public struct DNSRegistry: Sendable {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
         var pending = published.map { ($0.name, Optional($0.address)) } + withdrawn.map { ($0, String?.none) }
         while !pending.isEmpty {
-            pending = pending.filter { name, address in
-                let answer = DNSQuery.resolve(name, port: port, timeoutMilliseconds: 200)
-                if let address { return answer != .addresses([address]) }
+            let answers = await DNSQuery.ask(pending.map(\.0), port: port, timeoutMilliseconds: 200)
+            pending = zip(pending, answers).filter { entry, answer in
+                if let address = entry.1 { return answer != .addresses([address]) }
                 return answer != .nameError
-            }
+            }.map(\.0)
             if pending.isEmpty { return }
             if DispatchTime.now().uptimeNanoseconds > deadline {
                 throw CiloError(.failed, "the DNS server did not take up \(pending.map(\.0).prefix(3).joined(separator: ", ")) within \(Int(timeout)) s")

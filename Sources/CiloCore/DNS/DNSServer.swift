@@ -124,7 +124,7 @@ public struct DNSServer: Sendable {
             throw CiloError(.failed, "dnsmasq did not start: \(result.tail(2))")
         }
         for _ in 0..<50 {
-            if case .nameError = DNSQuery.resolve("cilo-probe" + settings.suffix, port: settings.port, timeoutMilliseconds: 100) { return true }
+            if case .nameError = await DNSQuery.ask("cilo-probe" + settings.suffix, port: settings.port, timeoutMilliseconds: 100) { return true }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         throw CiloError(.failed, "dnsmasq started but does not answer on 127.0.0.1:\(settings.port); see \(home.path("dns", "dnsmasq.log").display)")

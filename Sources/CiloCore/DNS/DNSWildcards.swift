@@ -59,7 +59,7 @@ struct DNSWildcards: Sendable {
         let result = try await ToolRunner.run(server.dnsmasqPath() ?? "dnsmasq", ["--conf-file=\(conf.display)"])
         guard result.succeeded else { throw CiloError(.failed, "the wildcard responder for \(apex) did not start: \(result.tail(2))") }
         for _ in 0..<50 {
-            if DNSQuery.resolve("cilo-probe." + apex, port: port, timeoutMilliseconds: 100) == .addresses([address]) {
+            if await DNSQuery.ask("cilo-probe." + apex, port: port, timeoutMilliseconds: 100) == .addresses([address]) {
                 guard let pid = Self.pid(at: pidPath) else { break }
                 return Responder(apex: apex, address: address, port: port, pid: pid)
             }

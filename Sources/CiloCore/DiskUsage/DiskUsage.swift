@@ -28,6 +28,18 @@ public struct DiskUsage: Sendable {
         try measureTracked(path).report
     }
 
+    /// `measure` from async code, on a thread of its own (never blocking the cooperative pool).
+    public func measureOffPool(_ path: BytePath) async throws(CiloError) -> DiskUsageReport {
+        let engine = self
+        return try await WorkerThreads.offload { () throws(CiloError) -> DiskUsageReport in try engine.measure(path) }
+    }
+
+    /// `measure` of several paths from async code, on a thread of its own.
+    public func measureOffPool(_ paths: [BytePath]) async throws(CiloError) -> Measurement {
+        let engine = self
+        return try await WorkerThreads.offload { () throws(CiloError) -> Measurement in try engine.measure(paths) }
+    }
+
     /// Measures several paths and totals them without double counting.
     public func measure(_ paths: [BytePath]) throws(CiloError) -> Measurement {
         var reports: [DiskUsageReport] = []

@@ -4,7 +4,7 @@ import SystemPackage
 /// The DNS check, and the repairs of `cilo doctor --fix`.
 extension Doctor {
     /// Whether every name of a running environment answers with its address.
-    func checkNames(_ records: [EnvironmentRecord]) -> [DoctorFinding] {
+    func checkNames(_ records: [EnvironmentRecord]) async -> [DoctorFinding] {
         guard let settings = try? CiloSettings.load(from: home), settings.dns.enabled else {
             return [DoctorFinding(.ok, "dns", "names", "DNS is off (cilo init turns it on)")]
         }
@@ -16,10 +16,11 @@ extension Doctor {
             return [DoctorFinding(.problem, "dns", subject, "cilo's DNS server is not running: \(wanted.count) names do not answer", fix: .startDNS)]
         }
         if wanted.isEmpty { return [DoctorFinding(.ok, "dns", subject, "server runs; no environment is up")] }
-        let wrong = wanted.filter { entry in
-            guard case .addresses(let addresses) = DNSQuery.resolve(entry.name, port: settings.dns.port) else { return true }
+        let answers = await DNSQuery.ask(wanted.map(\.name), port: settings.dns.port)
+        let wrong = zip(wanted, answers).filter { entry, answer in
+            guard case .addresses(let addresses) = answer else { return true }
             return !addresses.contains(entry.address)
-        }
+        }.map(\.0)
         guard wrong.isEmpty else {
             let examples = wrong.prefix(3).map(\.name).joined(separator: ", ")
             return [DoctorFinding(.problem, "dns", subject, "\(wrong.count) of \(wanted.count) names answer wrongly or not at all (\(examples))", fix: .syncDNS)]
@@ -45,7 +46,11 @@ extension Doctor {
         }
         let dnsFixed = result.contains { ($0.fix == .startDNS || $0.fix == .syncDNS) && $0.fixed == true }
         if environmentsChanged && !dnsFixed, let settings = try? CiloSettings.load(from: home), settings.dns.enabled {
-            _ = try? await DNSRegistry(server: DNSServer(home: home, settings: settings.dns), store: store).sync()
+            do throws(CiloError) {
+                try await DNSRegistry(server: DNSServer(home: home, settings: settings.dns), store: store).sync()
+            } catch {
+                result.append(DoctorFinding(.problem, "dns", "names", "publishing the names after the repairs failed: \(error.description)"))
+            }
         }
         return result
     }

@@ -63,7 +63,7 @@ public struct Doctor: Sendable {
         } catch {
             findings.append(DoctorFinding(.problem, "orphan", home.root.display, error.description))
         }
-        findings += checkNames(records.map { record in
+        findings += await checkNames(records.map { record in
             containers.map { EnvironmentManager.reconcile(record, with: $0) } ?? record
         })
         return findings

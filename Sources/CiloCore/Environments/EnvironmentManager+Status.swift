@@ -13,15 +13,24 @@ extension EnvironmentManager {
         }
         let records = (scanned.records + damaged).sorted { ($0.project, $0.name) < ($1.project, $1.name) }
         guard !records.isEmpty else { return [] }
-        guard let containers = try? await docker.managedContainers() else { return records }
+        // Without an engine the records are shown as last written, and said to be.
+        if (try? await docker.requireEngine()) == nil {
+            warn("Docker is not reachable: statuses are as cilo last recorded them")
+            return records
+        }
+        let containers = try await docker.managedContainers()
         return records.map { Self.reconcile($0, with: containers) }
     }
 
     /// One environment, reconciled with Docker.
     public func status(_ env: String) async throws(CiloError) -> EnvironmentRecord {
         let stored = try recordOrDamaged(env)
-        guard stored.status != .damaged, let containers = try? await docker.managedContainers(project: project.name, env: env) else { return stored }
-        return Self.reconcile(stored, with: containers)
+        guard stored.status != .damaged else { return stored }
+        if (try? await docker.requireEngine()) == nil {
+            warn("Docker is not reachable: the status is as cilo last recorded it")
+            return stored
+        }
+        return Self.reconcile(stored, with: try await docker.managedContainers(project: project.name, env: env))
     }
 
     /// Whether every service of `env` runs right now, asked of Docker (not of the record).
