@@ -13,6 +13,20 @@ extension FileDescriptor {
         try SystemCall.check { fchmod(rawValue, mode_t(permissions)) }
     }
 
+    /// Reads from offset 0 to the end of the file.
+    ///
+    /// The corresponding C function is `pread`.
+    public func readToEnd() throws(Errno) -> [UInt8] {
+        var result: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+        defer { chunk.deallocate() }
+        while true {
+            let count = try read(into: chunk, at: Int64(result.count))
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[..<count])
+        }
+    }
+
     /// Sets owner and group.
     ///
     /// The corresponding C function is `fchown`.

@@ -91,13 +91,6 @@ public enum AtomicFile {
             throw error
         }
         defer { file.closeIgnoringErrors() }
-        var result: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
-        defer { chunk.deallocate() }
-        while true {
-            let count = try file.read(into: chunk, at: Int64(result.count))
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[..<count])
-        }
+        return try file.readToEnd()
     }
 }

@@ -66,8 +66,13 @@ extension EnvironmentManager {
     /// leaves a record that says what is left to do.
     static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome) async throws(CiloError) {
         let docker = DockerClient()
-        // Without an engine there is nothing of Docker's to remove (a create that failed before starting).
-        if (try? await docker.requireEngine()) != nil {
+        // A create that never started made nothing of Docker's, so it needs no engine to undo;
+        // anything else does: without one its containers and volumes would outlive the record.
+        let engineAnswers = (try? await docker.requireEngine()) != nil
+        if !engineAnswers && record.status != .creating {
+            throw CiloError(.failed, "Docker is not reachable: start it to remove \(record.project)/\(record.name) cleanly")
+        }
+        if engineAnswers {
             try await docker.removeLabelled(project: record.project, env: record.name)
             try await removeImages(record.images ?? [], of: record, home: home)
         }

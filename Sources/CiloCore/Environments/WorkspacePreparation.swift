@@ -42,7 +42,7 @@ struct WorkspacePreparation {
                     continue
                 }
                 let file = try directory.openForReading(name, noAccessTime: false)
-                let bytes = try Self.readAll(file)
+                let bytes = try file.readToEnd()
                 file.closeIgnoringErrors()
                 let text = String(decoding: bytes, as: UTF8.self)
                 let rendered = apply(rule, to: text)
@@ -117,16 +117,5 @@ struct WorkspacePreparation {
             current = next
         }
         return current
-    }
-
-    private static func readAll(_ file: FileDescriptor) throws(Errno) -> [UInt8] {
-        var result: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
-        defer { chunk.deallocate() }
-        while true {
-            let count = try file.read(into: chunk, at: Int64(result.count))
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[..<count])
-        }
     }
 }
