@@ -25,23 +25,67 @@ public enum ToolRunner {
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:]
     ) async throws(CiloError) -> ToolResult {
+        do {
+            let result = try await Subprocess.run(
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                workingDirectory: workingDirectory.map { FilePath($0) },
+                output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
+            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput ?? "", error: result.standardError ?? "")
+        } catch {
+            throw CiloError(.notFound, "cannot run \(executable) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
+        }
+    }
+
+    /// Runs a tool whose output is bytes (file names that are not UTF-8): its status,
+    /// standard output as bytes and standard error as text.
+    public static func runForBytes(
+        _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws(CiloError) -> (status: Int32, output: [UInt8], error: String) {
+        do {
+            let result = try await Subprocess.run(
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                workingDirectory: workingDirectory.map { FilePath($0) },
+                output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
+            return (status(result.terminationStatus), result.standardOutput, result.standardError ?? "")
+        } catch {
+            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
+        }
+    }
+
+    /// Runs a tool whose standard output is cilo's own (a long diff goes straight to the
+    /// terminal or pipe). - Returns: its status and standard error.
+    public static func runPassingOutput(
+        _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws(CiloError) -> (status: Int32, error: String) {
+        do {
+            let result = try await Subprocess.run(
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                workingDirectory: workingDirectory.map { FilePath($0) },
+                output: .currentStandardOutput, error: .string(limit: 8 << 20))
+            return (status(result.terminationStatus), result.standardError ?? "")
+        } catch {
+            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
+        }
+    }
+
+    private static func program(_ executable: String) -> Executable {
+        executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
+    }
+
+    private static func updates(_ environment: [String: String]) -> [Environment.Key: String?] {
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment {
             if let key = Environment.Key(rawValue: key) { updates[key] = value }
         }
-        do {
-            let result = try await Subprocess.run(
-                executable.contains("/") ? .path(FilePath(executable)) : .name(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates),
-                workingDirectory: workingDirectory.map { FilePath($0) },
-                output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
-            let status: Int32
-            switch result.terminationStatus {
-            case .exited(let code): status = code
-            case .signaled(let signal): status = 128 + signal
-            }
-            return ToolResult(status: status, output: result.standardOutput, error: result.standardError)
-        } catch {
-            throw CiloError(.notFound, "cannot run \(executable) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
+        return updates
+    }
+
+    private static func status(_ termination: TerminationStatus) -> Int32 {
+        switch termination {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
         }
     }
 }

@@ -97,7 +97,13 @@ public struct DNSServer: Sendable {
     /// - Returns: true when it was started now.
     @discardableResult
     public func start() async throws(CiloError) -> Bool {
-        if runningPID != nil { return false }
+        if runningPID != nil {
+            // A server started with another configuration (an earlier cilo that ran it as root,
+            // reading another folder) is restarted with this one; otherwise it is left running.
+            let current = HostFacts.readSmallFile(configPath.display).map { String(decoding: $0, as: UTF8.self) }
+            if current == configuration { return false }
+            await stop()
+        }
         guard let dnsmasq = dnsmasqPath() else {
             throw CiloError(.notFound, "dnsmasq is not installed: install it with `apt-get install dnsmasq` (or run cilo init --no-dns)")
         }

@@ -40,6 +40,14 @@ extension EnvironmentManager {
             composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
             services: [], cloneStrategy: "", lastError: nil)
         record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
+        // What the workspace is compared with later: the source's commit, when it has one.
+        if FileManager.default.fileExists(atPath: sourceDirectory + "/.git") {
+            do throws(CiloError) {
+                record.baseCommit = try await Git(directory: sourceDirectory).answer(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+            } catch where error.code == .notFound {
+                notice("\(env): git is not installed, so cilo diff and merge will not know the commit it was made from")
+            }
+        }
         record.subnet = try await reserveSubnet(for: record)
         do throws(CiloError) {
             try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()
@@ -47,7 +55,9 @@ extension EnvironmentManager {
                 .clone(source: BytePath(sourceDirectory), destination: workspace)
             record.cloneStrategy = report.strategy
             let preparation = workspacePreparation(record)
-            for removed in try preparation.filterEnvFiles() { notice("\(env): \(removed) left out (env.copy_mode)") }
+            let removed = try preparation.filterEnvFiles()
+            for path in removed { notice("\(env): \(path) left out (env.copy_mode)") }
+            record.removedEnvFiles = removed.isEmpty ? nil : removed
             // Starting right away: the hook and render rules come before the one compose render.
             if request.start != .never { try await prepareWorkspaceForStart(record) }
             let rendered = try await render(record, profiles: request.profiles, variables: request.variables)

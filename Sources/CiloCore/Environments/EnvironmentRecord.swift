@@ -39,6 +39,10 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var composeProject: String?
     /// What isolation could not do, from the last render (shown at create and up).
     public var warnings: [String]?
+    /// The source's commit when the environment was made (a git source): what `diff` and `merge` compare with.
+    public var baseCommit: String?
+    /// `.env*` files the copy policy left out of the new workspace (cilo's doing, not the agent's).
+    public var removedEnvFiles: [String]?
     /// Images cilo built for it (`cilo-build/...`), removed with the last environment using them.
     public var images: [String]?
 

@@ -1,0 +1,75 @@
+import ArgumentParser
+import CiloCore
+
+extension CiloCommand {
+    /// `cilo diff <env>`: what the agent changed since cilo made its workspace.
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what changed in an environment's workspace since cilo made it: commits, uncommitted and untracked files.",
+            discussion: """
+                Compared with the commit the environment was made from. Ignored files are left out, and so \
+                are files cilo itself rendered into the workspace. Paths after -- narrow it down.
+                """)
+
+        @Argument(help: "The environment name.")
+        var env: String
+
+        @Flag(help: "A summary per file (git diff --stat).")
+        var stat = false
+
+        @Flag(help: "Only the changed paths.")
+        var nameOnly = false
+
+        @Flag(help: "Print {project, environment, base, changes: [{path, change, from}]}.")
+        var json = false
+
+        @Argument(parsing: .postTerminator, help: "Paths to narrow the diff to.")
+        var paths: [String] = []
+
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only and --json") }
+        }
+
+        func run() async throws {
+            let changes = try await global.perform { () throws(CiloError) -> ChangeSet? in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                if json { return try await manager.changes(name, paths: paths) }
+                try await manager.printDiff(name, format: stat ? .stat : nameOnly ? .nameOnly : .patch, paths: paths)
+                return nil
+            }
+            if let changes { print(try JSONOutput.encode(changes)) }
+        }
+    }
+
+    /// `cilo merge <env>`: the agent's work as a branch of the source repository.
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make branch cilo/<env> in the source repository: the agent's commits, then one commit of its uncommitted work.",
+            discussion: "The source's HEAD, index and working tree are not touched. Run again, it updates the branch.")
+
+        @Argument(help: "The environment name.")
+        var env: String
+
+        @Option(help: "The branch to make or update (default cilo/<env>).")
+        var branch: String?
+
+        @Option(help: "The message of the commit holding uncommitted work.")
+        var message: String?
+
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let outcome = try await global.perform { () throws(CiloError) in
+                try await projectOptions.manager().merge(try NameRules.environmentName(env), branch: branch, message: message)
+            }
+            let verb = outcome.previous == nil ? "made" : outcome.previous == outcome.commit ? "kept" : "updated"
+            let uncommitted = outcome.committedUncommitted ? ", then one commit of uncommitted work" : ""
+            print("\(verb) branch \(outcome.branch) at \(outcome.commit.prefix(12)): \(outcome.agentCommits) commit\(outcome.agentCommits == 1 ? "" : "s") of the agent's\(uncommitted)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import CiloSystem
+import Foundation
+
+/// Landing an agent's work in the source repository as a branch.
+extension EnvironmentManager {
+    /// What `merge` did.
+    public struct MergeOutcome: Sendable, Equatable {
+        public var branch: String
+        public var commit: String
+        /// The branch's commit before, when it existed (a repeated merge updates it).
+        public var previous: String?
+        /// Commits the agent made, kept as history.
+        public var agentCommits: Int
+        /// Whether uncommitted work became one commit on top.
+        public var committedUncommitted: Bool
+    }
+
+    /// Makes (or updates) branch `cilo/<env>` (or `branch`) in the source repository: the
+    /// agent's own commits, then one commit of everything uncommitted, on the commit the
+    /// environment was made from. The source's HEAD, index and working tree are not touched;
+    /// a branch checked out there is refused.
+    public func merge(_ env: String, branch: String? = nil, message: String? = nil) async throws(CiloError) -> MergeOutcome {
+        let (record, base) = try comparable(env)
+        let source = Git(directory: record.source)
+        guard let sourceGitDirectory = try await source.answer(["rev-parse", "--absolute-git-dir"]) else {
+            throw CiloError(.unsupported, "the source is not a git repository: cilo merge needs git", path: record.source)
+        }
+        let name = branch ?? "cilo/\(env)"
+        guard try await source.answer(["check-ref-format", "--branch", name]) != nil else {
+            throw CiloError(.invalidArgument, "'\(name)' is not a valid branch name")
+        }
+        let worktrees = try await source.run(["worktree", "list", "--porcelain"])
+        if worktrees.split(separator: "\n").contains(Substring("branch refs/heads/\(name)")) {
+            throw CiloError(.failed, "branch \(name) is checked out in the source (or one of its worktrees): choose another with --branch")
+        }
+        let workspace = Git(directory: record.workspace)
+        let agentHead = try await workspace.answer(["rev-parse", "--verify", "-q", "HEAD^{commit}"]) ?? base
+        let temporaryRef = "refs/cilo-merge/\(env)"
+        do throws(CiloError) {
+            // The agent's commits, into the source's object store (nothing else of the source changes).
+            try await source.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", record.workspace, "+\(agentHead):\(temporaryRef)"])
+            let tree = try await uncommittedTree(record, parent: agentHead, gitDirectory: sourceGitDirectory)
+            let parentTree = try await source.run(["rev-parse", "\(agentHead)^{tree}"])
+            var commit = agentHead
+            if tree != parentTree {
+                // The source's own identity; cilo's when it has none.
+                let identity = try await source.answer(["config", "user.email"]) != nil ? [:] : [
+                    "GIT_AUTHOR_NAME": "cilo", "GIT_AUTHOR_EMAIL": "cilo@localhost", "GIT_COMMITTER_NAME": "cilo",
+                    "GIT_COMMITTER_EMAIL": "cilo@localhost",
+                ]
+                commit = try await Git(directory: record.source, environment: identity)
+                    .run(["commit-tree", tree, "-p", agentHead, "-m", message ?? "Work left uncommitted in cilo environment \(env)"])
+            }
+            let previous = try await source.answer(["rev-parse", "--verify", "-q", "refs/heads/\(name)"])
+            try await source.run(["update-ref", "-m", "cilo merge \(env)", "refs/heads/\(name)", commit])
+            try await source.run(["update-ref", "-d", temporaryRef])
+            let count = Int(try await source.run(["rev-list", "--count", "\(base)..\(agentHead)"])) ?? 0
+            return MergeOutcome(branch: name, commit: commit, previous: previous, agentCommits: count, committedUncommitted: tree != parentTree)
+        } catch {
+            _ = try? await source.answer(["update-ref", "-d", temporaryRef])
+            throw error
+        }
+    }
+
+    /// The workspace's whole state as a tree in the source's object store: every file hashed
+    /// into it from the agent's commit's tree, cilo's own files as the agent committed them.
+    private func uncommittedTree(_ record: EnvironmentRecord, parent: String, gitDirectory: String) async throws(CiloError) -> String {
+        let scratch = home.path("tmp").display + "/merge-\(UUID().uuidString.prefix(12)).index"
+        try home.makeDirectory(home.path("tmp")).closeIgnoringErrors()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let git = Git(directory: record.workspace, environment: [
+            "GIT_DIR": gitDirectory, "GIT_WORK_TREE": record.workspace, "GIT_INDEX_FILE": scratch,
+        ])
+        try await git.run(["read-tree", parent])
+        try await git.run(["add", "-A", "--", "."])
+        let own = cilosOwnPaths(record)
+        if !own.isEmpty { try await git.run(["reset", "-q", parent, "--"] + own) }
+        return try await git.run(["write-tree"])
+    }
+}

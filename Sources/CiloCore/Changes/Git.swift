@@ -1,0 +1,47 @@
+import Foundation
+
+/// `git` run for cilo: in one folder, with variables of its own, never prompting, trusting
+/// repositories owned by another user (a workspace keeps its source's owner).
+struct Git: Sendable {
+    /// The folder git runs in (`-C`).
+    var directory: String
+    /// Variables such as `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_OBJECT_DIRECTORY`.
+    var environment: [String: String] = [:]
+
+    private var baseArguments: [String] { ["-c", "safe.directory=*", "-c", "core.quotepath=off", "-C", directory] }
+    private var fullEnvironment: [String: String] {
+        environment.merging(["GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"]) { $1 }
+    }
+
+    /// Runs git; its trimmed standard output. - Throws: one line naming the git command and its error.
+    @discardableResult
+    func run(_ arguments: [String]) async throws(CiloError) -> String {
+        let result = try await ToolRunner.run("git", baseArguments + arguments, environment: fullEnvironment)
+        guard result.succeeded else { throw failure(arguments, result.error) }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs git; nil when it exits non-zero (a question such as `rev-parse --verify`).
+    func answer(_ arguments: [String]) async throws(CiloError) -> String? {
+        let result = try await ToolRunner.run("git", baseArguments + arguments, environment: fullEnvironment)
+        return result.succeeded ? result.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// Runs git; its standard output as bytes (paths that are not UTF-8 stay exact).
+    func bytes(_ arguments: [String]) async throws(CiloError) -> [UInt8] {
+        let result = try await ToolRunner.runForBytes("git", baseArguments + arguments, environment: fullEnvironment)
+        guard result.status == 0 else { throw failure(arguments, result.error) }
+        return result.output
+    }
+
+    /// Runs git with its standard output going straight to cilo's.
+    func passingOutput(_ arguments: [String]) async throws(CiloError) {
+        let result = try await ToolRunner.runPassingOutput("git", baseArguments + arguments, environment: fullEnvironment)
+        guard result.status == 0 else { throw failure(arguments, result.error) }
+    }
+
+    private func failure(_ arguments: [String], _ error: String) -> CiloError {
+        let line = error.split(separator: "\n").last.map(String.init) ?? "(no message)"
+        return CiloError(.failed, "git \(arguments.first(where: { !$0.hasPrefix("-") }) ?? "") failed: \(line)", path: directory)
+    }
+}

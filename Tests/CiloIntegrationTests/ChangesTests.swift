@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// `cilo diff` and `cilo merge` against git's own view of the same changes.
+@Suite("The agent's work comes back", .serialized)
+struct ChangesTests {
+    static let tools = ["git"]
+
+    private func sh(_ script: String, in directory: String) throws {
+        let result = try Integration.run(["sh", "-c", script], directory: directory)
+        guard result.status == 0 else { throw IntegrationError.commandFailed("\(script): \(result.err)") }
+    }
+
+    /// A git project of every kind of entry, committed.
+    private func makeProject(_ root: String) throws -> String {
+        let project = root + "/source"
+        try FileManager.default.createDirectory(atPath: project + "/src/deep", withIntermediateDirectories: true)
+        try sh("""
+            mkdir -p .cilo && echo 'project: changes' > .cilo/config.yml
+            printf 'services:\\n  web:\\n    image: cilo-test/busybox\\n' > docker-compose.yml
+            for i in $(seq 1 30); do echo "line $i" > src/file$i.txt; done
+            echo deep > src/deep/nested.txt
+            printf '#!/bin/sh\\necho hi\\n' > run.sh && chmod +x run.sh
+            head -c 4096 /dev/urandom > blob.bin
+            ln -s src/file1.txt link
+            printf 'x' > "$(printf 'caf\\351.txt')"
+            echo '*.log' > .gitignore
+            git init -q && git add -A && git -c user.email=t@t -c user.name=t commit -qm base
+            """, in: project)
+        return project
+    }
+
+    @Test("a random set of changes of every kind: diff and merge agree with git on a reference copy",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func agreesWithGit() throws {
+        try Integration.require(Self.tools)
+        let root = try Integration.temporaryDirectory("changes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = try makeProject(root)
+        let environment = ["CILO_HOME": root + "/home"]
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: project)
+        }
+        #expect(try cilo(["create", "a1"]).status == 0)
+        let workspace = root + "/home/envs/changes/a1"
+        var generator = SystemRandomNumberGenerator()
+        let files = (1...30).map { "src/file\($0).txt" }.shuffled(using: &generator)
+        let count = Int.random(in: 2...4, using: &generator)
+        let modified = files[0..<count], deleted = files[count..<(2 * count)], renamed = files[(2 * count)..<(3 * count)]
+        var script = modified.map { "echo changed >> \($0)" } + deleted.map { "rm \($0)" }
+            + renamed.map { "git mv \($0) \($0).moved" }
+        script += [
+            "git -c user.email=a@a -c user.name=agent commit -qam 'agent: first part'",
+            "chmod +x src/deep/nested.txt", "rm link && echo now-a-file > link", "head -c 4096 /dev/urandom > blob.bin",
+            "echo untracked > src/new.txt", "printf 'y' > \"$(printf 'na\\377me')\"", "echo ignored > debug.log",
+            "mkdir -p fresh/dir && echo z > fresh/dir/z.txt",
+        ]
+        try sh(script.joined(separator: " && "), in: workspace)
+
+        // The reference: a copy of the workspace where git itself commits everything.
+        let reference = root + "/reference"
+        try sh("cp -a '\(workspace)' '\(reference)' && cd '\(reference)' && git add -A && git -c user.email=r@r -c user.name=r commit -qm all", in: root)
+        let base = try Integration.check(["git", "-C", project, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = try Integration.check(["git", "-C", reference, "-c", "core.quotepath=off", "diff", "--name-status", "-M", base, "HEAD"])
+            .split(separator: "\n").map { line -> String in
+                let parts = line.split(separator: "\t").map(String.init)
+                let kind = ["A": "added", "M": "modified", "D": "deleted", "T": "typechanged"][String(parts[0].prefix(1))] ?? "renamed"
+                return kind + " " + parts.last!
+            }.sorted()
+
+        let diff = try cilo(["diff", "a1", "--json"])
+        #expect(diff.status == 0, "\(diff.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(diff.out.utf8)) as? [String: Any])
+        #expect(object["base"] as? String == base)
+        let changes = try #require(object["changes"] as? [[String: Any]])
+        let got = changes.map { change -> String in
+            let kind = change["change"] as? String ?? ""
+            // git's text output here decodes a byte that is not UTF-8 as U+FFFD; cilo writes it as \xNN.
+            let path = (change["path"] as? String ?? "").replacingOccurrences(of: "\\xff", with: "\u{FFFD}")
+            return (kind == "mode" ? "modified" : kind) + " " + path
+        }.sorted()
+        #expect(got == expected, "cilo: \(got)\ngit: \(expected)")
+        #expect(changes.contains { $0["change"] as? String == "mode" && $0["path"] as? String == "src/deep/nested.txt" })
+        #expect(changes.contains { $0["change"] as? String == "typechanged" && $0["path"] as? String == "link" })
+        #expect(changes.contains { $0["path"] as? String == "na\\xffme" }, "a name that is not UTF-8 is kept exact")
+        #expect(!changes.contains { ($0["path"] as? String ?? "").hasSuffix(".log") }, "ignored files are not changes")
+        let patch = try cilo(["diff", "a1"])
+        #expect(patch.out.contains("GIT binary patch") || patch.out.contains("Binary files"), "binary files are marked")
+        #expect(try cilo(["diff", "a1", "--name-only", "--", "src/deep"]).out == "src/deep/nested.txt\n")
+
+        let sourceHead = try Integration.check(["git", "-C", project, "rev-parse", "HEAD"])
+        let merged = try cilo(["merge", "a1"])
+        #expect(merged.status == 0, "\(merged.err)")
+        #expect(merged.out.contains("made branch cilo/a1") && merged.out.contains("1 commit of the agent's"), "\(merged.out)")
+        let branchTree = try Integration.check(["git", "-C", project, "rev-parse", "cilo/a1^{tree}"])
+        let referenceTree = try Integration.check(["git", "-C", reference, "rev-parse", "HEAD^{tree}"])
+        #expect(branchTree == referenceTree, "the branch holds exactly the workspace's state")
+        #expect(try Integration.check(["git", "-C", project, "log", "--format=%s", "cilo/a1"]).contains("agent: first part"), "the agent's commit is kept")
+        #expect(try Integration.check(["git", "-C", project, "rev-parse", "HEAD"]) == sourceHead)
+        #expect(try Integration.check(["git", "-C", project, "status", "--porcelain"]).isEmpty, "the source's index and tree are untouched")
+
+        try sh("echo again >> src/new.txt", in: workspace)
+        let again = try cilo(["merge", "a1"])
+        #expect(again.out.contains("updated branch cilo/a1"), "\(again.out)")
+
+        try sh("git checkout -q cilo/a1", in: project)
+        Integration.expectOneLineError(try cilo(["merge", "a1"]), mentioning: ["cilo/a1", "checked out"])
+        Integration.expectOneLineError(try cilo(["merge", "a1", "--branch", "bad..name"]), mentioning: ["bad..name"])
+        Integration.expectOneLineError(try cilo(["diff", "nosuch"]), mentioning: ["no environment 'nosuch'"])
+        try FileManager.default.removeItem(atPath: workspace)
+        Integration.expectOneLineError(try cilo(["diff", "a1"]), mentioning: ["workspace", "gone"])
+    }
+
+    @Test("a source without git: diff and merge say they need it", .enabled(if: Integration.canRun(needing: tools)))
+    func withoutGit() throws {
+        let root = try Integration.temporaryDirectory("nogit")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/source/.cilo", withIntermediateDirectories: true)
+        try "project: nogit\n".write(toFile: root + "/source/.cilo/config.yml", atomically: true, encoding: .utf8)
+        try "services:\n  web:\n    image: cilo-test/busybox\n".write(toFile: root + "/source/docker-compose.yml", atomically: true, encoding: .utf8)
+        let environment = ["CILO_HOME": root + "/home"]
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: root + "/source")
+        }
+        #expect(try cilo(["create", "b1"]).status == 0)
+        Integration.expectOneLineError(try cilo(["diff", "b1"]), mentioning: ["git"])
+        Integration.expectOneLineError(try cilo(["merge", "b1"]), mentioning: ["git"])
+    }
+}
