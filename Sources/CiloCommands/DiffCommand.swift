@@ -44,32 +44,4 @@ extension CiloCommand {
             if let changes { print(try JSONOutput.encode(changes)) }
         }
     }
-
-    /// `cilo merge <env>`: the agent's work as a branch of the source repository.
-    struct Merge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Make branch cilo/<env> in the source repository: the agent's commits, then one commit of its uncommitted work.",
-            discussion: "The source's HEAD, index and working tree are not touched. Run again, it updates the branch.")
-
-        @Argument(help: "The environment name.")
-        var env: String
-
-        @Option(help: "The branch to make or update (default cilo/<env>).")
-        var branch: String?
-
-        @Option(help: "The message of the commit holding uncommitted work.")
-        var message: String?
-
-        @OptionGroup var projectOptions: ProjectOptions
-        @OptionGroup var global: GlobalOptions
-
-        func run() async throws {
-            let outcome = try await global.perform { () throws(CiloError) in
-                try await projectOptions.manager().merge(try NameRules.environmentName(env), branch: branch, message: message)
-            }
-            let verb = outcome.previous == nil ? "made" : outcome.previous == outcome.commit ? "kept" : "updated"
-            let uncommitted = outcome.committedUncommitted ? ", then one commit of uncommitted work" : ""
-            print("\(verb) branch \(outcome.branch) at \(outcome.commit.prefix(12)): \(outcome.agentCommits) commit\(outcome.agentCommits == 1 ? "" : "s") of the agent's\(uncommitted)")
-        }
-    }
 }

@@ -33,6 +33,9 @@ extension CiloCommand {
             /// From the last measurement (`cilo du <env>`, `cilo list --disk`), nil if never measured.
             var diskExclusiveBytes: Int?
             var diskMeasuredAt: String?
+            /// Files the agent changed at the last `cilo diff` or `merge`, nil if never compared.
+            var changedFiles: Int?
+            var changesMeasuredAt: String?
             var services: [ServiceRecord]
         }
 
@@ -48,23 +51,25 @@ extension CiloCommand {
             var entries: [Entry] = []
             for record in records {
                 var figures = cache.load(project: record.project, env: record.name)
+                let changes = ChangesSummary.load(home: cache.home, project: record.project, env: record.name)
                 if disk, record.status != .damaged, let report = try? await DiskUsage().measureOffPool(BytePath(record.workspace)) {
                     figures = cache.keep(report, project: record.project, env: record.name)
                 }
                 entries.append(Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
                              workspace: record.workspace, createdAt: record.createdAt,
                              diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
+                             changedFiles: changes?.changedFiles, changesMeasuredAt: changes?.measuredAt,
                              services: record.services))
             }
             if json {
                 print(try JSONOutput.encode(entries))
                 return
             }
-            var rows = [["PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CREATED"]]
+            var rows = [["PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CHANGES", "CREATED"]]
             for entry in entries {
                 let running = entry.services.filter { $0.status.hasPrefix("running") }.count
                 rows.append([entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet,
-                             diskText(entry), Self.age(entry.createdAt)])
+                             diskText(entry), changesText(entry), Self.age(entry.createdAt)])
             }
             print(rows.count == 1 ? "no environments" : Table.render(rows))
         }
@@ -74,6 +79,13 @@ extension CiloCommand {
             guard let bytes = entry.diskExclusiveBytes else { return "-" }
             guard !disk, let measured = entry.diskMeasuredAt else { return ByteFormatting.iec(bytes) }
             return "\(ByteFormatting.iec(bytes)) (\(Self.age(measured)))"
+        }
+
+        /// "3 files (5 min ago)" from the last diff; "-" if never compared.
+        func changesText(_ entry: Entry) -> String {
+            guard let count = entry.changedFiles else { return "-" }
+            let files = "\(count) file\(count == 1 ? "" : "s")"
+            return entry.changesMeasuredAt.map { "\(files) (\(Self.age($0)))" } ?? files
         }
 
         /// "5 min ago" from an ISO 8601 time.

@@ -111,6 +111,44 @@ struct ChangesTests {
         Integration.expectOneLineError(try cilo(["diff", "a1"]), mentioning: ["workspace", "gone"])
     }
 
+    @Test("merge --apply writes the changes into the source's tree; a path the source changed too refuses it all, or with --3way gets markers",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func applyToSource() throws {
+        try Integration.require(Self.tools)
+        let root = try Integration.temporaryDirectory("apply")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = try makeProject(root)
+        let environment = ["CILO_HOME": root + "/home"]
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: project)
+        }
+        for env in ["a1", "a2"] { #expect(try cilo(["create", env]).status == 0) }
+        let a1 = root + "/home/envs/changes/a1", a2 = root + "/home/envs/changes/a2"
+        try sh("echo agent >> src/file1.txt && echo new > src/added.txt && git mv src/file2.txt src/renamed.txt && rm src/file3.txt", in: a1)
+        try sh("echo other >> src/file9.txt && printf 'z' > \"$(printf 'b\\377d')\"", in: a2)
+
+        // The source changed file1 as well: a1's apply is refused whole.
+        try sh("echo mine >> src/file1.txt", in: project)
+        let before = try Integration.check(["git", "-C", project, "status", "--porcelain"])
+        let refused = try cilo(["merge", "a1", "--apply"])
+        Integration.expectOneLineError(refused, mentioning: ["src/file1.txt", "nothing was written"])
+        #expect(try Integration.check(["git", "-C", project, "status", "--porcelain"]) == before, "the source is as it was")
+
+        // a2 touches nothing the source changed: applied, including a name that is not UTF-8.
+        let applied = try cilo(["merge", "a2", "--apply"])
+        #expect(applied.status == 0 && applied.out.contains("applied 2 changed paths"), "\(applied.out)\(applied.err)")
+        #expect(try String(contentsOfFile: project + "/src/file9.txt", encoding: .utf8) == "line 9\nother\n")
+        let listed = try Integration.run(["sh", "-c", "test -f \"$(printf 'b\\377d')\""], directory: project)
+        #expect(listed.status == 0, "the non-UTF-8 name was written exactly")
+
+        // --3way: conflict markers in the path both changed, the rest applied.
+        let merged = try cilo(["merge", "a1", "--apply", "--3way"])
+        #expect(merged.status == 1, "\(merged.out)\(merged.err)")
+        #expect(merged.out.contains("conflict markers in: src/file1.txt"), "\(merged.out)")
+        #expect(try String(contentsOfFile: project + "/src/file1.txt", encoding: .utf8).contains("<<<<<<<"))
+        #expect(FileManager.default.fileExists(atPath: project + "/src/added.txt") && !FileManager.default.fileExists(atPath: project + "/src/file3.txt"))
+    }
+
     @Test("a source without git: diff and merge say they need it", .enabled(if: Integration.canRun(needing: tools)))
     func withoutGit() throws {
         let root = try Integration.temporaryDirectory("nogit")

@@ -29,29 +29,55 @@ extension EnvironmentManager {
         project.config.env.render.map(\.file) + (record.removedEnvFiles ?? [])
     }
 
-    /// What changed in `env`'s workspace since cilo made it, as a change list.
+    /// What changed in `env`'s workspace since cilo made it, as a change list (its count is
+    /// kept for `cilo list`). Under the environment's lock: cilo's index is one per environment.
     public func changes(_ env: String, paths: [String] = []) async throws(CiloError) -> ChangeSet {
-        let (record, base) = try comparable(env)
-        let snapshot = try await WorkspaceSnapshot.take(record.workspace, head: base, cilosOwn: cilosOwnPaths(record), in: home)
-        defer { snapshot.discard() }
-        let git = Git(directory: record.workspace, environment: snapshot.environment)
-        let raw = try await git.bytes(["diff", "--raw", "-z", "-M", "--abbrev=40", base, snapshot.tree, "--"] + pathspec(paths, record))
-        return ChangeSet(project: record.project, environment: record.name, base: base, changes: ChangeSet.parseRaw(raw))
+        try await withLock(env) { _ throws(CiloError) -> ChangeSet in
+            let (record, base) = try comparable(env)
+            let snapshot = try await snapshot(record, base: base)
+            return ChangeSet(
+                project: record.project, environment: record.name, base: base,
+                changes: try await changes(env, record: record, snapshot: snapshot, base: base, paths: paths))
+        }
     }
 
     /// Prints what changed in `env`'s workspace as git prints a diff, straight to standard output.
     public func printDiff(_ env: String, format: DiffFormat, paths: [String] = []) async throws(CiloError) {
-        let (record, base) = try comparable(env)
-        let snapshot = try await WorkspaceSnapshot.take(record.workspace, head: base, cilosOwn: cilosOwnPaths(record), in: home)
-        defer { snapshot.discard() }
-        let git = Git(directory: record.workspace, environment: snapshot.environment)
-        let option: [String]
-        switch format {
-        case .patch: option = ["--binary", "-M"]
-        case .stat: option = ["--stat", "-M"]
-        case .nameOnly: option = ["--name-only", "-M"]
+        try await withLock(env) { _ throws(CiloError) in
+            let (record, base) = try comparable(env)
+            let snapshot = try await snapshot(record, base: base)
+            _ = try await changes(env, record: record, snapshot: snapshot, base: base, paths: paths)
+            let option: [String]
+            switch format {
+            case .patch: option = ["--binary", "-M"]
+            case .stat: option = ["--stat", "-M"]
+            case .nameOnly: option = ["--name-only", "-M"]
+            }
+            let git = Git(directory: record.workspace, environment: snapshot.environment)
+            try await git.passingOutput(["diff", "--no-color", "--no-ext-diff"] + option + [base, snapshot.tree, "--"] + pathspec(paths, record))
         }
-        try await git.passingOutput(["diff", "--no-color", "--no-ext-diff"] + option + [base, snapshot.tree, "--"] + pathspec(paths, record))
+    }
+
+    func snapshot(_ record: EnvironmentRecord, base: String) async throws(CiloError) -> WorkspaceSnapshot {
+        try await WorkspaceSnapshot.take(
+            record.workspace, head: base, cilosOwn: cilosOwnPaths(record),
+            in: home.changesDirectory(project: record.project, env: record.name), home: home)
+    }
+
+    /// The changes between `base` and the snapshot; the whole workspace's count is kept for `cilo list`.
+    func changes(
+        _ env: String, record: EnvironmentRecord, snapshot: WorkspaceSnapshot, base: String, paths: [String] = []
+    ) async throws(CiloError) -> [ChangeSet.Change] {
+        let git = Git(directory: record.workspace, environment: snapshot.environment)
+        let raw = try await git.bytes(["diff", "--raw", "-z", "-M", "--abbrev=40", base, snapshot.tree, "--"] + pathspec(paths, record))
+        let changes = ChangeSet.parseRaw(raw)
+        if paths.isEmpty {
+            // A count that cannot be kept costs `list` its column, not the diff.
+            do throws(CiloError) { try ChangesSummary.keep(changes, home: home, project: record.project, env: record.name) } catch {
+                warn("the change count of \(record.name) was not kept: \(error.description)")
+            }
+        }
+        return changes
     }
 
     private func pathspec(_ paths: [String], _ record: EnvironmentRecord) -> [String] {

@@ -20,6 +20,10 @@ extension EnvironmentManager {
     /// environment was made from. The source's HEAD, index and working tree are not touched;
     /// a branch checked out there is refused.
     public func merge(_ env: String, branch: String? = nil, message: String? = nil) async throws(CiloError) -> MergeOutcome {
+        try await withLock(env) { _ throws(CiloError) -> MergeOutcome in try await mergeLocked(env, branch: branch, message: message) }
+    }
+
+    private func mergeLocked(_ env: String, branch: String?, message: String?) async throws(CiloError) -> MergeOutcome {
         let (record, base) = try comparable(env)
         let source = Git(directory: record.source)
         guard let sourceGitDirectory = try await source.answer(["rev-parse", "--absolute-git-dir"]) else {

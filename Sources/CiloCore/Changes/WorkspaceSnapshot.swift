@@ -4,11 +4,13 @@ import SystemPackage
 
 /// The whole state of a workspace as one git tree (committed, uncommitted and untracked
 /// files; not ignored ones), written without touching the workspace's repository: objects
-/// go to a temporary object folder that borrows the workspace's own (alternates), the index
-/// is a temporary copy. Files cilo itself wrote are taken as they were committed.
+/// go to an object folder of cilo's that borrows the workspace's own (alternates), the index
+/// is cilo's copy. Both are kept per environment (`$CILO_HOME/changes/<project>/<env>`, gone
+/// with it), so a later diff re-reads only the files whose status changed since the last.
+/// Files cilo itself wrote are taken as they were committed.
 struct WorkspaceSnapshot {
     let workspace: String
-    /// The temporary folder (objects, index); the caller removes it with `discard()`.
+    /// cilo's folder for this environment (objects, index, summary).
     let scratch: String
     /// The variables that point git at the scratch index and objects.
     let environment: [String: String]
@@ -16,19 +18,20 @@ struct WorkspaceSnapshot {
     let tree: String
 
     /// Snapshots `workspace`; `cilosOwn` are paths cilo rendered or removed (not the agent's).
-    static func take(_ workspace: String, head: String, cilosOwn: [String], in home: CiloHome) async throws(CiloError) -> WorkspaceSnapshot {
+    static func take(_ workspace: String, head: String, cilosOwn: [String], in scratch: BytePath, home: CiloHome) async throws(CiloError) -> WorkspaceSnapshot {
         let git = Git(directory: workspace)
         let objects = try await absolute(git.run(["rev-parse", "--git-path", "objects"]), in: workspace)
         let index = try await absolute(git.run(["rev-parse", "--git-path", "index"]), in: workspace)
-        let scratch = try makeScratch(in: home)
+        try home.makeDirectory(scratch).closeIgnoringErrors()
+        let scratch = scratch.display
         var environment = [
             "GIT_OBJECT_DIRECTORY": scratch + "/objects", "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects,
             "GIT_INDEX_FILE": scratch + "/index",
         ]
         do {
             try FileManager.default.createDirectory(atPath: scratch + "/objects", withIntermediateDirectories: true)
-            // The workspace's index, when there is one, spares re-reading every unchanged file.
-            if FileManager.default.fileExists(atPath: index) {
+            // The first time, the workspace's index, when there is one, spares hashing every file again.
+            if !FileManager.default.fileExists(atPath: scratch + "/index") && FileManager.default.fileExists(atPath: index) {
                 try FileManager.default.copyItem(atPath: index, toPath: scratch + "/index")
             }
         } catch {
@@ -42,31 +45,13 @@ struct WorkspaceSnapshot {
             environment["GIT_INDEX_FILE"] = nil
             return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: tree)
         } catch {
-            try? FileManager.default.removeItem(atPath: scratch)
+            // A damaged index of cilo's is dropped; the next diff starts from the workspace's again.
+            try? FileManager.default.removeItem(atPath: scratch + "/index")
             throw error
         }
     }
 
-    /// Removes the temporary objects and index.
-    func discard() {
-        try? FileManager.default.removeItem(atPath: scratch)
-    }
-
     private static func absolute(_ path: String, in directory: String) -> String {
         path.hasPrefix("/") ? path : directory + "/" + path
-    }
-
-    private static func makeScratch(in home: CiloHome) throws(CiloError) -> String {
-        let parent = home.path("tmp")
-        try home.makeDirectory(parent).closeIgnoringErrors()
-        let path = parent.display + "/changes-\(UUID().uuidString.prefix(12))"
-        do throws(Errno) {
-            let folder = try PathOpening.openDirectory(parent.bytes)
-            defer { folder.closeIgnoringErrors() }
-            try folder.makeDirectory(FileName(String(path.split(separator: "/").last ?? "")), mode: 0o700)
-        } catch {
-            throw .system(error, "cannot make a scratch folder", path: path)
-        }
-        return path
     }
 }

@@ -33,6 +33,8 @@ public struct CiloHome: Sendable {
     func stateDirectory(project: String) -> BytePath { path("state", project) }
     /// The folder of everything generated for one environment (the compose file).
     public func generatedDirectory(project: String, env: String) -> BytePath { path("generated", project, env) }
+    /// cilo's git index and objects for comparing one workspace (`cilo diff`, `merge`).
+    func changesDirectory(project: String, env: String) -> BytePath { path("changes", project, env) }
     /// The per-environment lock file: held while the environment changes.
     func lockFile(project: String, env: String) -> BytePath { path("locks", project, env + ".lock") }
     /// The lock held while subnets are chosen and reserved.

@@ -76,8 +76,10 @@ extension EnvironmentManager {
             try await docker.removeLabelled(project: record.project, env: record.name)
             try await removeImages(record.images ?? [], of: record, home: home)
         }
-        do throws(Errno) { try home.removeFolder(record.name, in: home.path("generated", record.project)) } catch {
-            throw .system(error, "cannot delete the generated files", path: home.generatedDirectory(project: record.project, env: record.name).display)
+        for area in ["generated", "changes"] {
+            do throws(Errno) { try home.removeFolder(record.name, in: home.path(area, record.project)) } catch {
+                throw .system(error, "cannot delete cilo's files of the environment", path: home.path(area, record.project, record.name).display)
+            }
         }
         if !keepWorkspace {
             do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {

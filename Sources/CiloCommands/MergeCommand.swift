@@ -1,0 +1,62 @@
+import ArgumentParser
+import CiloCore
+
+extension CiloCommand {
+    /// `cilo merge <env>`: the agent's work as a branch of the source repository.
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make branch cilo/<env> in the source repository: the agent's commits, then one commit of its uncommitted work.",
+            discussion: "The source's HEAD, index and working tree are not touched. Run again, it updates the branch.")
+
+        @Argument(help: "The environment name.")
+        var env: String
+
+        @Option(help: "The branch to make or update (default cilo/<env>).")
+        var branch: String?
+
+        @Option(help: "The message of the commit holding uncommitted work.")
+        var message: String?
+
+        @Flag(help: "Apply the changes to the source's working tree instead (a path the source changed too refuses it all).")
+        var apply = false
+
+        @Flag(name: .customLong("3way"), help: "With --apply: write conflict markers where the source changed a path too, as git does.")
+        var threeWay = false
+
+        @OptionGroup var projectOptions: ProjectOptions
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if threeWay && !apply { throw ValidationError("--3way goes with --apply") }
+            if apply && (branch != nil || message != nil) { throw ValidationError("--apply writes no branch: drop --branch and --message") }
+        }
+
+        func run() async throws {
+            if apply {
+                let outcome = try await global.perform { () throws(CiloError) in
+                    let manager = try projectOptions.manager()
+                    let name = try NameRules.environmentName(env)
+                    return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                        try await manager.apply(name, threeWay: threeWay)
+                    }
+                }
+                print("applied \(outcome.applied.count) changed path\(outcome.applied.count == 1 ? "" : "s") to the source's working tree")
+                if !outcome.conflicted.isEmpty {
+                    print("conflict markers in: \(outcome.conflicted.joined(separator: ", "))")
+                    throw ExitCode.failure
+                }
+                return
+            }
+            let outcome = try await global.perform { () throws(CiloError) in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                    try await manager.merge(name, branch: branch, message: message)
+                }
+            }
+            let verb = outcome.previous == nil ? "made" : outcome.previous == outcome.commit ? "kept" : "updated"
+            let uncommitted = outcome.committedUncommitted ? ", then one commit of uncommitted work" : ""
+            print("\(verb) branch \(outcome.branch) at \(outcome.commit.prefix(12)): \(outcome.agentCommits) commit\(outcome.agentCommits == 1 ? "" : "s") of the agent's\(uncommitted)")
+        }
+    }
+}
