@@ -63,8 +63,15 @@ extension HostFacts {
 
     /// Whether an executable named `name` is in one of `$PATH`'s folders.
     public static func executableOnPath(_ name: String) -> Bool {
+        pathOfExecutable(name) != nil
+    }
+
+    /// The first executable `name` in the directories of `PATH`, nil when there is none.
+    ///
+    /// The corresponding C function is `access(X_OK)`.
+    public static func pathOfExecutable(_ name: String) -> String? {
         let directories = (environment("PATH") ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        return directories.contains { access("\($0)/\(name)", X_OK) == 0 }
+        return directories.lazy.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
     }
 
     /// Whether descriptor `fd` is a terminal.

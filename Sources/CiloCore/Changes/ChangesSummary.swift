@@ -8,6 +8,8 @@ public struct ChangesSummary: Codable, Sendable, Equatable {
     public var changedFiles: Int
     /// ISO 8601.
     public var measuredAt: String
+    /// The snapshot's tree the count is of.
+    public var tree: String?
 
     private static let fileName = FileName("summary.json")
 
@@ -20,8 +22,8 @@ public struct ChangesSummary: Codable, Sendable, Equatable {
     }
 
     /// Keeps the count of `changes` for `env`.
-    static func keep(_ changes: [ChangeSet.Change], home: CiloHome, project: String, env: String) throws(CiloError) {
-        let summary = ChangesSummary(changedFiles: changes.count, measuredAt: ISO8601DateFormatter().string(from: Date()))
+    static func keep(_ changes: [ChangeSet.Change], of tree: String, home: CiloHome, project: String, env: String) throws(CiloError) {
+        let summary = ChangesSummary(changedFiles: changes.count, measuredAt: ISO8601DateFormatter().string(from: Date()), tree: tree)
         let path = home.changesDirectory(project: project, env: env)
         let directory = try home.makeDirectory(path)
         defer { directory.closeIgnoringErrors() }

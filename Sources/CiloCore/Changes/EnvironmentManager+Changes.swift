@@ -46,10 +46,13 @@ extension EnvironmentManager {
         try await withLock(env) { _ throws(CiloError) in
             let (record, base) = try comparable(env)
             let snapshot = try await snapshot(record, base: base)
-            _ = try await changes(env, record: record, snapshot: snapshot, base: base, paths: paths)
+            // The count for `cilo list` is current already when nothing changed since the last diff.
+            let counted = paths.isEmpty && ChangesSummary.load(home: home, project: record.project, env: env)?.tree == snapshot.tree
+            if !counted { _ = try await changes(env, record: record, snapshot: snapshot, base: base, paths: paths) }
             let option: [String]
             switch format {
-            case .patch: option = ["--binary", "-M"]
+            // Binary files are marked ("Binary files ... differ"), not spelt out: one may be huge.
+            case .patch: option = ["-M"]
             case .stat: option = ["--stat", "-M"]
             case .nameOnly: option = ["--name-only", "-M"]
             }
@@ -73,7 +76,7 @@ extension EnvironmentManager {
         let changes = ChangeSet.parseRaw(raw)
         if paths.isEmpty {
             // A count that cannot be kept costs `list` its column, not the diff.
-            do throws(CiloError) { try ChangesSummary.keep(changes, home: home, project: record.project, env: record.name) } catch {
+            do throws(CiloError) { try ChangesSummary.keep(changes, of: snapshot.tree, home: home, project: record.project, env: record.name) } catch {
                 warn("the change count of \(record.name) was not kept: \(error.description)")
             }
         }

@@ -42,6 +42,14 @@ struct Git: Sendable {
 
     private func failure(_ arguments: [String], _ error: String) -> CiloError {
         let line = error.split(separator: "\n").last.map(String.init) ?? "(no message)"
-        return CiloError(.failed, "git \(arguments.first(where: { !$0.hasPrefix("-") }) ?? "") failed: \(line)", path: directory)
+        // The subcommand: the first word that is neither an option nor the value of `-c`.
+        var command = ""
+        var skipNext = false
+        for argument in arguments {
+            if skipNext { skipNext = false; continue }
+            if argument == "-c" { skipNext = true; continue }
+            if !argument.hasPrefix("-") { command = argument; break }
+        }
+        return CiloError(.failed, "git \(command) failed: \(line)", path: directory)
     }
 }

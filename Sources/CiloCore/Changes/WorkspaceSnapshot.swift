@@ -19,35 +19,82 @@ struct WorkspaceSnapshot {
 
     /// Snapshots `workspace`; `cilosOwn` are paths cilo rendered or removed (not the agent's).
     static func take(_ workspace: String, head: String, cilosOwn: [String], in scratch: BytePath, home: CiloHome) async throws(CiloError) -> WorkspaceSnapshot {
-        let git = Git(directory: workspace)
-        let objects = try await absolute(git.run(["rev-parse", "--git-path", "objects"]), in: workspace)
-        let index = try await absolute(git.run(["rev-parse", "--git-path", "index"]), in: workspace)
+        let paths = try await repositoryPaths(workspace)
         try home.makeDirectory(scratch).closeIgnoringErrors()
         let scratch = scratch.display
         var environment = [
-            "GIT_OBJECT_DIRECTORY": scratch + "/objects", "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects,
+            "GIT_OBJECT_DIRECTORY": scratch + "/objects", "GIT_ALTERNATE_OBJECT_DIRECTORIES": paths[0],
             "GIT_INDEX_FILE": scratch + "/index",
         ]
+        let known = FileManager.default.fileExists(atPath: scratch + "/index")
         do {
             try FileManager.default.createDirectory(atPath: scratch + "/objects", withIntermediateDirectories: true)
             // The first time, the workspace's index, when there is one, spares hashing every file again.
-            if !FileManager.default.fileExists(atPath: scratch + "/index") && FileManager.default.fileExists(atPath: index) {
-                try FileManager.default.copyItem(atPath: index, toPath: scratch + "/index")
+            if !known && FileManager.default.fileExists(atPath: paths[1]) {
+                try FileManager.default.copyItem(atPath: paths[1], toPath: scratch + "/index")
             }
         } catch {
             throw CiloError(.failed, "cannot prepare a snapshot of the workspace", path: scratch, cause: ErrorText(error))
         }
-        let scratchGit = Git(directory: workspace, environment: environment)
+        let git = Git(directory: workspace, environment: environment)
         do throws(CiloError) {
-            try await scratchGit.run(["add", "-A", "--ignore-errors", "--", "."])
-            if !cilosOwn.isEmpty { try await scratchGit.run(["reset", "-q", head, "--"] + cilosOwn) }
-            let tree = try await scratchGit.run(["write-tree"])
+            let lastTree = known ? (try? String(contentsOfFile: scratch + "/tree", encoding: .utf8)) : nil
+            var changed: [[UInt8]]?
+            if lastTree != nil { changed = try await changedSinceLastSnapshot(git) }
+            if let lastTree, let changed, changed.isEmpty && cilosOwn.isEmpty {
+                environment["GIT_INDEX_FILE"] = nil
+                return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: lastTree)
+            }
+            let options = ["-c", "core.untrackedCache=true", "-c", "index.version=4", "add", "-A", "--ignore-errors"]
+            if let changed, !changed.isEmpty {
+                let list = scratch + "/changed"
+                do { try Data(changed.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
+                    throw CiloError(.failed, "cannot write the list of changed paths", path: list, cause: ErrorText(error))
+                }
+                try await git.run(["--literal-pathspecs"] + options + ["--pathspec-from-file=\(list)", "--pathspec-file-nul"])
+            } else if changed == nil {
+                try await git.run(options + ["--", "."])
+            }
+            if !cilosOwn.isEmpty { try await git.run(["reset", "-q", head, "--"] + cilosOwn) }
+            let tree = try await git.run(["write-tree"])
+            do { try tree.write(toFile: scratch + "/tree", atomically: true, encoding: .utf8) } catch {
+                throw CiloError(.failed, "cannot keep the snapshot's tree", path: scratch, cause: ErrorText(error))
+            }
             environment["GIT_INDEX_FILE"] = nil
             return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: tree)
         } catch {
             // A damaged index of cilo's is dropped; the next diff starts from the workspace's again.
             try? FileManager.default.removeItem(atPath: scratch + "/index")
+            try? FileManager.default.removeItem(atPath: scratch + "/tree")
             throw error
+        }
+    }
+
+    /// The workspace's object folder and index: in its `.git` folder, or where git says (a `.git` file).
+    private static func repositoryPaths(_ workspace: String) async throws(CiloError) -> [String] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: workspace + "/.git", isDirectory: &isDirectory), isDirectory.boolValue,
+            !FileManager.default.fileExists(atPath: workspace + "/.git/commondir")
+        {
+            return [workspace + "/.git/objects", workspace + "/.git/index"]
+        }
+        let paths = try await Git(directory: workspace).run(["rev-parse", "--git-path", "objects", "--git-path", "index"])
+            .split(separator: "\n").map { absolute(String($0), in: workspace) }
+        guard paths.count == 2 else { throw CiloError(.failed, "git did not name the workspace's object folder and index", path: workspace) }
+        return paths
+    }
+
+    /// What changed since the last snapshot: files that differ from cilo's index, and new files
+    /// (its untracked cache skips directories whose mtime did not move); both asked at once.
+    private static func changedSinceLastSnapshot(_ git: Git) async throws(CiloError) -> [[UInt8]] {
+        async let modified = git.bytes(["diff-files", "--name-only", "-z"])
+        async let untracked = git.bytes(["-c", "core.untrackedCache=true", "ls-files", "--others", "--exclude-standard", "-z"])
+        do {
+            return try await (modified + untracked).split(separator: 0).map(Array.init)
+        } catch let error as CiloError {
+            throw error
+        } catch {
+            throw CiloError(.failed, "cannot compare the workspace with cilo's index", cause: ErrorText(error))
         }
     }
 

@@ -1,4 +1,6 @@
+import CiloSystem
 import Subprocess
+import Synchronization
 import SystemPackage
 
 /// What an external tool (docker, compose) printed and how it ended.
@@ -30,7 +32,7 @@ public enum ToolRunner {
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
                 workingDirectory: workingDirectory.map { FilePath($0) },
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
-            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput ?? "", error: result.standardError ?? "")
+            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
         } catch {
             throw CiloError(.notFound, "cannot run \(executable) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
         }
@@ -47,7 +49,7 @@ public enum ToolRunner {
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
                 workingDirectory: workingDirectory.map { FilePath($0) },
                 output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
-            return (status(result.terminationStatus), result.standardOutput, result.standardError ?? "")
+            return (status(result.terminationStatus), result.standardOutput, result.standardError)
         } catch {
             throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
         }
@@ -64,15 +66,23 @@ public enum ToolRunner {
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
                 workingDirectory: workingDirectory.map { FilePath($0) },
                 output: .currentStandardOutput, error: .string(limit: 8 << 20))
-            return (status(result.terminationStatus), result.standardError ?? "")
+            return (status(result.terminationStatus), result.standardError)
         } catch {
             throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
         }
     }
 
+    /// A name is looked up on PATH once per process (trying each PATH folder by starting the
+    /// program there cost a failed fork and exec per folder, on every call).
     private static func program(_ executable: String) -> Executable {
-        executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
+        if executable.contains("/") { return .path(FilePath(executable)) }
+        if let known = resolved.withLock({ $0[executable] }) { return .path(FilePath(known)) }
+        guard let path = HostFacts.pathOfExecutable(executable) else { return .name(executable) }
+        resolved.withLock { $0[executable] = path }
+        return .path(FilePath(path))
     }
+
+    private static let resolved = Mutex<[String: String]>([:])
 
     private static func updates(_ environment: [String: String]) -> [Environment.Key: String?] {
         var updates: [Environment.Key: String?] = [:]
