@@ -21,6 +21,8 @@ public struct FileStatus: Sendable, Equatable {
     public var blocks: Int64
     public var accessTime: FileTime
     public var modificationTime: FileTime
+    /// `st_ctim`: when the inode last changed (content, mode, links, ...); nobody can set it.
+    public var changeTime: FileTime
 
     init(_ raw: stat) {
         device = UInt64(raw.st_dev)
@@ -33,6 +35,7 @@ public struct FileStatus: Sendable, Equatable {
         blocks = Int64(raw.st_blocks)
         accessTime = FileTime(raw.st_atim)
         modificationTime = FileTime(raw.st_mtim)
+        changeTime = FileTime(raw.st_ctim)
     }
 
     /// The permission bits, setuid, setgid and sticky included (`mode & 07777`).

@@ -149,19 +149,41 @@ struct ChangesTests {
         #expect(FileManager.default.fileExists(atPath: project + "/src/added.txt") && !FileManager.default.fileExists(atPath: project + "/src/file3.txt"))
     }
 
-    @Test("a source without git: diff and merge say they need it", .enabled(if: Integration.canRun(needing: tools)))
+    @Test("a source without git: diff works from the manifest cilo wrote at create; merge says it needs git",
+          .enabled(if: Integration.canRun(needing: tools)))
     func withoutGit() throws {
         let root = try Integration.temporaryDirectory("nogit")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root + "/source/.cilo", withIntermediateDirectories: true)
-        try "project: nogit\n".write(toFile: root + "/source/.cilo/config.yml", atomically: true, encoding: .utf8)
-        try "services:\n  web:\n    image: cilo-test/busybox\n".write(toFile: root + "/source/docker-compose.yml", atomically: true, encoding: .utf8)
+        let source = root + "/source"
+        try FileManager.default.createDirectory(atPath: source + "/.cilo", withIntermediateDirectories: true)
+        try sh("""
+            echo 'project: nogit' > .cilo/config.yml
+            printf 'services:\\n  web:\\n    image: cilo-test/busybox\\n' > docker-compose.yml
+            mkdir -p d && for i in 1 2 3 4; do echo "line $i" > d/f$i.txt; done && ln -s d/f1.txt link
+            """, in: source)
         let environment = ["CILO_HOME": root + "/home"]
         func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: root + "/source")
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: source)
         }
         #expect(try cilo(["create", "b1"]).status == 0)
-        Integration.expectOneLineError(try cilo(["diff", "b1"]), mentioning: ["git"])
+        let empty = try cilo(["diff", "b1", "--name-only"])
+        #expect(empty.status == 0 && empty.out.isEmpty, "nothing changed yet: \(empty.out)\(empty.err)")
+        let workspace = root + "/home/envs/nogit/b1"
+        try sh("""
+            echo more >> d/f1.txt && rm d/f2.txt && chmod +x d/f3.txt && echo new > d/new.txt
+            rm link && echo file > link && touch -m d/f4.txt && printf 'x' > "$(printf 'b\\377d')"
+            """, in: workspace)
+        try sh("echo theirs >> d/f1.txt", in: source)
+        let diff = try cilo(["diff", "b1", "--json"])
+        #expect(diff.status == 0, "\(diff.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(diff.out.utf8)) as? [String: Any])
+        let changes = (object["changes"] as? [[String: Any]] ?? []).map { "\($0["change"] as? String ?? "") \($0["path"] as? String ?? "")" }
+        #expect(changes.sorted() == ["added b\\xffd", "added d/new.txt", "deleted d/f2.txt", "mode d/f3.txt", "modified d/f1.txt",
+                                     "modified d/f4.txt", "typechanged link"], "\(changes)")
+        let patch = try cilo(["diff", "b1", "--", "d/f1.txt"])
+        #expect(patch.out.contains("+more") && patch.out.contains("the source changed it too"), "\(patch.out)\(patch.err)")
+        #expect(try cilo(["list"]).out.contains("7 files"))
         Integration.expectOneLineError(try cilo(["merge", "b1"]), mentioning: ["git"])
+        Integration.expectOneLineError(try cilo(["merge", "b1", "--apply"]), mentioning: ["git"])
     }
 }

@@ -11,6 +11,10 @@ public struct ChangeSet: Codable, Sendable, Equatable {
         public var change: Kind
         /// The old path of a rename.
         public var from: String?
+        /// The path's bytes when they are not UTF-8 (`path` then shows them escaped); not in JSON.
+        public var rawPath: [UInt8]? = nil
+
+        enum CodingKeys: String, CodingKey { case path, change, from }
     }
 
     public var project: String

@@ -22,7 +22,7 @@ public struct ChangesSummary: Codable, Sendable, Equatable {
     }
 
     /// Keeps the count of `changes` for `env`.
-    static func keep(_ changes: [ChangeSet.Change], of tree: String, home: CiloHome, project: String, env: String) throws(CiloError) {
+    static func keep(_ changes: [ChangeSet.Change], of tree: String?, home: CiloHome, project: String, env: String) throws(CiloError) {
         let summary = ChangesSummary(changedFiles: changes.count, measuredAt: ISO8601DateFormatter().string(from: Date()), tree: tree)
         let path = home.changesDirectory(project: project, env: env)
         let directory = try home.makeDirectory(path)

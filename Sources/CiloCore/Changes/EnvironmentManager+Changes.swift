@@ -11,17 +11,43 @@ extension EnvironmentManager {
         case nameOnly
     }
 
-    /// The record of an environment whose workspace can be compared: it exists, and the
-    /// environment was made from a git commit.
-    func comparable(_ env: String) throws(CiloError) -> (EnvironmentRecord, base: String) {
+    /// The record of an environment whose workspace exists.
+    func withWorkspace(_ env: String) throws(CiloError) -> EnvironmentRecord {
         let record = try record(env)
         guard FileManager.default.fileExists(atPath: record.workspace) else {
             throw CiloError(.notFound, "the workspace of '\(env)' is gone", path: record.workspace)
         }
+        return record
+    }
+
+    /// The record of an environment made from a git commit, and that commit (`merge` needs git).
+    func comparable(_ env: String) throws(CiloError) -> (EnvironmentRecord, base: String) {
+        let record = try withWorkspace(env)
         guard let base = record.baseCommit else {
-            throw CiloError(.unsupported, "'\(env)' was not made from a git commit (a source without git, or a cilo before diff): cilo diff needs one for now")
+            throw CiloError(.unsupported, "'\(env)' was not made from a git repository: cilo merge needs git (cilo diff works without)")
         }
         return (record, base)
+    }
+
+    /// A source without git: the manifest cilo wrote at create, and what differs from it now.
+    func manifestChanges(_ record: EnvironmentRecord, paths: [String]) async throws(CiloError) -> [ChangeSet.Change] {
+        let folder = home.changesDirectory(project: record.project, env: record.name)
+        guard let manifest = try TreeManifest.load(from: folder) else {
+            throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: cilo diff cannot tell what changed")
+        }
+        let own = Set(cilosOwnPaths(record).map { Array($0.utf8) })
+        let workspace = record.workspace
+        let all = try await WorkerThreads.offload { () throws(CiloError) -> [ChangeSet.Change] in
+            try manifest.changes(in: workspace, excluding: own)
+        }
+        guard !paths.isEmpty else {
+            do throws(CiloError) { try ChangesSummary.keep(all, of: nil, home: home, project: record.project, env: record.name) } catch {
+                warn("the change count of \(record.name) was not kept: \(error.description)")
+            }
+            return all
+        }
+        let prefixes = paths.map { ComposePaths.normalized("/" + $0).dropFirst() }
+        return all.filter { change in prefixes.contains { $0.isEmpty || change.path == $0 || change.path.hasPrefix($0 + "/") } }
     }
 
     /// Paths cilo wrote into the workspace itself (render rules, `.env*` files it left out): not the agent's changes.
@@ -33,7 +59,11 @@ extension EnvironmentManager {
     /// kept for `cilo list`). Under the environment's lock: cilo's index is one per environment.
     public func changes(_ env: String, paths: [String] = []) async throws(CiloError) -> ChangeSet {
         try await withLock(env) { _ throws(CiloError) -> ChangeSet in
-            let (record, base) = try comparable(env)
+            let record = try withWorkspace(env)
+            guard let base = record.baseCommit else {
+                return ChangeSet(project: record.project, environment: record.name, base: "manifest of \(record.createdAt)",
+                                 changes: try await manifestChanges(record, paths: paths))
+            }
             let snapshot = try await snapshot(record, base: base)
             return ChangeSet(
                 project: record.project, environment: record.name, base: base,
@@ -44,7 +74,11 @@ extension EnvironmentManager {
     /// Prints what changed in `env`'s workspace as git prints a diff, straight to standard output.
     public func printDiff(_ env: String, format: DiffFormat, paths: [String] = []) async throws(CiloError) {
         try await withLock(env) { _ throws(CiloError) in
-            let (record, base) = try comparable(env)
+            let record = try withWorkspace(env)
+            guard let base = record.baseCommit else {
+                try await printManifestDiff(record, format: format, changes: try await manifestChanges(record, paths: paths))
+                return
+            }
             let snapshot = try await snapshot(record, base: base)
             // The count for `cilo list` is current already when nothing changed since the last diff.
             let counted = paths.isEmpty && ChangesSummary.load(home: home, project: record.project, env: env)?.tree == snapshot.tree

@@ -54,6 +54,7 @@ extension EnvironmentManager {
             let report = try await CloneEngine(options: cloneOptions(env, strategy: request.strategy))
                 .clone(source: BytePath(sourceDirectory), destination: workspace)
             record.cloneStrategy = report.strategy
+            if record.baseCommit == nil { try await recordManifest(record) }
             let preparation = workspacePreparation(record)
             let removed = try preparation.filterEnvFiles()
             for path in removed { notice("\(env): \(path) left out (env.copy_mode)") }
@@ -78,6 +79,15 @@ extension EnvironmentManager {
             if cancellation.isCancelled { throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left") }
             throw error
         }
+    }
+
+    /// For a source without git: what the workspace (and the source) were, for `cilo diff`.
+    private func recordManifest(_ record: EnvironmentRecord) async throws(CiloError) {
+        let workspace = record.workspace, source = record.source
+        let manifest = try await WorkerThreads.offload { () throws(CiloError) -> TreeManifest in
+            try TreeManifest.record(workspace: workspace, source: source)
+        }
+        try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
     }
 
     private func cloneOptions(_ env: String, strategy: CloneStrategy) throws(CiloError) -> CloneOptions {

@@ -1,0 +1,40 @@
+import CiloSystem
+import Foundation
+
+/// Printing the changes of a workspace made from a source without git.
+extension EnvironmentManager {
+    /// Prints `changes` as names, a summary per file, or a unified diff of each file against
+    /// the source's (`git diff --no-index`; binary files marked). A source file changed since the
+    /// environment was made is said to be shown as it is now.
+    func printManifestDiff(_ record: EnvironmentRecord, format: DiffFormat, changes: [ChangeSet.Change]) async throws(CiloError) {
+        switch format {
+        case .nameOnly:
+            for change in changes { print(change.path) }
+        case .stat:
+            for change in changes { print(" \(change.path) | \(change.change.rawValue)") }
+            print(" \(changes.count) file\(changes.count == 1 ? "" : "s") changed")
+        case .patch:
+            let manifest = try TreeManifest.load(from: home.changesDirectory(project: record.project, env: record.name))
+            for change in changes {
+                let relative = change.path
+                guard change.rawPath == nil else {
+                    print("# \(relative): \(change.change.rawValue); a name that is not UTF-8, its content is not shown")
+                    continue
+                }
+                let sourcePath = record.source + "/" + relative, workspacePath = record.workspace + "/" + relative
+                let recorded = manifest?.entries[Array(relative.utf8)]?.source
+                let current = try? PathOpening.status(BytePath(sourcePath).bytes)
+                if let recorded, let current, TreeManifest.Stamp(current) != recorded {
+                    print("# \(relative): the source changed it too since the environment was made; shown against the source as it is now")
+                }
+                let old = change.change == .added || current == nil ? "/dev/null" : sourcePath
+                let new = change.change == .deleted ? "/dev/null" : workspacePath
+                // Flush what cilo printed before git writes to the same output.
+                fflush(nil)
+                let result = try await ToolRunner.runPassingOutput(
+                    "git", ["diff", "--no-index", "--no-color", "--no-ext-diff", "--", old, new], workingDirectory: record.workspace)
+                guard result.status <= 1 else { throw CiloError(.failed, "git diff --no-index failed: \(result.error)", path: relative) }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// What a workspace was when cilo made it, for sources without git: every entry's kind,
+/// mode, size, times and inode, and the same of the source's entry (to tell later whether the
+/// source changed it too). A diff walks the workspace comparing status only; it reads no
+/// file whose status is as recorded.
+struct TreeManifest: Sendable {
+    /// The status of one entry that matters for telling a change.
+    struct Stamp: Equatable, Sendable {
+        var kind: UInt8
+        var mode: UInt32
+        var size: Int64
+        var modified: FileTime
+        var changed: FileTime
+        var inode: UInt64
+
+        init(_ status: FileStatus) {
+            kind = Self.code(status.kind)
+            mode = status.permissions
+            size = status.size
+            modified = status.modificationTime
+            changed = status.changeTime
+            inode = status.inode
+        }
+
+        init(kind: UInt8, mode: UInt32, size: Int64, modified: FileTime, changed: FileTime, inode: UInt64) {
+            self.kind = kind
+            self.mode = mode
+            self.size = size
+            self.modified = modified
+            self.changed = changed
+            self.inode = inode
+        }
+
+        static func code(_ kind: FileStatus.Kind) -> UInt8 {
+            switch kind {
+            case .regular: return 1
+            case .directory: return 2
+            case .symbolicLink: return 3
+            default: return 4
+            }
+        }
+    }
+
+    /// By relative path (bytes): the workspace's stamp and the source's (nil when it had none).
+    var entries: [[UInt8]: (workspace: Stamp, source: Stamp?)] = [:]
+
+    /// Walks the workspace (and the source beside it, entry by entry), directories by descriptor.
+    static func record(workspace: String, source: String) throws(CiloError) -> TreeManifest {
+        var manifest = TreeManifest()
+        do throws(Errno) {
+            let root = try PathOpening.openDirectory(BytePath(workspace).bytes)
+            let sourceRoot = try? PathOpening.openDirectory(BytePath(source).bytes)
+            try walk(root, source: sourceRoot, prefix: []) { path, status, sourceStatus in
+                manifest.entries[path] = (Stamp(status), sourceStatus.map(Stamp.init))
+            }
+        } catch {
+            throw .system(error, "cannot record the workspace", path: workspace)
+        }
+        return manifest
+    }
+
+    /// Calls `visit` for every entry below `directory` (closing it, and `source`).
+    static func walk(
+        _ directory: FileDescriptor, source: FileDescriptor?, prefix: [UInt8],
+        _ visit: ([UInt8], FileStatus, FileStatus?) throws(Errno) -> Void
+    ) throws(Errno) {
+        defer {
+            directory.closeIgnoringErrors()
+            source?.closeIgnoringErrors()
+        }
+        var names: [FileName] = []
+        try DirectoryReader(directory: directory).forEachEntry { name, _ in
+            names.append(name)
+            return true
+        }
+        for name in names {
+            let status = try directory.status(of: name)
+            let sourceStatus = try? source?.status(of: name)
+            let path = prefix + name.bytes
+            try visit(path, status, sourceStatus)
+            if status.kind == .directory {
+                let child = try directory.openDirectory(name)
+                let sourceChild = sourceStatus?.kind == .directory ? try? source?.openDirectory(name) : nil
+                try walk(child, source: sourceChild, prefix: path + [0x2F], visit)
+            }
+        }
+    }
+
+    /// What differs between the recorded workspace and the workspace now, by status alone.
+    func changes(in workspace: String, excluding own: Set<[UInt8]>) throws(CiloError) -> [ChangeSet.Change] {
+        var seen = Set<[UInt8]>()
+        var changes: [ChangeSet.Change] = []
+        do throws(Errno) {
+            let root = try PathOpening.openDirectory(BytePath(workspace).bytes)
+            try Self.walk(root, source: nil, prefix: []) { path, status, _ in
+                seen.insert(path)
+                guard !own.contains(path), status.kind != .directory else { return }
+                let now = Stamp(status)
+                let shown = BytePath(bytes: path).display
+                let raw = String(validating: path, as: UTF8.self) == nil ? path : nil
+                guard let recorded = entries[path]?.workspace, recorded.kind != 2 else {
+                    changes.append(ChangeSet.Change(path: shown, change: .added, rawPath: raw))
+                    return
+                }
+                if recorded.kind != now.kind {
+                    changes.append(ChangeSet.Change(path: shown, change: .typechanged, rawPath: raw))
+                } else if recorded.size != now.size || recorded.modified != now.modified || recorded.inode != now.inode
+                    || (recorded.changed != now.changed && recorded.mode == now.mode)
+                {
+                    changes.append(ChangeSet.Change(path: shown, change: .modified, rawPath: raw))
+                } else if recorded.mode != now.mode {
+                    changes.append(ChangeSet.Change(path: shown, change: .mode, rawPath: raw))
+                }
+            }
+        } catch {
+            throw .system(error, "cannot compare the workspace", path: workspace)
+        }
+        for (path, stamps) in entries where stamps.workspace.kind != 2 && !seen.contains(path) && !own.contains(path) {
+            let raw = String(validating: path, as: UTF8.self) == nil ? path : nil
+            changes.append(ChangeSet.Change(path: BytePath(bytes: path).display, change: .deleted, rawPath: raw))
+        }
+        return changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    }
+}
