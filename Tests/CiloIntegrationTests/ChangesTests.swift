@@ -149,7 +149,7 @@ struct ChangesTests {
         #expect(FileManager.default.fileExists(atPath: project + "/src/added.txt") && !FileManager.default.fileExists(atPath: project + "/src/file3.txt"))
     }
 
-    @Test("a source without git: diff works from the manifest cilo wrote at create; merge says it needs git",
+    @Test("a source without git: diff works from the manifest cilo wrote at create; apply copies back unless the source changed a path too; merge needs git",
           .enabled(if: Integration.canRun(needing: tools)))
     func withoutGit() throws {
         let root = try Integration.temporaryDirectory("nogit")
@@ -166,6 +166,7 @@ struct ChangesTests {
             try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: source)
         }
         #expect(try cilo(["create", "b1"]).status == 0)
+        #expect(try cilo(["create", "b2"]).status == 0)
         let empty = try cilo(["diff", "b1", "--name-only"])
         #expect(empty.status == 0 && empty.out.isEmpty, "nothing changed yet: \(empty.out)\(empty.err)")
         let workspace = root + "/home/envs/nogit/b1"
@@ -184,6 +185,18 @@ struct ChangesTests {
         #expect(patch.out.contains("+more") && patch.out.contains("the source changed it too"), "\(patch.out)\(patch.err)")
         #expect(try cilo(["list"]).out.contains("7 files"))
         Integration.expectOneLineError(try cilo(["merge", "b1"]), mentioning: ["git"])
-        Integration.expectOneLineError(try cilo(["merge", "b1", "--apply"]), mentioning: ["git"])
+        Integration.expectOneLineError(try cilo(["merge", "b1", "--apply"]), mentioning: ["not UTF-8", "nothing was written"])
+        try sh("rm \"$(printf 'b\\377d')\"", in: workspace)
+        Integration.expectOneLineError(try cilo(["merge", "b1", "--apply"]), mentioning: ["d/f1.txt", "nothing was written"])
+        #expect(FileManager.default.fileExists(atPath: source + "/d/f2.txt"), "nothing of b1 was applied")
+
+        let other = root + "/home/envs/nogit/b2"
+        try sh("echo b2 >> d/f2.txt && rm d/f3.txt && echo added > d/b2.txt && chmod +x d/f4.txt", in: other)
+        let applied = try cilo(["merge", "b2", "--apply"])
+        #expect(applied.status == 0 && applied.out.contains("applied 4 changed paths"), "\(applied.out)\(applied.err)")
+        #expect(try String(contentsOfFile: source + "/d/f2.txt", encoding: .utf8) == "line 2\nb2\n")
+        #expect(!FileManager.default.fileExists(atPath: source + "/d/f3.txt"))
+        #expect(try String(contentsOfFile: source + "/d/b2.txt", encoding: .utf8) == "added\n")
+        #expect(FileManager.default.isExecutableFile(atPath: source + "/d/f4.txt"))
     }
 }

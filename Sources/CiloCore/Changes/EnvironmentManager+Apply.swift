@@ -19,6 +19,8 @@ extension EnvironmentManager {
     /// The patch goes in with `git apply`, all or nothing.
     public func apply(_ env: String, threeWay: Bool) async throws(CiloError) -> ApplyOutcome {
         try await withLock(env) { _ throws(CiloError) -> ApplyOutcome in
+            let unversioned = try withWorkspace(env)
+            if unversioned.baseCommit == nil { return try await copyWithoutGit(unversioned, threeWay: threeWay) }
             let (record, base) = try comparable(env)
             let source = Git(directory: record.source)
             guard try await source.answer(["rev-parse", "--absolute-git-dir"]) != nil else {

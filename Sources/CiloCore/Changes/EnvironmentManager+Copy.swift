@@ -1,0 +1,62 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// `cilo merge --apply` for a source without git: the changed files copied back.
+extension EnvironmentManager {
+    /// Copies what changed in the workspace into the source. A path the source changed too
+    /// since the environment was made (its status differs from the manifest's) refuses the
+    /// whole apply, naming every such path; so does a name that is not UTF-8. Each file is
+    /// written beside its target and renamed over it, so none is ever half-written.
+    func copyWithoutGit(_ record: EnvironmentRecord, threeWay: Bool) async throws(CiloError) -> ApplyOutcome {
+        let folder = home.changesDirectory(project: record.project, env: record.name)
+        guard let manifest = try TreeManifest.load(from: folder) else {
+            throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: nothing to apply from")
+        }
+        let changes = try await manifestChanges(record, paths: [])
+        guard !changes.isEmpty else { return ApplyOutcome(applied: [], conflicted: []) }
+        if let odd = changes.first(where: { $0.rawPath != nil }) {
+            throw CiloError(.unsupported, "cannot apply a name that is not UTF-8 to a source without git yet; nothing was written", path: odd.path)
+        }
+        let conflicts = changes.map(\.path).filter { path in
+            let recorded = manifest.entries[Array(path.utf8)]?.source
+            let current = try? PathOpening.status(BytePath(record.source + "/" + path).bytes)
+            return recorded != current.map(TreeManifest.Stamp.init)
+        }
+        if !conflicts.isEmpty {
+            let how = threeWay ? " (--3way needs git: there is no base version to merge with)" : ""
+            throw CiloError(.failed, "the source changed \(conflicts.count == 1 ? "this path" : "these paths") too since the environment was made, "
+                + "so nothing was written\(how): \(conflicts.joined(separator: ", "))")
+        }
+        for change in changes {
+            if cancellation.isCancelled { throw CiloError(.cancelled, "apply cancelled after some files; the rest of the source is as it was") }
+            try copyBack(change, record)
+        }
+        return ApplyOutcome(applied: changes.map(\.path), conflicted: [])
+    }
+
+    /// One change into the source: a deletion, or the workspace's entry put in place by rename.
+    private func copyBack(_ change: ChangeSet.Change, _ record: EnvironmentRecord) throws(CiloError) {
+        let target = record.source + "/" + change.path
+        let manager = FileManager.default
+        do {
+            if change.change == .deleted {
+                if (try? PathOpening.status(BytePath(target).bytes)) != nil { try manager.removeItem(atPath: target) }
+                return
+            }
+            let parent = (target as NSString).deletingLastPathComponent
+            try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            let staged = parent + "/.cilo-apply-\(UUID().uuidString.prefix(8))"
+            try manager.copyItem(atPath: record.workspace + "/" + change.path, toPath: staged)
+            if rename(staged, target) != 0 {
+                let failure = Errno(rawValue: errno)
+                try? manager.removeItem(atPath: staged)
+                throw CiloError.system(failure, "cannot put the file in place", path: target)
+            }
+        } catch let error as CiloError {
+            throw error
+        } catch {
+            throw CiloError(.failed, "cannot copy the change back", path: target, cause: ErrorText(error))
+        }
+    }
+}
