@@ -88,6 +88,8 @@ struct ChangesTests {
         #expect(patch.out.contains("Binary files a/blob.bin and b/blob.bin differ"), "binary files are marked")
         #expect(try cilo(["diff", "a1", "--name-only", "--", "src/deep"]).out == "src/deep/nested.txt\n")
 
+        // A detached source HEAD is no obstacle: the branch is made from the recorded base.
+        try sh("git checkout -q --detach", in: project)
         let sourceHead = try Integration.check(["git", "-C", project, "rev-parse", "HEAD"])
         let merged = try cilo(["merge", "a1"])
         #expect(merged.status == 0, "\(merged.err)")

@@ -103,8 +103,14 @@ public struct EnvironmentManager: Sendable {
 
     /// The DNS settings from `cilo init`, nil when DNS is off or init never ran.
     public var dnsSettings: DNSSettings? {
-        guard let settings = try? CiloSettings.load(from: home), settings.dns.enabled else { return nil }
-        return settings.dns
+        do throws(CiloError) {
+            guard let settings = try CiloSettings.load(from: home), settings.dns.enabled else { return nil }
+            return settings.dns
+        } catch {
+            // Damaged settings: names are off until cilo init writes them again, and that is said.
+            warn("\(error.description); names are not served")
+            return nil
+        }
     }
 
     /// Publishes every environment's names (starting the server if asked and needed).
