@@ -36,6 +36,16 @@ struct WorkspaceSnapshot {
         } catch {
             throw CiloError(.failed, "cannot prepare a snapshot of the workspace", path: scratch, cause: ErrorText(error))
         }
+        // A clone keeps every file's size and mtime but not its inode or ctime: cilo's index
+        // compares size and whole-second mtime only, so the first diff of a fresh workspace trusts
+        // the hashes the source's index holds instead of reading every file again. (A change that
+        // kept both size and mtime second would go unseen; git's racy-entry check still reads files
+        // written after the index.)
+        environment["GIT_CONFIG_COUNT"] = "2"
+        environment["GIT_CONFIG_KEY_0"] = "core.checkStat"
+        environment["GIT_CONFIG_VALUE_0"] = "minimal"
+        environment["GIT_CONFIG_KEY_1"] = "core.trustctime"
+        environment["GIT_CONFIG_VALUE_1"] = "false"
         let git = Git(directory: workspace, environment: environment)
         do throws(CiloError) {
             let lastTree = known ? (try? String(contentsOfFile: scratch + "/tree", encoding: .utf8)) : nil
@@ -57,6 +67,11 @@ struct WorkspaceSnapshot {
             }
             if !cilosOwn.isEmpty { try await git.run(["reset", "-q", head, "--"] + cilosOwn) }
             let tree = try await git.run(["write-tree"])
+            if tree == lastTree {
+                // Reported but unchanged: entries git keeps "racy" (written in the second the index
+                // was). A refresh writes the index again, so the next diff does not ask again.
+                try await git.run(["update-index", "-q", "--refresh"])
+            }
             do { try tree.write(toFile: scratch + "/tree", atomically: true, encoding: .utf8) } catch {
                 throw CiloError(.failed, "cannot keep the snapshot's tree", path: scratch, cause: ErrorText(error))
             }
