@@ -151,6 +151,27 @@ struct ChangesTests {
         #expect(FileManager.default.fileExists(atPath: project + "/src/added.txt") && !FileManager.default.fileExists(atPath: project + "/src/file3.txt"))
     }
 
+    @Test("Ctrl-C during merge: exit 130, the source's branches, HEAD, index and tree as they were",
+          .enabled(if: Integration.canRun(needing: tools + ["timeout"])))
+    func interruptedMerge() throws {
+        try Integration.require(Self.tools + ["timeout"])
+        let root = try Integration.temporaryDirectory("merge-int")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = try makeProject(root)
+        let environment = ["CILO_HOME": root + "/home"]
+        #expect(try Integration.run([Integration.ciloExecutable, "create", "m1"], environment: environment, directory: project).status == 0)
+        // A large new file: hashing it into the source's object store takes a few seconds.
+        try sh("head -c 300000000 /dev/urandom > big.bin && echo edit >> src/file1.txt", in: root + "/home/envs/changes/m1")
+        let refsBefore = try Integration.check(["git", "-C", project, "for-each-ref"])
+        let headBefore = try Integration.check(["git", "-C", project, "rev-parse", "HEAD"])
+        let merge = try Integration.run(["timeout", "--preserve-status", "-s", "INT", "0.7", Integration.ciloExecutable, "merge", "m1"],
+                                        environment: environment, directory: project)
+        #expect(merge.status == 130, "exit \(merge.status): \(merge.out)\(merge.err)")
+        #expect(try Integration.check(["git", "-C", project, "for-each-ref"]) == refsBefore, "no branch, no temporary ref left")
+        #expect(try Integration.check(["git", "-C", project, "rev-parse", "HEAD"]) == headBefore)
+        #expect(try Integration.check(["git", "-C", project, "status", "--porcelain"]).isEmpty)
+    }
+
     @Test("a source without git: diff works from the manifest cilo wrote at create; apply copies back unless the source changed a path too; merge needs git",
           .enabled(if: Integration.canRun(needing: tools)))
     func withoutGit() throws {

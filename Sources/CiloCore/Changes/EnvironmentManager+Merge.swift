@@ -43,7 +43,9 @@ extension EnvironmentManager {
         do throws(CiloError) {
             // The agent's commits, into the source's object store (nothing else of the source changes).
             try await source.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", record.workspace, "+\(agentHead):\(temporaryRef)"])
+            try stopIfCancelled()
             let tree = try await uncommittedTree(record, parent: agentHead, gitDirectory: sourceGitDirectory)
+            try stopIfCancelled()
             let parentTree = try await source.run(["rev-parse", "\(agentHead)^{tree}"])
             var commit = agentHead
             if tree != parentTree {
@@ -56,14 +58,21 @@ extension EnvironmentManager {
                     .run(["commit-tree", tree, "-p", agentHead, "-m", message ?? "Work left uncommitted in cilo environment \(env)"])
             }
             let previous = try await source.answer(["rev-parse", "--verify", "-q", "refs/heads/\(name)"])
+            // Ctrl-C up to here leaves the source's branches as they were: this is the one step that changes them.
+            try stopIfCancelled()
             try await source.run(["update-ref", "-m", "cilo merge \(env)", "refs/heads/\(name)", commit])
             try await source.run(["update-ref", "-d", temporaryRef])
             let count = Int(try await source.run(["rev-list", "--count", "\(base)..\(agentHead)"])) ?? 0
             return MergeOutcome(branch: name, commit: commit, previous: previous, agentCommits: count, committedUncommitted: tree != parentTree)
         } catch {
             _ = try? await source.answer(["update-ref", "-d", temporaryRef])
+            if cancellation.isCancelled { throw CiloError(.cancelled, "merge of '\(env)' cancelled; the source's branches are as they were") }
             throw error
         }
+    }
+
+    private func stopIfCancelled() throws(CiloError) {
+        if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
     }
 
     /// The workspace's whole state as a tree in the source's object store: every file hashed
