@@ -90,6 +90,25 @@ struct ProjectConfigTests {
         #expect(notes.count == 1 && notes[0].contains("config/missing.env"))
     }
 
+    @Test("the .env copy policy: allowlist and ignore globs, .git and .cilo not looked into")
+    func envFilePolicy() throws {
+        let root = try folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for path in [".env", ".env.local", ".env.production", "svc/.env", "svc/.env.secret", ".git/.env", ".cilo/.env.keep"] {
+            try FileManager.default.createDirectory(atPath: (root + "/" + path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try "X=1\n".write(toFile: root + "/" + path, atomically: true, encoding: .utf8)
+        }
+        var rules = WorkspaceRules()
+        rules.copyMode = .allowlist
+        rules.copy = [".env", ".env.local", ".env.production"]
+        rules.ignore = [".env.production"]
+        let removed = try WorkspacePreparation(rules: rules, workspace: root, tokens: [:]).filterEnvFiles().sorted()
+        #expect(removed == [".env.production", "svc/.env.secret"], "\(removed)")
+        for kept in [".env", ".env.local", "svc/.env", ".git/.env", ".cilo/.env.keep"] {
+            #expect(FileManager.default.fileExists(atPath: root + "/" + kept), "\(kept)")
+        }
+    }
+
     @Test("env files: comments, export, quotes; the shell's own variables win")
     func envFiles() throws {
         let pairs = EnvFile.parse("# c\nexport A=1\nB = \"two words\"\nC='x'\n\nnot a pair\n")

@@ -18,10 +18,10 @@ extension EnvironmentManager {
         if let odd = changes.first(where: { $0.rawPath != nil }) {
             throw CiloError(.unsupported, "cannot apply a name that is not UTF-8 to a source without git yet; nothing was written", path: odd.path)
         }
-        let conflicts = changes.map(\.path).filter { path in
+        var conflicts: [String] = []
+        for path in changes.map(\.path) {
             let recorded = manifest.entries[Array(path.utf8)]?.source
-            let current = try? PathOpening.status(BytePath(record.source + "/" + path).bytes)
-            return recorded != current.map(TreeManifest.Stamp.init)
+            if recorded != (try Self.status(record.source + "/" + path)).map(TreeManifest.Stamp.init) { conflicts.append(path) }
         }
         if !conflicts.isEmpty {
             let how = threeWay ? " (--3way needs git: there is no base version to merge with)" : ""
@@ -35,13 +35,21 @@ extension EnvironmentManager {
         return ApplyOutcome(applied: changes.map(\.path), conflicted: [])
     }
 
+    /// The status of `path`, nil when nothing is there; any other failure is an error (a source
+    /// file cilo cannot see must not pass for an untouched or missing one).
+    static func status(_ path: String) throws(CiloError) -> FileStatus? {
+        do throws(Errno) { return try PathOpening.status(BytePath(path).bytes) } catch .noSuchFileOrDirectory { return nil } catch {
+            throw .system(error, "cannot read the source's file", path: path)
+        }
+    }
+
     /// One change into the source: a deletion, or the workspace's entry put in place by rename.
     private func copyBack(_ change: ChangeSet.Change, _ record: EnvironmentRecord) throws(CiloError) {
         let target = record.source + "/" + change.path
         let manager = FileManager.default
         do {
             if change.change == .deleted {
-                if (try? PathOpening.status(BytePath(target).bytes)) != nil { try manager.removeItem(atPath: target) }
+                if try Self.status(target) != nil { try manager.removeItem(atPath: target) }
                 return
             }
             let parent = (target as NSString).deletingLastPathComponent

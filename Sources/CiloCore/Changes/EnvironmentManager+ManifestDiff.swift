@@ -23,7 +23,7 @@ extension EnvironmentManager {
                 }
                 let sourcePath = record.source + "/" + relative, workspacePath = record.workspace + "/" + relative
                 let recorded = manifest?.entries[Array(relative.utf8)]?.source
-                let current = try? PathOpening.status(BytePath(sourcePath).bytes)
+                let current = try Self.status(sourcePath)
                 if let recorded, let current, TreeManifest.Stamp(current) != recorded {
                     print("# \(relative): the source changed it too since the environment was made; shown against the source as it is now")
                 }

@@ -65,9 +65,13 @@ extension EnvironmentManager {
             let count = Int(try await source.run(["rev-list", "--count", "\(base)..\(agentHead)"])) ?? 0
             return MergeOutcome(branch: name, commit: commit, previous: previous, agentCommits: count, committedUncommitted: tree != parentTree)
         } catch {
-            _ = try? await source.answer(["update-ref", "-d", temporaryRef])
-            if cancellation.isCancelled { throw CiloError(.cancelled, "merge of '\(env)' cancelled; the source's branches are as they were") }
-            throw error
+            var failure = cancellation.isCancelled
+                ? CiloError(.cancelled, "merge of '\(env)' cancelled; the source's branches are as they were") : error
+            // The temporary ref is cilo's only trace in the source; one that cannot go is named.
+            if (try? await source.answer(["update-ref", "-d", temporaryRef])) == nil {
+                failure.note = "and the temporary ref \(temporaryRef) is left in the source (git update-ref -d \(temporaryRef) removes it)"
+            }
+            throw failure
         }
     }
 

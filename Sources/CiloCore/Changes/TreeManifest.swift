@@ -52,9 +52,14 @@ struct TreeManifest: Sendable {
         var manifest = TreeManifest()
         do throws(Errno) {
             let root = try PathOpening.openDirectory(BytePath(workspace).bytes)
-            let sourceRoot = try? PathOpening.openDirectory(BytePath(source).bytes)
-            try walk(root, source: sourceRoot, prefix: []) { path, status, sourceStatus in
-                manifest.entries[path] = (Stamp(status), sourceStatus.map(Stamp.init))
+            let sourceRoot: FileDescriptor
+            do throws(Errno) { sourceRoot = try PathOpening.openDirectory(BytePath(source).bytes) } catch {
+                root.closeIgnoringErrors()
+                throw error
+            }
+            try TreeWalk.walk(root, beside: sourceRoot) { entry in
+                manifest.entries[entry.path] = (Stamp(entry.status), entry.companion.map(Stamp.init))
+                return true
             }
         } catch {
             throw .system(error, "cannot record the workspace", path: workspace)
@@ -62,48 +67,21 @@ struct TreeManifest: Sendable {
         return manifest
     }
 
-    /// Calls `visit` for every entry below `directory` (closing it, and `source`).
-    static func walk(
-        _ directory: FileDescriptor, source: FileDescriptor?, prefix: [UInt8],
-        _ visit: ([UInt8], FileStatus, FileStatus?) throws(Errno) -> Void
-    ) throws(Errno) {
-        defer {
-            directory.closeIgnoringErrors()
-            source?.closeIgnoringErrors()
-        }
-        var names: [FileName] = []
-        try DirectoryReader(directory: directory).forEachEntry { name, _ in
-            names.append(name)
-            return true
-        }
-        for name in names {
-            let status = try directory.status(of: name)
-            let sourceStatus = try? source?.status(of: name)
-            let path = prefix + name.bytes
-            try visit(path, status, sourceStatus)
-            if status.kind == .directory {
-                let child = try directory.openDirectory(name)
-                let sourceChild = sourceStatus?.kind == .directory ? try? source?.openDirectory(name) : nil
-                try walk(child, source: sourceChild, prefix: path + [0x2F], visit)
-            }
-        }
-    }
-
     /// What differs between the recorded workspace and the workspace now, by status alone.
     func changes(in workspace: String, excluding own: Set<[UInt8]>) throws(CiloError) -> [ChangeSet.Change] {
         var seen = Set<[UInt8]>()
         var changes: [ChangeSet.Change] = []
         do throws(Errno) {
-            let root = try PathOpening.openDirectory(BytePath(workspace).bytes)
-            try Self.walk(root, source: nil, prefix: []) { path, status, _ in
+            try TreeWalk.walk(try PathOpening.openDirectory(BytePath(workspace).bytes)) { entry in
+                let path = entry.path, status = entry.status
                 seen.insert(path)
-                guard !own.contains(path), status.kind != .directory else { return }
+                guard !own.contains(path), status.kind != .directory else { return true }
                 let now = Stamp(status)
                 let shown = BytePath(bytes: path).display
                 let raw = String(validating: path, as: UTF8.self) == nil ? path : nil
                 guard let recorded = entries[path]?.workspace, recorded.kind != 2 else {
                     changes.append(ChangeSet.Change(path: shown, change: .added, rawPath: raw))
-                    return
+                    return true
                 }
                 if recorded.kind != now.kind {
                     changes.append(ChangeSet.Change(path: shown, change: .typechanged, rawPath: raw))
@@ -114,6 +92,7 @@ struct TreeManifest: Sendable {
                 } else if recorded.mode != now.mode {
                     changes.append(ChangeSet.Change(path: shown, change: .mode, rawPath: raw))
                 }
+                return true
             }
         } catch {
             throw .system(error, "cannot compare the workspace", path: workspace)

@@ -22,36 +22,19 @@ struct BuildContextDigest {
         var digest = BuildContextDigest()
         digest.add(Array(extra.utf8))
         do throws(Errno) {
-            let root = try PathOpening.openDirectory(BytePath(path).bytes)
-            try digest.walk(root, prefix: [])
+            try TreeWalk.walk(try PathOpening.openDirectory(BytePath(path).bytes), sorted: true) { entry throws(Errno) in
+                digest.add(entry.path)
+                digest.add(Int64(entry.status.mode))
+                digest.add(entry.status.size)
+                digest.add(entry.status.modificationTime.seconds)
+                digest.add(entry.status.modificationTime.nanoseconds)
+                if entry.status.kind == .symbolicLink { digest.add(try entry.directory.symbolicLinkTarget(of: entry.name)) }
+                return true
+            }
         } catch {
             throw .system(error, "cannot read the build context", path: path)
         }
         let text = String(digest.hash, radix: 16)
         return String(repeating: "0", count: 16 - text.count) + text
-    }
-
-    /// Walks `directory` (closing it), adding its entries in name order.
-    private mutating func walk(_ directory: FileDescriptor, prefix: [UInt8]) throws(Errno) {
-        defer { directory.closeIgnoringErrors() }
-        var names: [FileName] = []
-        try DirectoryReader(directory: directory).forEachEntry { name, _ in
-            names.append(name)
-            return true
-        }
-        for name in names.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            let status = try directory.status(of: name)
-            let relative = prefix + name.bytes
-            add(relative)
-            add(Int64(status.mode))
-            add(status.size)
-            add(status.modificationTime.seconds)
-            add(status.modificationTime.nanoseconds)
-            switch status.kind {
-            case .symbolicLink: add(try directory.symbolicLinkTarget(of: name))
-            case .directory: try walk(try directory.openDirectory(name), prefix: relative + [0x2F])
-            default: break
-            }
-        }
     }
 }

@@ -141,16 +141,21 @@ public struct DockerClient: Sendable {
     /// Every container of one environment, inspected (state, exit code, health, addresses).
     public func inspectContainers(project: String, env: String) async throws(CiloError) -> [ContainerInspection] {
         let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
-        var attempt = 1
-        while true {
-            let ids = try await check(["ps", "-aq", "--no-trunc"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
-            guard !ids.isEmpty else { return [] }
-            let result = try await docker(["inspect"] + ids)
-            if result.succeeded { return try ContainerInspection.decodeAll(result.output) }
-            // A container removed between the two calls fails inspect as a whole: ask again, a few times.
-            guard attempt < 3 else { throw CiloError(.failed, "docker inspect failed: \(result.tail())") }
-            attempt += 1
+        guard let output = try await listThenInspect(["ps", "-aq", "--no-trunc"] + filters, ["inspect"]) else { return [] }
+        return try ContainerInspection.decodeAll(output)
+    }
+
+    /// Lists IDs with `list`, then runs `inspect` on them; nil when the list is empty. An object
+    /// removed between the two calls fails the inspect as a whole, so it is asked again, three times at most.
+    private func listThenInspect(_ list: [String], _ inspect: [String]) async throws(CiloError) -> String? {
+        for attempt in 1...3 {
+            let ids = try await check(list, "docker \(list[0])").output.split(separator: "\n").map(String.init)
+            guard !ids.isEmpty else { return nil }
+            let result = try await docker(inspect + ids)
+            if result.succeeded { return result.output }
+            if attempt == 3 { throw CiloError(.failed, "docker \(inspect.prefix(2).joined(separator: " ")) failed: \(result.tail())") }
         }
+        return nil
     }
 
     /// The last `lines` log lines of a container.
@@ -161,18 +166,10 @@ public struct DockerClient: Sendable {
 
     /// Subnets of every Docker network on the host (two calls: list, inspect).
     public func networkSubnets() async throws(CiloError) -> [Subnet] {
-        var attempt = 1
-        while true {
-            let ids = try await check(["network", "ls", "-q"], "docker network ls").output.split(separator: "\n").map(String.init)
-            guard !ids.isEmpty else { return [] }
-            let result = try await docker(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"] + ids)
-            if result.succeeded {
-                return result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
-            }
-            // A network removed between the two calls fails the whole inspect: ask again, a few times.
-            guard attempt < 3 else { throw CiloError(.failed, "docker network inspect failed: \(result.tail())") }
-            attempt += 1
-        }
+        guard let output = try await listThenInspect(
+            ["network", "ls", "-q"], ["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])
+        else { return [] }
+        return output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
     }
 
     /// Whether a network of that name exists.

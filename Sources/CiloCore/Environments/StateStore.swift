@@ -102,13 +102,13 @@ public struct StateStore: Sendable {
             let directoryPath = home.stateDirectory(project: name)
             guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { continue }
             defer { directory.closeIgnoringErrors() }
-            // Files an earlier cilo doctor set aside are damaged environments too: their objects may hold work.
-            for file in try names(in: directoryPath, suffix: ".json.damaged") where !damaged.contains(EnvironmentKey(project: name, env: file)) {
-                if (try? AtomicFile.read(Self.fileName(file), in: directory)) ?? nil == nil {
-                    damaged.append(EnvironmentKey(project: name, env: file))
-                }
+            let current = try names(in: directoryPath, suffix: ".json")
+            // Files an earlier cilo doctor set aside are damaged environments too (their objects may
+            // hold work), unless a state file of that name exists again.
+            for file in try names(in: directoryPath, suffix: ".json.damaged") where !current.contains(file) {
+                damaged.append(EnvironmentKey(project: name, env: file))
             }
-            for file in try names(in: directoryPath, suffix: ".json") {
+            for file in current {
                 do throws(CiloError) {
                     if let record = try decode(FileName(file + ".json"), in: directory, display: directoryPath.display) {
                         records.append(record)

@@ -34,22 +34,12 @@ public struct WorkspaceDiskCache: Sendable {
 
     /// The last figures of `env`, nil when it was never measured (or they cannot be read).
     public func load(project: String, env: String) -> Entry? {
-        guard let directory = try? PathOpening.openDirectory(directory(project: project).bytes) else { return nil }
-        defer { directory.closeIgnoringErrors() }
-        guard let bytes = (try? AtomicFile.read(FileName(env + ".json"), in: directory)).flatMap({ $0 }) else { return nil }
-        return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+        FigureFile.load(Entry.self, FileName(env + ".json"), in: directory(project: project))
     }
 
     /// Records `env`'s figures, replacing the last ones atomically.
     public func save(_ entry: Entry, project: String, env: String) throws(CiloError) {
-        let path = directory(project: project)
-        let directory = try home.makeDirectory(path)
-        defer { directory.closeIgnoringErrors() }
-        let data: Data
-        do { data = try JSONEncoder().encode(entry) } catch { throw CiloError(.failed, "cannot encode the disk figures of \(env)") }
-        do throws(Errno) { try AtomicFile.write(Array(data), to: FileName(env + ".json"), in: directory) } catch {
-            throw .system(error, "cannot write the disk figures", path: path.appending(FileName(env + ".json")).display)
-        }
+        try FigureFile.save(entry, FileName(env + ".json"), in: directory(project: project), home: home)
     }
 
     /// Keeps a measurement of `env`'s workspace, if it is complete (nothing unreadable);

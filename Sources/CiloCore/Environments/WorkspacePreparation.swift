@@ -78,26 +78,25 @@ struct WorkspacePreparation {
     func filterEnvFiles() throws(CiloError) -> [String] {
         guard rules.filtersEnvFiles else { return [] }
         var removed: [String] = []
-        guard let walker = FileManager.default.enumerator(atPath: workspace) else { return [] }
-        while let relative = walker.nextObject() as? String {
-            let base = (relative as NSString).lastPathComponent
-            if base == ".git" || base == ".cilo" {
-                walker.skipDescendants()
-                continue
+        do throws(Errno) {
+            try TreeWalk.walk(try PathOpening.openDirectory(BytePath(workspace).bytes)) { entry throws(Errno) in
+                let base = entry.name.displayString
+                if entry.status.kind == .directory { return base != ".git" && base != ".cilo" }
+                guard base.hasPrefix(".env"), let relative = String(validating: entry.path, as: UTF8.self) else { return false }
+                let matches = { (globs: [String]) in globs.contains { Self.matches($0, relative) || Self.matches($0, base) } }
+                let keep: Bool
+                switch rules.copyMode {
+                case .all: keep = true
+                case .none: keep = false
+                case .allowlist: keep = matches(rules.copy)
+                }
+                guard !keep || matches(rules.ignore) else { return false }
+                try entry.directory.remove(entry.name, directory: false)
+                removed.append(relative)
+                return false
             }
-            guard base.hasPrefix(".env"), walker.fileAttributes?[.type] as? FileAttributeType != .typeDirectory else { continue }
-            let matches = { (globs: [String]) in globs.contains { Self.matches($0, relative) || Self.matches($0, base) } }
-            let keep: Bool
-            switch rules.copyMode {
-            case .all: keep = true
-            case .none: keep = false
-            case .allowlist: keep = matches(rules.copy)
-            }
-            guard !keep || matches(rules.ignore) else { continue }
-            do { try FileManager.default.removeItem(atPath: workspace + "/" + relative) } catch {
-                throw CiloError(.failed, "cannot remove an env file the env.copy_mode policy leaves out", path: workspace + "/" + relative)
-            }
-            removed.append(relative)
+        } catch {
+            throw .system(error, "cannot apply the env.copy_mode policy", path: workspace)
         }
         return removed
     }
