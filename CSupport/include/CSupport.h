@@ -105,6 +105,18 @@ int csupport_seccomp_version(void);
 /// execvpe(3): replaces the process with `file` (looked up on PATH) and the given argv/envp.
 int csupport_execvpe(const char *file, char *const argv[], char *const envp[]);
 
+// ---- process.c: child processes ----
+
+/// posix_spawnp(3) of `file` with argv/envp in `directory` (NULL: the current one), every
+/// signal at its default and none blocked in the child. Returns 0 or an errno value.
+int csupport_spawn(const char *file, char *const argv[], char *const envp[], const char *directory, int *pid_out);
+
+/// WEXITSTATUS of a waitpid status when the child exited, else -1.
+int csupport_wait_status_exit_code(int status);
+
+/// WTERMSIG of a waitpid status when a signal ended the child, else 0.
+int csupport_wait_status_signal(int status);
+
 extern const int csupport_CAP_CHOWN;
 extern const int csupport_CAP_FOWNER;
 extern const int csupport_CAP_SYS_ADMIN;

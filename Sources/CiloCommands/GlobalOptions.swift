@@ -14,6 +14,7 @@ struct GlobalOptions: ParsableArguments {
         switch error.code {
         case .cancelled: return ExitCode(130)
         case .commandNotFound: return ExitCode(127)
+        case .busy: return ExitCode(75)
         default: return ExitCode.failure
         }
     }

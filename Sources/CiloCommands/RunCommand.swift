@@ -22,6 +22,9 @@ extension CiloCommand {
         @Flag(help: "Do not start the environment's services.")
         var noUp = false
 
+        @Flag(help: "Destroy the environment after the command; the command's exit status is kept (also after Ctrl-C).")
+        var rm = false
+
         @OptionGroup var start: StartOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
@@ -50,11 +53,18 @@ extension CiloCommand {
                     let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     extra[parts[0]] = parts.count > 1 ? parts[1] : ""
                 }
-                var request = start.request(name, start: noUp ? .never : .unlessRunning)
+                var request = try start.request(name, start: noUp ? .never : .unlessRunning)
                 request.variables = extra
+                let existed = try manager.store.load(project: manager.project.name, env: name) != nil
                 // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
-                let outcome = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    try await manager.prepare(request)
+                let outcome: EnvironmentOutcome
+                do throws(CiloError) {
+                    outcome = try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                        try await manager.prepare(request)
+                    }
+                } catch {
+                    if rm && !existed { await destroy(name, manager) }
+                    throw error
                 }
                 let record = outcome.record
                 if let report = outcome.cloneReport {
@@ -66,6 +76,7 @@ extension CiloCommand {
                 let dns = manager.dnsSettings
                 environment.merge(record.runEnvironment(dnsSuffix: dns?.suffix, namesRouted: dns.map(SystemResolver.isRouted) ?? false)) { $1 }
                 environment.merge(extra) { $1 }
+                if rm { try await runThenDestroy(record, environment: environment, manager: manager) }
                 do throws(Errno) {
                     try ProcessReplacement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
                 } catch {
@@ -74,6 +85,36 @@ extension CiloCommand {
                     }
                     throw .system(error, "cannot run \(command)", path: nil)
                 }
+            }
+        }
+    
+        /// `--rm`: runs the command as a child, destroys the environment once it ended, and ends
+        /// cilo as the command ended (exit code, or the signal that killed it).
+        private func runThenDestroy(_ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager) async throws(CiloError) -> Never {
+            let child: ChildProcess
+            do throws(Errno) {
+                child = try ChildProcess.spawn(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
+            } catch {
+                await destroy(record.name, manager)
+                if error == .noSuchFileOrDirectory { throw CiloError(.commandNotFound, "command not found: \(command)") }
+                throw .system(error, "cannot run \(command)", path: nil)
+            }
+            let signals = ChildSignals(forwardingTo: child)
+            let termination: ChildProcess.Termination
+            do throws(CiloError) { termination = try await child.termination() } catch {
+                signals.stopForwarding()
+                await destroy(record.name, manager)
+                throw error
+            }
+            signals.stopForwarding()
+            await destroy(record.name, manager)
+            ChildProcess.end(like: termination)
+        }
+
+        /// Destroys the environment after the command; a failure is said, never hides the command's status.
+        private func destroy(_ name: String, _ manager: EnvironmentManager) async {
+            do throws(CiloError) { try await manager.destroy(name) } catch {
+                if error.code != .notFound { HostFacts.writeToStandardError("cilo: warning: \(name) was not removed: \(error.description) (cilo destroy \(name) retries)\n") }
             }
         }
     }

@@ -15,7 +15,24 @@ struct StartOptions: ParsableArguments {
     @Option(help: "When creating: clone this folder instead of the project's root.")
     var from: String?
 
+    @Option(help: ArgumentHelp(
+        "When the machine holds no more environments: wait for a place, first come first served, SECONDS at most (default: as long as it takes) instead of exiting 75.",
+        valueName: "seconds"))
+    var wait: String?
+
+    @Option(help: "Memory for every service that sets no limit (like 512m or 2g); kept for the environment's later starts.")
+    var memory: String?
+
+    @Option(help: "CPUs for every service that sets no limit (like 0.5 or 2).")
+    var cpus: String?
+
+    @Option(help: "Processes for every service that sets no limit.")
+    var pids: String?
+
     func validate() throws {
+        if let wait, wait != "forever" {
+            guard let seconds = Double(wait), seconds > 0, seconds.isFinite else { throw ValidationError("--wait takes a number of seconds above 0, not '\(wait)'") }
+        }
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 1 and 3600 seconds") }
         for profile in profiles where profile.isEmpty || profile.contains(where: { $0.isWhitespace }) {
             throw ValidationError("--profile needs a profile name, not '\(profile)'")
@@ -23,12 +40,14 @@ struct StartOptions: ParsableArguments {
     }
 
     /// The request for `env` with these options.
-    func request(_ env: String, start: EnvironmentRequest.Start) -> EnvironmentRequest {
+    func request(_ env: String, start: EnvironmentRequest.Start) throws(CiloError) -> EnvironmentRequest {
         var request = EnvironmentRequest(env: env, start: start)
         request.source = from
         request.profiles = profiles
         request.build = build
         request.timeoutSeconds = timeout
+        if let wait { request.admission = .wait(seconds: wait == "forever" ? nil : Double(wait)) }
+        request.limits = try ResourceLimits.parse(memory: memory, cpus: cpus, pids: pids, names: ("--memory", "--cpus", "--pids"))
         return request
     }
 }

@@ -24,7 +24,7 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from)
-                var request = start.request(name, start: .always)
+                var request = try start.request(name, start: .always)
                 request.recreate = recreate
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                     try await manager.prepare(request)

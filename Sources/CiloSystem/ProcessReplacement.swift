@@ -17,18 +17,8 @@ public enum ProcessReplacement {
         if let workingDirectory {
             try SystemCall.check { chdir(workingDirectory) }
         }
-        let argv = ([command] + arguments).map { strdup($0) }
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        let argvNull: [UnsafeMutablePointer<CChar>?] = argv + [nil]
-        let envpNull: [UnsafeMutablePointer<CChar>?] = envp + [nil]
-        _ = argvNull.withUnsafeBufferPointer { argvBuffer in
-            envpNull.withUnsafeBufferPointer { envpBuffer in
-                csupport_execvpe(command, argvBuffer.baseAddress, envpBuffer.baseAddress)
-            }
+        _ = CommandVector.with(command: command, arguments: arguments, environment: environment) { argv, envp in
+            csupport_execvpe(command, argv, envp)
         }
         throw SystemCall.currentErrno
     }

@@ -4,6 +4,6 @@ import CiloCommands
 @main
 struct Cilo {
     static func main() async {
-        await CiloCommand.main()
+        await CiloCommand.runCommandLine()
     }
 }

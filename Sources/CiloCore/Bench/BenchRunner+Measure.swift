@@ -100,6 +100,7 @@ extension BenchRunner {
         let start = DispatchTime.now().uptimeNanoseconds
         var up = EnvironmentRequest(env: name, start: .always)
         up.timeoutSeconds = 300
+        up.admission = .unchecked
         let record = try await manager.prepare(up).record
         return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy, cloneSeconds: report?.seconds ?? 0,
                                 upSeconds: Self.seconds(since: start), exclusiveBytes: 0, statfsDropBytes: 0,

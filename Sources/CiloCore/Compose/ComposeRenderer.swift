@@ -11,10 +11,13 @@ public struct ComposeRenderer: Sendable {
 
     public var tool: ComposeTool
     public var isolation: ComposeIsolation
+    /// What every service that sets no limit of its own gets.
+    public var limits: ResourceLimits
 
-    public init(tool: ComposeTool, isolation: ComposeIsolation) {
+    public init(tool: ComposeTool, isolation: ComposeIsolation, limits: ResourceLimits = ResourceLimits()) {
         self.tool = tool
         self.isolation = isolation
+        self.limits = limits
     }
 
     /// The compose files of a project folder: the configured ones (which must exist), else the
@@ -67,6 +70,7 @@ public struct ComposeRenderer: Sendable {
             throw CiloError(.invalidArgument, "cannot read compose config's output: \(error)", path: workspace)
         }
         var isolated = try isolation.apply(to: model)
+        ComposeLimits.apply(limits, to: &isolated.model)
         isolated.images = try BuildImages.assignTags(&isolated, project: isolation.project)
         let text: String
         do { text = try Yams.serialize(node: isolated.model) } catch {

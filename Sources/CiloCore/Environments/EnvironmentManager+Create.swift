@@ -40,6 +40,7 @@ extension EnvironmentManager {
             composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
             services: [], cloneStrategy: "", lastError: nil)
         record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
+        record.limits = request.limits.isEmpty ? nil : request.limits
         // What the workspace is compared with later: the source's commit, when it has one.
         if FileManager.default.fileExists(atPath: sourceDirectory + "/.git") {
             do throws(CiloError) {
@@ -61,7 +62,7 @@ extension EnvironmentManager {
             record.removedEnvFiles = removed.isEmpty ? nil : removed
             // Starting right away: the hook and render rules come before the one compose render.
             if request.start != .never { try await prepareWorkspaceForStart(record) }
-            let rendered = try await render(record, profiles: request.profiles, variables: request.variables)
+            let rendered = try await render(record, request: request)
             if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
             record.ingressService = rendered.ingress

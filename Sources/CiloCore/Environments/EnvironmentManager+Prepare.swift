@@ -7,9 +7,13 @@ extension EnvironmentManager {
     /// the environment's lock taken once.
     public func prepare(_ request: EnvironmentRequest) async throws(CiloError) -> EnvironmentOutcome {
         if request.start != .never { try await docker.requireEngine() }
+        // A place to start in, held until the environment runs (or failed): see `admit`.
+        let place = try await admit(request)
+        defer { place?.release() }
         var outcome = try await withLock(request.env) { _ throws(CiloError) -> EnvironmentOutcome in
             let created = try await createLocked(request)
             var record = created.record
+            if created.rendered == nil && !request.limits.isEmpty { record.limits = request.limits.over(record.limits ?? ResourceLimits()) }
             var started = false
             var wanted = request.start == .always
             if request.start == .unlessRunning { wanted = try await !isRunning(record) }

@@ -13,13 +13,13 @@ extension EnvironmentManager {
                 model = rendered
             } else {
                 try await prepareWorkspaceForStart(record)
-                model = try await render(record, profiles: request.profiles, variables: request.variables)
+                model = try await render(record, request: request)
             }
             let reservedSubnet = record.subnet
             try await ensureNetwork(&record)
             if record.subnet != reservedSubnet {
                 // The subnet moved (an overlap): fixed addresses must follow it.
-                model = try await render(record, profiles: request.profiles, variables: request.variables)
+                model = try await render(record, request: request)
             }
             var arguments = request.profiles.flatMap { ["--profile", $0] } + ["up", "-d", "--remove-orphans"]
             if request.build { arguments.append("--build") }

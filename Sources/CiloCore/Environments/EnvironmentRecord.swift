@@ -45,6 +45,8 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var removedEnvFiles: [String]?
     /// Images cilo built for it (`cilo-build/...`), removed with the last environment using them.
     public var images: [String]?
+    /// Limits given to this environment (`--memory`, `--cpus`, `--pids`), kept for its later starts.
+    public var limits: ResourceLimits?
 
     /// Every extra name, label ones first.
     public var hostnames: [String] {

@@ -11,6 +11,16 @@ public struct EnvironmentRequest: Sendable {
         case unlessRunning
     }
 
+    /// What happens when the machine holds no more environments (`AdmissionLimits`).
+    public enum Admission: Sendable, Equatable {
+        /// Refused at once (exit 75), naming the limit and what runs: `up` and `run`.
+        case refuse
+        /// `--wait [SECONDS]`: waits in line, first come first served (nil: as long as it takes).
+        case wait(seconds: Double?)
+        /// Not checked (`cilo bench` measures what fits).
+        case unchecked
+    }
+
     public var env: String
     /// When creating: the folder cloned instead of the project's root.
     public var source: String?
@@ -26,6 +36,9 @@ public struct EnvironmentRequest: Sendable {
     public var timeoutSeconds = 120.0
     /// Variables for compose's interpolation beyond the shell's (`cilo run -e`).
     public var variables: [String: String] = [:]
+    public var admission = Admission.refuse
+    /// `--memory`, `--cpus`, `--pids`: over the project's `limits:` for every service that sets none.
+    public var limits = ResourceLimits()
 
     public init(env: String, start: Start = .always) {
         self.env = env

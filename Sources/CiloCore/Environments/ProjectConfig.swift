@@ -24,10 +24,17 @@ public struct ProjectConfig: Sendable, Equatable {
     public var ignoreDotDirs: [String] = []
     /// The `env:` block: init hook, `.env*` copy policy, render rules.
     public var env = WorkspaceRules()
+    /// `limits:`: what every service that sets none may use.
+    public var limits = ResourceLimits()
+    /// `max_environments:`: how many of the project's environments may run at once.
+    public var maxEnvironments: Int?
+    /// `reserve_memory:`: memory left free; an environment does not start into it.
+    public var reserveMemory: MemoryReserve?
 
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
+        "limits", "max_environments", "reserve_memory",
     ]
 
     public init() {}
@@ -73,7 +80,34 @@ public struct ProjectConfig: Sendable, Equatable {
             guard let block = env as? [String: Any] else { throw reader.error("env: must be a mapping (init_hook, copy_mode, copy, ignore, render)") }
             config.env = try WorkspaceRules.read(block, reader)
         }
+        try readCapacity(map, reader, into: &config)
         return config
+    }
+
+    /// `limits:`, `max_environments:` and `reserve_memory:`.
+    private static func readCapacity(_ map: [String: Any], _ reader: ConfigReader, into config: inout ProjectConfig) throws(CiloError) {
+        if let block = map["limits"], !(block is NSNull) {
+            guard let limits = block as? [String: Any] else { throw reader.error("limits: must be a mapping (memory, cpus, pids)") }
+            try reader.checkKeys(limits, known: ["memory", "cpus", "pids"], within: "limits")
+            do throws(CiloError) {
+                config.limits = try ResourceLimits.parse(
+                    memory: try reader.scalar(limits, "memory", in: "limits"), cpus: try reader.scalar(limits, "cpus", in: "limits"),
+                    pids: try reader.scalar(limits, "pids", in: "limits"), names: ("limits.memory", "limits.cpus", "limits.pids"))
+            } catch {
+                throw reader.error(error.message)
+            }
+        }
+        if let text = try reader.scalar(map, "max_environments") {
+            do throws(CiloError) { config.maxEnvironments = try AdmissionLimits.parseCount(text, name: "max_environments") } catch {
+                throw reader.error(error.message)
+            }
+        }
+        if let text = try reader.scalar(map, "reserve_memory") {
+            guard let reserve = MemoryReserve(text) else {
+                throw reader.error("reserve_memory: '\(text)' is not a size (like 2g) or a share of the memory (like 10%)")
+            }
+            config.reserveMemory = reserve
+        }
     }
 
     /// What workspaces leave out: `exclude:` and the original's `ignore_dot_dirs`.
@@ -100,6 +134,15 @@ struct ConfigReader {
         if let flag = value as? Bool { return flag ? "true" : "false" }
         if let number = value as? Int { return String(number) }
         throw error("\(parent.map { "\($0)." } ?? "")\(key): must be a string")
+    }
+
+    /// A number or a string, as its text (`cpus: 0.5` and `cpus: "0.5"` alike).
+    func scalar(_ map: [String: Any], _ key: String, in parent: String? = nil) throws(CiloError) -> String? {
+        guard let value = map[key], !(value is NSNull) else { return nil }
+        if let number = value as? Int { return String(number) }
+        if let number = value as? Double { return String(number) }
+        if let text = value as? String { return text }
+        throw error("\(parent.map { "\($0)." } ?? "")\(key): must be a number or a string, not \(type(of: value))")
     }
 
     func strings(_ map: [String: Any], _ key: String, in parent: String? = nil) throws(CiloError) -> [String]? {

@@ -34,9 +34,18 @@ public struct HostCapacity: Sendable, Codable, Equatable {
     }
 
     /// `MemTotal` from /proc/meminfo, in bytes.
-    public static func memTotal(_ contents: [UInt8]?) -> Int? {
+    public static func memTotal(_ contents: [UInt8]?) -> Int? { meminfoField(contents, "MemTotal") }
+
+    /// What the kernel estimates could be given to new work without swapping (`MemAvailable`:
+    /// free memory plus what page cache and slabs would give back), in bytes.
+    public static func memAvailable(meminfoPath: String = "/proc/meminfo") -> Int? {
+        meminfoField(HostFacts.readSmallFile(meminfoPath), "MemAvailable")
+    }
+
+    /// One `Key:   123 kB` field of /proc/meminfo, in bytes.
+    static func meminfoField(_ contents: [UInt8]?, _ key: String) -> Int? {
         guard let contents, let text = String(validating: contents, as: UTF8.self) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
             let fields = line.split(separator: " ")
             if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
         }

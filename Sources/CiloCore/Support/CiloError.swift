@@ -16,6 +16,8 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         case noSpace = "no space left"
         case io = "i/o error"
         case cancelled = "cancelled"
+        /// The machine holds no more now (admission): try again later or wait (exit 75, EX_TEMPFAIL).
+        case busy = "busy"
         case commandNotFound = "command not found"
         case failed = "failed"
         /// A state file that cannot be read.
