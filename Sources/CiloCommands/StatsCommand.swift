@@ -47,23 +47,25 @@ extension CiloCommand {
 enum StatsText {
     static func render(_ stats: [EnvironmentStats]) -> String {
         guard !stats.isEmpty else { return "no running environments" }
-        var rows = [["ENV", "SERVICE", "CPU %", "MEMORY", "PEAK", "PIDS"]]
+        var rows = [["ENV", "SERVICE", "CPU %", "MEMORY / LIMIT", "PEAK", "PIDS", "OOM KILLS"]]
         var cpu = 0.0
         var memory = 0
         var pids = 0
         for environment in stats {
             for service in environment.services {
+                let limit = service.memoryLimitBytes.map { " / " + ByteFormatting.iec($0) } ?? " / -"
                 rows.append(["\(environment.project)/\(environment.env)", service.service, percent(service.cpuPercent),
-                             ByteFormatting.iec(service.memoryBytes), service.memoryPeakBytes.map { ByteFormatting.iec($0) } ?? "-", "\(service.pids)"])
+                             ByteFormatting.iec(service.memoryBytes) + limit, service.memoryPeakBytes.map { ByteFormatting.iec($0) } ?? "-",
+                             "\(service.pids)", service.oomKills.map(String.init) ?? "-"])
             }
             rows.append(["\(environment.project)/\(environment.env)", "(all)", percent(environment.cpuPercent),
-                         ByteFormatting.iec(environment.memoryBytes), "", "\(environment.pids)"])
+                         ByteFormatting.iec(environment.memoryBytes), "", "\(environment.pids)", ""])
             cpu += environment.cpuPercent
             memory += environment.memoryBytes
             pids += environment.pids
         }
-        rows.append(["total", "\(stats.count) environments", percent(cpu), ByteFormatting.iec(memory), "", "\(pids)"])
-        return Table.render(rows, rightAligned: [2, 3, 4, 5])
+        rows.append(["total", "\(stats.count) environments", percent(cpu), ByteFormatting.iec(memory), "", "\(pids)", ""])
+        return Table.render(rows, rightAligned: [2, 3, 4, 5, 6])
     }
 
     static func percent(_ value: Double) -> String {

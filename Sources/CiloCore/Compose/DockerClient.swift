@@ -18,6 +18,15 @@ public struct DockerClient: Sendable {
         public var health: String?
         /// Exited with code 0.
         public var exitedCleanly = false
+        /// The kernel killed a process of it for lack of memory since it last started (Docker's `OOMKilled`).
+        public var oomKilled = false
+        /// Processes the kernel killed in its cgroup for lack of memory (its init or any other);
+        /// nil until read (`MemoryKills.annotate`) or when it does not run.
+        public var oomKills: Int?
+        /// How often Docker restarted it.
+        public var restartCount = 0
+        /// Its memory limit in bytes; nil without one.
+        public var memoryLimit: Int?
     }
 
     private func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
@@ -102,30 +111,51 @@ public struct DockerClient: Sendable {
     }
 
     /// Every cilo-managed container (of one project or environment, when given): two calls,
-    /// the listing and the IDs of those that exited with code 0.
+    /// the listing and an inspect of exit codes, memory kills, restarts and memory limits
+    /// (both again when a container went between them).
     public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
         if let env { filters += ["--filter", "label=dev.cilo.env=\(env)"] }
-        let result = try await check(["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"], "docker ps")
-        let finished = Set(try await check(["ps", "-aq", "--no-trunc", "--filter", "exited=0"] + filters, "docker ps").output
-            .split(separator: "\n").map(String.init))
-        var containers: [Container] = []
-        for line in result.output.split(separator: "\n") {
-            let listed: ListedContainer
-            do { listed = try JSONDecoder().decode(ListedContainer.self, from: Data(line.utf8)) } catch {
-                throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
+        for attempt in 1...3 {
+            let result = try await check(["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"], "docker ps")
+            var containers: [Container] = []
+            for line in result.output.split(separator: "\n") {
+                let listed: ListedContainer
+                do { listed = try JSONDecoder().decode(ListedContainer.self, from: Data(line.utf8)) } catch {
+                    throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
+                }
+                let labels = Self.parseLabels(listed.labels)
+                // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
+                let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
+                    : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
+                containers.append(Container(
+                    id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
+                    service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health))
             }
-            let labels = Self.parseLabels(listed.labels)
-            // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
-            let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
-                : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
-            containers.append(Container(
-                id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
-                service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health,
-                exitedCleanly: finished.contains(listed.id)))
+            guard !containers.isEmpty else { return [] }
+            let inspected = try await docker(
+                ["inspect", "--format", "{{.Id}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.RestartCount}} {{.HostConfig.Memory}}"]
+                    + containers.map(\.id))
+            guard inspected.succeeded else {
+                if attempt == 3 { throw CiloError(.failed, "docker inspect failed: \(inspected.tail())") }
+                continue
+            }
+            var facts: [String: [Substring]] = [:]
+            for line in inspected.output.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count == 5 { facts[String(fields[0])] = fields }
+            }
+            for index in containers.indices {
+                guard let fields = facts[containers[index].id] else { continue }
+                containers[index].exitedCleanly = containers[index].state == "exited" && fields[1] == "0"
+                containers[index].oomKilled = fields[2] == "true"
+                containers[index].restartCount = Int(fields[3]) ?? 0
+                containers[index].memoryLimit = Int(fields[4]).flatMap { $0 > 0 ? $0 : nil }
+            }
+            return containers
         }
-        return containers
+        return []
     }
 
     /// `docker ps`'s label column, `key=value,key=value`.

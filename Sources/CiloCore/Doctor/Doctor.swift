@@ -45,7 +45,7 @@ public struct Doctor: Sendable {
         var objects: [DockerClient.ManagedObject]?
         if engineAnswers {
             do throws(CiloError) {
-                containers = try await docker.managedContainers()
+                containers = MemoryKills.annotate(try await docker.managedContainers())
                 objects = try await docker.managedObjects()
             } catch {
                 findings.append(DoctorFinding(.problem, "docker", "objects", "cannot list cilo's containers: \(error.description)"))

@@ -43,6 +43,15 @@ enum DoctorAnalysis {
                         "recorded as \(record.status.rawValue) but Docker says \(reconciled.status.rawValue)",
                         fix: .recordStatus(project: record.project, env: record.name, status: reconciled.status)))
                 }
+                for service in reconciled.services where service.oomKilled == true {
+                    fine = false
+                    let limit = service.memoryLimit.map { "its limit is \(ByteFormatting.iec($0))" } ?? "it has no limit: the machine ran out"
+                    let restarts = (service.restartCount ?? 0) > 0 ? ", restarted \(service.restartCount ?? 0) times" : ""
+                    let kills = (service.oomKills ?? 0) > 0 ? "\(service.oomKills ?? 0) of its processes were" : "it was"
+                    findings.append(DoctorFinding(
+                        .warning, "memory", "\(subject) \(service.name)",
+                        "service \(service.name): \(kills) killed for lack of memory (\(limit)\(restarts)); raise limits.memory or its mem_limit"))
+                }
                 let down = reconciled.services.filter { !$0.status.hasPrefix("running") && $0.status != "created" }
                 if reconciled.status == .partial || (reconciled.status == .running && !down.isEmpty) {
                     fine = false

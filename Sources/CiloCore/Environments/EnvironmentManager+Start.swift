@@ -108,7 +108,7 @@ extension EnvironmentManager {
                     continue
                 }
                 for container in own {
-                    switch ServiceReadiness.judge(container.state, service: service) {
+                    switch ServiceReadiness.judge(container.state, service: service, memoryLimit: container.memoryLimit) {
                     case .ready: break
                     case .waiting: waiting.append(service.name)
                     case .failed(let why):

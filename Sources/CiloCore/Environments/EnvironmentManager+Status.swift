@@ -18,7 +18,7 @@ extension EnvironmentManager {
             warn("Docker is not reachable: statuses are as cilo last recorded them")
             return records
         }
-        let containers = try await docker.managedContainers()
+        let containers = MemoryKills.annotate(try await docker.managedContainers())
         return records.map { Self.reconcile($0, with: containers) }
     }
 
@@ -30,7 +30,7 @@ extension EnvironmentManager {
             warn("Docker is not reachable: the status is as cilo last recorded it")
             return stored
         }
-        return Self.reconcile(stored, with: try await docker.managedContainers(project: project.name, env: env))
+        return Self.reconcile(stored, with: MemoryKills.annotate(try await docker.managedContainers(project: project.name, env: env)))
     }
 
     /// Whether every service of `env` runs right now, asked of Docker (not of the record).
@@ -49,6 +49,10 @@ extension EnvironmentManager {
         result.services = record.services.map { service in
             var updated = service
             if let container = own.first(where: { $0.service == service.name }) {
+                updated.oomKilled = container.oomKilled || (container.oomKills ?? 0) > 0
+                updated.oomKills = container.oomKills
+                updated.restartCount = container.restartCount
+                updated.memoryLimit = container.memoryLimit
                 updated.status = container.state == "exited" && container.exitedCleanly ? "exited (0)"
                     : container.health.map { "\(container.state) (\($0))" } ?? container.state
             } else if service.status == "inactive" {

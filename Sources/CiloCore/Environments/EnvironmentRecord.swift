@@ -127,6 +127,14 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     /// True when the service is not restarted after exiting 0: exited 0, it is done (a
     /// one-shot job such as a migration), not stopped. Nil in records made before.
     public var completes: Bool?
+    /// Killed for lack of memory since it last started (Docker's `OOMKilled`); set when read back from Docker.
+    public var oomKilled: Bool?
+    /// Processes of it killed for lack of memory while it runs (the kernel's count for its cgroup).
+    public var oomKills: Int?
+    /// How often Docker restarted it; set when read back from Docker.
+    public var restartCount: Int?
+    /// Its memory limit in bytes, where it has one; set when read back from Docker.
+    public var memoryLimit: Int?
 
     public init(name: String, ip: String?, ports: [String], status: String, completes: Bool? = nil) {
         self.name = name

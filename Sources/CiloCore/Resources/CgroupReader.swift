@@ -48,6 +48,10 @@ public struct CgroupSample: Sendable, Equatable, Codable {
     /// CPU time used, in nanoseconds.
     public var cpuNanoseconds: UInt64
     public var pids: Int
+    /// The memory limit (v2 `memory.max`, v1 `memory.limit_in_bytes`); nil without one.
+    public var memoryLimitBytes: Int? = nil
+    /// Processes the kernel killed in it for lack of memory (v2 `memory.events`, v1 `memory.oom_control`).
+    public var oomKills: Int? = nil
 
     /// Reads the counters at `location`; nil when the cgroup is gone.
     public static func read(_ location: CgroupLocation) -> CgroupSample? {
@@ -59,7 +63,8 @@ public struct CgroupSample: Sendable, Equatable, Codable {
             let inactive = statField(location.memory + "/memory.stat", "inactive_file") ?? 0
             return CgroupSample(
                 memoryBytes: max(0, current - inactive), memoryPeakBytes: number(location.memory + "/memory.peak"),
-                cpuNanoseconds: UInt64(max(0, usage)) * 1000, pids: number(location.pids + "/pids.current") ?? 0)
+                cpuNanoseconds: UInt64(max(0, usage)) * 1000, pids: number(location.pids + "/pids.current") ?? 0,
+                memoryLimitBytes: HostCapacity.memoryLimit(location), oomKills: statField(location.memory + "/memory.events", "oom_kill"))
         case .v1:
             guard let usage = number(location.memory + "/memory.usage_in_bytes"),
                 let cpu = number(location.cpu + "/cpuacct.usage")
@@ -67,7 +72,8 @@ public struct CgroupSample: Sendable, Equatable, Codable {
             let inactive = statField(location.memory + "/memory.stat", "total_inactive_file") ?? 0
             return CgroupSample(
                 memoryBytes: max(0, usage - inactive), memoryPeakBytes: number(location.memory + "/memory.max_usage_in_bytes"),
-                cpuNanoseconds: UInt64(max(0, cpu)), pids: location.pids.isEmpty ? 0 : number(location.pids + "/pids.current") ?? 0)
+                cpuNanoseconds: UInt64(max(0, cpu)), pids: location.pids.isEmpty ? 0 : number(location.pids + "/pids.current") ?? 0,
+                memoryLimitBytes: HostCapacity.memoryLimit(location), oomKills: statField(location.memory + "/memory.oom_control", "oom_kill"))
         }
     }
 

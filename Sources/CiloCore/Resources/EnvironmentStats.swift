@@ -9,6 +9,10 @@ public struct ServiceStats: Sendable, Codable, Equatable {
     public var memoryBytes: Int
     public var memoryPeakBytes: Int?
     public var pids: Int
+    /// Its memory limit; nil without one.
+    public var memoryLimitBytes: Int? = nil
+    /// Processes killed in it for lack of memory (the kernel's count; nil where it keeps none).
+    public var oomKills: Int? = nil
 }
 
 /// The sum over an environment's services.
@@ -42,7 +46,8 @@ public enum StatsCollector {
             guard let before = first[container.id], let after = second[container.id] else { continue }
             let cpu = after.cpuNanoseconds >= before.cpuNanoseconds ? Double(after.cpuNanoseconds - before.cpuNanoseconds) / elapsed * 100 : 0
             let stats = ServiceStats(service: container.service, containerID: container.id, cpuPercent: cpu,
-                                     memoryBytes: after.memoryBytes, memoryPeakBytes: after.memoryPeakBytes, pids: after.pids)
+                                     memoryBytes: after.memoryBytes, memoryPeakBytes: after.memoryPeakBytes, pids: after.pids,
+                                     memoryLimitBytes: after.memoryLimitBytes, oomKills: after.oomKills)
             let key = "\(container.project)/\(container.env)"
             var environment = byEnv[key] ?? EnvironmentStats(project: container.project, env: container.env, services: [],
                                                              cpuPercent: 0, memoryBytes: 0, pids: 0)
