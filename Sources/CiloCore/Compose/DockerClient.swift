@@ -29,11 +29,11 @@ public struct DockerClient: Sendable {
         public var memoryLimit: Int?
     }
 
-    private func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
+    func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
         try await ToolRunner.run("docker", arguments)
     }
 
-    private func check(_ arguments: [String], _ what: String) async throws(CiloError) -> ToolResult {
+    func check(_ arguments: [String], _ what: String) async throws(CiloError) -> ToolResult {
         let result = try await docker(arguments)
         guard result.succeeded else { throw CiloError(.failed, "\(what) failed: \(result.tail())") }
         return result

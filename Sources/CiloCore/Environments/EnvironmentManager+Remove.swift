@@ -35,15 +35,33 @@ extension EnvironmentManager {
             throw CiloError(.failed, "Docker is not reachable: start it to destroy '\(env)' cleanly (its containers may still run)", cause: error)
         }
         try await withLock(env) { lock throws(CiloError) in
-            var record = try recordOrDamaged(env)
-            if record.status != .damaged {
-                record.status = .destroying
-                try store.save(record)
-            }
-            try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
-            try home.forgetEnvironment(project: project.name, env: env, holding: lock)
+            try await destroyLocked(try recordOrDamaged(env), keepWorkspace: keepWorkspace, holding: lock)
         }
         await publishNames(startServer: false)
+    }
+
+    /// Destroys `env` only if no other cilo works on it now and `condition` holds for its
+    /// record once locked (`cilo prune`: a create in flight, or an environment started since
+    /// it was chosen, is left alone). - Returns: whether it was destroyed.
+    public func destroyIfIdle(_ env: String, when condition: (EnvironmentRecord) -> Bool) async throws(CiloError) -> Bool {
+        try await docker.requireEngine()
+        guard let lock = try home.tryLock(home.lockFile(project: project.name, env: env)) else { return false }
+        defer { lock.unlock() }
+        guard let record = try store.load(project: project.name, env: env), condition(record) else { return false }
+        try await destroyLocked(record, keepWorkspace: false, holding: lock)
+        await publishNames(startServer: false)
+        return true
+    }
+
+    /// Marks the record `destroying`, removes everything, forgets the environment (the caller holds `lock`).
+    private func destroyLocked(_ found: EnvironmentRecord, keepWorkspace: Bool, holding lock: FileLock) async throws(CiloError) {
+        var record = found
+        if record.status != .damaged {
+            record.status = .destroying
+            try store.save(record)
+        }
+        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+        try home.forgetEnvironment(project: project.name, env: record.name, holding: lock)
     }
 
     /// Removes the environment's Docker objects, generated files, workspace and record.

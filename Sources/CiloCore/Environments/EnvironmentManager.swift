@@ -31,6 +31,17 @@ public struct EnvironmentManager: Sendable {
         self.composeOverride = HostFacts.environment("CILO_COMPOSE")
     }
 
+    /// A manager of another project of the same home (the project known by name and source
+    /// folder only, as its records say): for changes across projects (`cilo prune --all-projects`).
+    func forProject(_ name: String, root: String) -> EnvironmentManager {
+        guard name != project.name else { return self }
+        var other = EnvironmentManager(project: Project(name: name, root: root, composeFiles: []), home: home)
+        other.composeOverride = composeOverride
+        other.warn = warn
+        other.notice = notice
+        return other
+    }
+
     /// Runs `body` holding the environment's lock (taken on a thread of its own: waiting
     /// for another cilo never blocks the cooperative pool).
     func withLock<Result: Sendable>(
