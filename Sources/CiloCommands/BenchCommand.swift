@@ -63,6 +63,11 @@ extension CiloCommand {
                     try await BenchRunner(manager: manager, options: options).run()
                 }
                 if showProgress { HostFacts.writeToStandardError("\r\u{1B}[K") }
+                // Admission's count limit and memory need when the project sets none.
+                if result.stack, result.source == manager.project.root || from == nil {
+                    let containers = result.strategies.first?.environments.first?.containers ?? 0
+                    try SavedPlan(plan: result.plan, containersPerEnvironment: containers).save(home: manager.home, project: manager.project.name)
+                }
                 if let report {
                     do { try BenchReportHTML.render(result).write(toFile: report, atomically: true, encoding: .utf8) } catch {
                         throw CiloError(.failed, "cannot write the report", path: report)

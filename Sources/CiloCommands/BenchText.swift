@@ -9,17 +9,20 @@ enum BenchText {
         out.append("source \(result.source): \(ByteFormatting.iec(result.sourceApparentBytes)) apparent, "
             + "\(ByteFormatting.iec(result.sourceAllocatedBytes)) allocated (what a full copy costs)")
         out.append("")
-        var rows = [["STRATEGY", "ENV", "CLONE", "CLONE S", "UP S", "EXCLUSIVE", "STATFS DROP", "IMAGES", "MEMORY", "CPU %", "CONTAINERS"]]
+        var rows = [["STRATEGY", "ENV", "CLONE", "CLONE S", "UP S", "EXCLUSIVE", "STATFS DROP", "IMAGES", "MEMORY", "HOST MEMORY", "CPU %", "CONTAINERS"]]
         for strategy in result.strategies {
             for environment in strategy.environments {
                 rows.append([strategy.strategy, environment.name, environment.cloneStrategy, seconds(environment.cloneSeconds),
                              environment.upSeconds.map(seconds) ?? "-", ByteFormatting.iec(environment.exclusiveBytes),
                              ByteFormatting.iec(environment.statfsDropBytes), environment.imageBytes.map { ByteFormatting.iec($0) } ?? "-",
                              environment.memoryBytes.map { ByteFormatting.iec($0) } ?? "-",
+                             environment.hostMemoryBytes.map { ByteFormatting.iec($0) } ?? "-",
                              environment.cpuPercent.map(StatsText.percent) ?? "-", "\(environment.containers)"])
             }
         }
-        out.append(Table.render(rows, rightAligned: Set(3..<11)))
+        out.append(Table.render(rows, rightAligned: Set(3..<12)))
+        out.append("MEMORY is what the containers' cgroups hold; HOST MEMORY what the machine's MemAvailable lost per "
+            + "environment (shims, network namespaces, kernel memory too). The plan counts the larger, or the declared limits.")
         out.append("")
         var compare = [["STRATEGY", "MEAN CLONE S", "MEAN UP S", "MEAN DISK/ENV", "DISK FOR N", "WALL S FOR N"]]
         for strategy in result.strategies {

@@ -10,8 +10,14 @@ public struct BenchEnvironment: Sendable, Codable, Equatable {
     public var exclusiveBytes: Int
     /// How much the file system's free space dropped for it (metadata included).
     public var statfsDropBytes: Int
-    /// Steady-state memory and CPU over the sampling window; nil without stacks.
+    /// Steady-state memory and CPU over the sampling window, from the containers' cgroups; nil without stacks.
     public var memoryBytes: Int?
+    /// What the host lost per environment: the drop in MemAvailable from before the strategy's
+    /// environments were made to while they run, divided among them (every container also costs
+    /// a containerd shim, a network namespace and kernel memory outside its cgroup).
+    public var hostMemoryBytes: Int? = nil
+    /// The sum of its services' memory limits when every service has one.
+    public var declaredMemoryBytes: Int? = nil
     public var cpuPercent: Double?
     public var containers: Int
     /// Its share of the images cilo built for it (`build:` services; one image shared by n
@@ -44,6 +50,19 @@ public struct BenchStrategyResult: Sendable, Codable, Equatable {
     public var meanUpSeconds: Double? { mean { $0.upSeconds } }
     public var meanDiskBytes: Double { mean { Double(max($0.exclusiveBytes, $0.statfsDropBytes)) } ?? 0 }
     public var meanMemoryBytes: Double? { mean { $0.memoryBytes.map(Double.init) } }
+    public var meanHostMemoryBytes: Double? { mean { $0.hostMemoryBytes.map(Double.init) } }
+
+    /// What the plan counts per environment: its declared limits (plus what the host pays
+    /// beyond the cgroups) where every service declares one, else the larger of the host's
+    /// and the cgroups' measurement.
+    public var meanPlannedMemoryBytes: Double? {
+        mean { environment in
+            guard let cgroups = environment.memoryBytes else { return nil }
+            let host = environment.hostMemoryBytes ?? 0
+            if let declared = environment.declaredMemoryBytes { return Double(declared + max(0, host - cgroups)) }
+            return Double(max(cgroups, host))
+        }
+    }
     public var meanCPUPercent: Double? { mean { $0.cpuPercent } }
 }
 

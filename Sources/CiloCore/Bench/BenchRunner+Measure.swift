@@ -8,6 +8,7 @@ extension BenchRunner {
         _ strategy: CloneStrategy, source: String, host: HostCapacity, made: MadeEnvironments, checkPlan: Bool
     ) async throws(CiloError) -> BenchStrategyResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        let availableBefore = HostCapacity.memAvailable()
         var environments: [BenchEnvironment] = []
         var finishTimes: [Double] = []
         if options.parallel {
@@ -57,10 +58,18 @@ extension BenchRunner {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
             let stats = try await StatsCollector.collect(
                 project: manager.project.name, envs: Set(environments.map(\.name)), interval: options.sampleSeconds)
+            var hostShare: Int?
+            if let before = availableBefore, let during = HostCapacity.memAvailable() { hostShare = max(0, before - during) / max(1, environments.count) }
+            let containers = try await manager.docker.managedContainers(project: manager.project.name)
             for index in environments.indices {
                 let sample = stats.first { $0.env == environments[index].name }
                 environments[index].memoryBytes = sample?.memoryBytes ?? 0
                 environments[index].cpuPercent = sample?.cpuPercent ?? 0
+                environments[index].hostMemoryBytes = hostShare
+                let own = containers.filter { $0.env == environments[index].name && $0.state == "running" }
+                if !own.isEmpty && own.allSatisfy({ $0.memoryLimit != nil }) {
+                    environments[index].declaredMemoryBytes = own.reduce(0) { $0 + ($1.memoryLimit ?? 0) }
+                }
             }
         }
         var cumulative: [BenchCumulative] = []

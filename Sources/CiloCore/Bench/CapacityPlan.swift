@@ -33,7 +33,7 @@ public struct CapacityPlan: Sendable, Codable, Equatable {
             limits.append(Limit(resource: resource, available: available, perEnvironment: perEnvironment,
                                 environments: Int((available / per).rounded(.down))))
         }
-        add("memory", available: Double(host.memoryBytes), perEnvironment: result.meanMemoryBytes)
+        add("memory", available: Double(host.memoryBytes), perEnvironment: result.meanPlannedMemoryBytes)
         add("cpu", available: Double(host.cpus), perEnvironment: result.meanCPUPercent.map { $0 / 100 })
         add("disk", available: Double(host.diskAvailableBytes), perEnvironment: result.meanDiskBytes)
         limits.append(Limit(resource: "subnets", available: Double(freeSubnets), perEnvironment: 1, environments: freeSubnets))
