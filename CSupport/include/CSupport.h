@@ -105,6 +105,15 @@ int csupport_seccomp_version(void);
 /// execvpe(3): replaces the process with `file` (looked up on PATH) and the given argv/envp.
 int csupport_execvpe(const char *file, char *const argv[], char *const envp[]);
 
+// ---- geometry.c: what a file system's own structures cost ----
+
+/// How many copies btrfs keeps of its metadata (DUP, RAID1: 2; RAID1C3: 3; single: 1), from
+/// BTRFS_IOC_SPACE_INFO on any open file of it; -1 with errno set.
+int csupport_btrfs_metadata_copies(int fd);
+
+/// The size of one XFS inode in bytes (XFS_IOC_FSGEOMETRY_V1); -1 with errno set.
+int csupport_xfs_inode_size(int fd);
+
 // ---- process.c: child processes ----
 
 /// posix_spawnp(3) of `file` with argv/envp in `directory` (NULL: the current one), every

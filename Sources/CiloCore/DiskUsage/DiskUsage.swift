@@ -119,6 +119,8 @@ public struct DiskUsage: Sendable {
         let facts = try? FileSystemFacts(of: opened)
         var report = DiskUsageReport(path: path.display, filesystem: facts?.kind.rawValue ?? "other")
         let readsExtents = facts.map { $0.kind == .btrfs || $0.kind == .xfs } ?? false
+        let metadata = MetadataCost.of(opened, kind: facts?.kind)
+        let nameLength = path.parentAndName?.name.bytes.count ?? 1
         let ancestors = status.kind == .directory
             ? Self.ancestors(of: opened, status: status)
             : Self.ancestors(ofFile: path, status: status)
@@ -126,13 +128,14 @@ public struct DiskUsage: Sendable {
         if status.kind == .directory {
             HostFacts.raiseOpenFileLimit()
             let walker = DiskUsageWalker(
-                jobs: max(1, jobs ?? CPUCapacity.usableCPUs()), readsExtents: readsExtents, rootDisplay: path.display)
-            let tally = walker.run(root: opened, rootStatus: status)
+                jobs: max(1, jobs ?? CPUCapacity.usableCPUs()), readsExtents: readsExtents, metadata: metadata, rootDisplay: path.display)
+            let tally = walker.run(root: opened, rootStatus: status, rootNameLength: nameLength)
             report.apply(tally)
             linked = walker.linkedInodes.withLock { $0 }
         } else {
             defer { opened.closeIgnoringErrors() }
-            report.apply(SingleFileCost.measure(opened, status: status, readsExtents: readsExtents, display: path.display))
+            report.apply(SingleFileCost.measure(
+                opened, status: status, readsExtents: readsExtents, metadata: metadata, nameLength: nameLength, display: path.display))
             if status.linkCount > 1 {
                 linked[key] = DiskCost(apparent: report.apparentBytes, allocated: report.allocatedBytes, exclusive: report.exclusiveBytes)
             }

@@ -14,25 +14,29 @@ final class DiskUsageWalker: Sendable {
     let jobs: Int
     /// Whether extents can be shared here (btrfs, XFS); elsewhere exclusive = allocated without FIEMAP.
     let readsExtents: Bool
+    /// What each entry costs in the file system's own structures.
+    let metadata: MetadataCost
     let rootDisplay: String
     private let queue: WorkQueue<Directory>
     private let tallies = Mutex(DiskUsageTally())
     /// Costs of multiply-linked inodes already counted, so each counts once.
     let linkedInodes = Mutex<[InodeKey: DiskCost]>([:])
 
-    init(jobs: Int, readsExtents: Bool, rootDisplay: String) {
+    init(jobs: Int, readsExtents: Bool, metadata: MetadataCost, rootDisplay: String) {
         self.jobs = jobs
         self.readsExtents = readsExtents
+        self.metadata = metadata
         self.rootDisplay = rootDisplay
         self.queue = WorkQueue(workers: jobs)
     }
 
     /// Walks the open directory `root` (closing it) and returns the totals.
-    func run(root: FileDescriptor, rootStatus: FileStatus) -> DiskUsageTally {
+    /// `rootNameLength`: the root's own name, whose entry in its folder goes with the tree.
+    func run(root: FileDescriptor, rootStatus: FileStatus, rootNameLength: Int) -> DiskUsageTally {
         var rootTally = DiskUsageTally()
         rootTally.directories = 1
         rootTally.cost.allocated = Int(rootStatus.blocks) * 512
-        rootTally.cost.exclusive = rootTally.cost.allocated
+        rootTally.cost.exclusive = rootTally.cost.allocated + metadata.entry(.directory, nameLength: rootNameLength)
         tallies.withLock { $0.merge(rootTally) }
         queue.push(Directory(descriptor: root, path: BytePath(bytes: [])))
         WorkerThreads.run(count: jobs) { _ in self.work() }
@@ -75,7 +79,7 @@ final class DiskUsageWalker: Sendable {
         switch status.kind {
         case .directory:
             tally.directories += 1
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + metadata.entry(.directory, nameLength: name.bytes.count))
             do throws(Errno) {
                 let child = try directory.descriptor.openDirectory(name)
                 queue.push(Directory(descriptor: child, path: directory.path.appending(name)))
@@ -87,19 +91,20 @@ final class DiskUsageWalker: Sendable {
             let key = InodeKey(device: status.device, inode: status.inode)
             // A further link to an inode already counted costs nothing: decide before reading extents.
             if status.linkCount > 1 && !firstSighting(key, DiskCost()) { return }
-            var cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
-            if readsExtents && allocated > 0 {
-                cost.exclusive = exclusiveBytes(of: name, in: directory, allocated: allocated, tally: &tally)
-            }
+            var data = FileData(exclusive: allocated, extents: allocated > 0 ? 1 : 0, inlineBytes: 0)
+            if readsExtents && allocated > 0 { data = fileData(of: name, in: directory, allocated: allocated, size: Int(status.size), tally: &tally) }
+            let own = metadata.entry(.regular, nameLength: name.bytes.count, extents: data.extents, inlineBytes: data.inlineBytes)
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: data.exclusive + own)
             if status.linkCount > 1 { linkedInodes.withLock { $0[key] = cost } }
             tally.cost += cost
         case .symbolicLink:
             tally.symlinks += 1
-            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
+            let own = metadata.entry(.symbolicLink, nameLength: name.bytes.count, size: Int(status.size))
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated + own)
             if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
             tally.cost += cost
         default:
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + metadata.entry(status.kind, nameLength: name.bytes.count))
         }
     }
 
@@ -112,25 +117,25 @@ final class DiskUsageWalker: Sendable {
         }
     }
 
-    /// Non-shared extent bytes of a regular file (inline, delayed and unknown extents
-    /// count as exclusive: they belong to this file alone), at most its allocation.
-    private func exclusiveBytes(of name: FileName, in directory: Directory, allocated: Int, tally: inout DiskUsageTally) -> Int {
+    /// A regular file's extents (delayed and unknown extents count as exclusive: they belong
+    /// to this file alone); what cannot be read counts its whole allocation.
+    private func fileData(of name: FileName, in directory: Directory, allocated: Int, size: Int, tally: inout DiskUsageTally) -> FileData {
         do throws(Errno) {
             let file = try directory.descriptor.openForReading(name, noAccessTime: true)
             defer { file.closeIgnoringErrors() }
-            return try SingleFileCost.exclusiveBytes(of: file, allocated: allocated)
+            return try FileData(of: file, allocated: allocated, size: size)
         } catch {
             if error == .notPermitted {
                 // O_NOATIME on a file we do not own: retry without it.
                 if let file = try? directory.descriptor.openForReading(name, noAccessTime: false) {
                     defer { file.closeIgnoringErrors() }
-                    if let exclusive = try? SingleFileCost.exclusiveBytes(of: file, allocated: allocated) { return exclusive }
+                    if let data = try? FileData(of: file, allocated: allocated, size: size) { return data }
                 }
             }
             if !FileContentCopier<KernelFileData>.meansUnsupported(error) && error != .notPermitted {
                 tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
             }
-            return allocated
+            return FileData(exclusive: allocated, extents: 1, inlineBytes: 0)
         }
     }
 }

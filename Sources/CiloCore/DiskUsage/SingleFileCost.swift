@@ -3,33 +3,58 @@ import SystemPackage
 
 /// The cost of one file named directly (`cilo du some-file`).
 enum SingleFileCost {
-    static func measure(_ file: FileDescriptor, status: FileStatus, readsExtents: Bool, display: String) -> DiskUsageTally {
+    static func measure(
+        _ file: FileDescriptor, status: FileStatus, readsExtents: Bool, metadata: MetadataCost, nameLength: Int, display: String
+    ) -> DiskUsageTally {
         var tally = DiskUsageTally()
         let allocated = Int(status.blocks) * 512
         tally.cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated)
         switch status.kind {
         case .regular:
             tally.files = 1
+            var data = FileData(exclusive: allocated, extents: allocated > 0 ? 1 : 0, inlineBytes: 0)
             if readsExtents && allocated > 0 {
                 do throws(Errno) {
-                    tally.cost.exclusive = try exclusiveBytes(of: file, allocated: allocated)
+                    data = try FileData(of: file, allocated: allocated, size: Int(status.size))
                 } catch {
                     if !FileContentCopier<KernelFileData>.meansUnsupported(error) {
                         tally.unreadable.append("\(display): \(error)")
                     }
                 }
             }
+            tally.cost.exclusive = data.exclusive
+                + metadata.entry(.regular, nameLength: nameLength, extents: data.extents, inlineBytes: data.inlineBytes)
         case .symbolicLink:
             tally.symlinks = 1
+            tally.cost.exclusive += metadata.entry(.symbolicLink, nameLength: nameLength, size: Int(status.size))
         default:
-            break
+            tally.cost.exclusive += metadata.entry(status.kind, nameLength: nameLength)
         }
         return tally
     }
+}
 
-    /// The file's extents not shared with any other file, at most its allocation (FIEMAP
-    /// lengths are logical: compressed extents take less room than they cover).
-    static func exclusiveBytes(of file: FileDescriptor, allocated: Int) throws(Errno) -> Int {
-        min(allocated, Int(try ExtentSummary(of: file).exclusiveBytes))
+/// A regular file's data as FIEMAP describes it.
+struct FileData: Equatable {
+    /// Bytes in extents no other file shares, at most its allocation (FIEMAP lengths are
+    /// logical: compressed extents take less room than they cover); inline data is not here.
+    var exclusive: Int
+    /// Data extents, the inline one excluded.
+    var extents: Int
+    /// Bytes stored inline in the file system's metadata (btrfs small files).
+    var inlineBytes: Int
+
+    init(exclusive: Int, extents: Int, inlineBytes: Int) {
+        self.exclusive = exclusive
+        self.extents = extents
+        self.inlineBytes = inlineBytes
+    }
+
+    init(of file: FileDescriptor, allocated: Int, size: Int) throws(Errno) {
+        let summary = try ExtentSummary(of: file)
+        let inline = Int(summary.inlineBytes)
+        exclusive = max(0, min(allocated, Int(summary.exclusiveBytes) - inline))
+        extents = max(0, Int(summary.extents) - (inline > 0 ? 1 : 0))
+        inlineBytes = inline > 0 ? min(size, inline) : 0
     }
 }

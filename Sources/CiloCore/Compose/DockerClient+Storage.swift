@@ -1,6 +1,6 @@
 import Foundation
 
-/// The images cilo built and what Docker's build cache holds.
+/// Where cilo's disk goes in Docker: the images it built, its volumes, the build cache.
 extension DockerClient {
     /// An image cilo built (label `dev.cilo.built=true`).
     public struct BuiltImage: Sendable, Equatable, Encodable {
@@ -52,5 +52,17 @@ extension DockerClient {
             if fields.count == 3 && fields[0] == "Build Cache" { return (fields[1], fields[2]) }
         }
         return nil
+    }
+
+    /// The folder holding each named volume's data, by name (one call).
+    public func volumeMountpoints(_ names: [String]) async throws(CiloError) -> [String: String] {
+        guard !names.isEmpty else { return [:] }
+        let result = try await check(["volume", "inspect", "--format", "{{.Name}}\t{{.Mountpoint}}"] + names, "docker volume inspect")
+        var found: [String: String] = [:]
+        for line in result.output.split(separator: "\n") {
+            let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            if fields.count == 2 { found[fields[0]] = fields[1] }
+        }
+        return found
     }
 }

@@ -1,0 +1,42 @@
+import CiloSystem
+
+/// What all environments of the home really hold on disk.
+extension Doctor {
+    /// One finding: the workspaces' exclusive bytes beside what `du` would claim for them
+    /// (every clone counted in full), the volumes' bytes and the images cilo built.
+    func checkDisk(_ records: [EnvironmentRecord], objects: [DockerClient.ManagedObject]?) async -> [DoctorFinding] {
+        let workspaces = records.filter { $0.status != .creating && $0.status != .destroying }
+            .map { BytePath($0.workspace) }.filter { (try? PathOpening.status($0.bytes)) != nil }
+        var parts: [String] = []
+        var total = 0
+        do throws(CiloError) {
+            let measured = try await DiskUsage().measureOffPool(workspaces)
+            let claimed = measured.reports.reduce(0) { $0 + $1.allocatedBytes }
+            total += measured.total.exclusiveBytes
+            parts.append("workspaces \(ByteFormatting.iec(measured.total.exclusiveBytes)) exclusive (du would say \(ByteFormatting.iec(claimed)))")
+        } catch {
+            return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
+        }
+        guard let objects else { return [DoctorFinding(.ok, "disk", "\(workspaces.count) workspaces", parts.joined() + "; Docker's share unknown")] }
+        let home = self.home.root.display
+        let volumes = objects.filter { $0.kind == .volume && ($0.home == nil || $0.home == home) }.map(\.name)
+        do throws(CiloError) {
+            let folders = try await docker.volumeMountpoints(volumes).values.map { BytePath($0) }
+            let measured = try await DiskUsage().measureOffPool(folders)
+            total += measured.total.allocatedBytes
+            parts.append("\(volumes.count) volume\(volumes.count == 1 ? "" : "s") \(ByteFormatting.iec(measured.total.allocatedBytes))")
+        } catch {
+            parts.append("volumes unknown (\(error.message))")
+        }
+        do throws(CiloError) {
+            var sizes: [String: Int] = [:]
+            for image in try await docker.builtImages() { sizes[image.id] = image.bytes }
+            let bytes = sizes.values.reduce(0, +)
+            total += bytes
+            parts.append("\(sizes.count) image\(sizes.count == 1 ? "" : "s") cilo built \(ByteFormatting.iec(bytes)) (base layers included)")
+        } catch {
+            parts.append("images unknown (\(error.message))")
+        }
+        return [DoctorFinding(.ok, "disk", "\(workspaces.count) workspaces", "environments hold \(ByteFormatting.iec(total)): " + parts.joined(separator: ", "))]
+    }
+}
