@@ -63,13 +63,14 @@ public struct DiskUsage: Sendable {
                     total.apparentBytes -= cost.apparent
                     total.allocatedBytes -= cost.allocated
                     total.exclusiveBytes -= cost.exclusive
+                    total.metadataBytes -= cost.metadata
                 } else {
                     linked[key] = cost
                 }
             }
             roots.append((measured.key, measured.ancestors))
         }
-        total.sharedBytes = total.allocatedBytes - total.exclusiveBytes
+        total.sharedBytes = max(0, total.allocatedBytes - (total.exclusiveBytes - total.metadataBytes))
         let kinds = Set(reports.map(\.filesystem))
         total.filesystem = kinds.count == 1 ? kinds.first ?? "" : "mixed"
         return Measurement(reports: reports, total: total)
@@ -79,6 +80,7 @@ public struct DiskUsage: Sendable {
         total.apparentBytes += report.apparentBytes
         total.allocatedBytes += report.allocatedBytes
         total.exclusiveBytes += report.exclusiveBytes
+        total.metadataBytes += report.metadataBytes
         total.files += report.files
         total.directories += report.directories
         total.symlinks += report.symlinks
@@ -90,6 +92,7 @@ public struct DiskUsage: Sendable {
         total.apparentBytes -= report.apparentBytes
         total.allocatedBytes -= report.allocatedBytes
         total.exclusiveBytes -= report.exclusiveBytes
+        total.metadataBytes -= report.metadataBytes
         total.files -= report.files
         total.directories -= report.directories
         total.symlinks -= report.symlinks
@@ -137,7 +140,8 @@ public struct DiskUsage: Sendable {
             report.apply(SingleFileCost.measure(
                 opened, status: status, readsExtents: readsExtents, metadata: metadata, nameLength: nameLength, display: path.display))
             if status.linkCount > 1 {
-                linked[key] = DiskCost(apparent: report.apparentBytes, allocated: report.allocatedBytes, exclusive: report.exclusiveBytes)
+                linked[key] = DiskCost(
+                    apparent: report.apparentBytes, allocated: report.allocatedBytes, exclusive: report.exclusiveBytes, metadata: report.metadataBytes)
             }
         }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
@@ -178,7 +182,8 @@ extension DiskUsageReport {
         apparentBytes = tally.cost.apparent
         allocatedBytes = tally.cost.allocated
         exclusiveBytes = tally.cost.exclusive
-        sharedBytes = allocatedBytes - exclusiveBytes
+        metadataBytes = tally.cost.metadata
+        sharedBytes = max(0, allocatedBytes - (exclusiveBytes - metadataBytes))
         files = tally.files
         directories = tally.directories
         symlinks = tally.symlinks

@@ -8,9 +8,14 @@ public struct DiskUsageReport: Sendable, Codable, Equatable {
     public var apparentBytes: Int
     /// `st_blocks` x 512 of every inode in the tree, each hard-linked inode once.
     public var allocatedBytes: Int
-    /// Bytes in extents no other file shares: what deleting the tree would free.
+    /// What deleting the tree would free: bytes in extents no other file shares, plus the
+    /// file system's own structures the tree holds (`metadataBytes`).
     public var exclusiveBytes: Int
-    /// `allocatedBytes - exclusiveBytes`: bytes shared with files outside the tree (or within it).
+    /// The part of `exclusiveBytes` that is metadata: inodes, directory entries, extent items,
+    /// inline data, estimated from the file system's own structures (`MetadataCost`).
+    public var metadataBytes: Int = 0
+    /// Allocated bytes in extents shared with files outside the tree (or within it): the
+    /// allocation minus the exclusive data (`exclusiveBytes - metadataBytes`).
     public var sharedBytes: Int
     public var files: Int
     public var directories: Int
@@ -44,16 +49,20 @@ struct DiskCost: Sendable, Equatable {
     var apparent = 0
     var allocated = 0
     var exclusive = 0
+    /// The part of `exclusive` that is the file system's metadata.
+    var metadata = 0
 
     static func += (lhs: inout DiskCost, rhs: DiskCost) {
         lhs.apparent += rhs.apparent
         lhs.allocated += rhs.allocated
         lhs.exclusive += rhs.exclusive
+        lhs.metadata += rhs.metadata
     }
 
     static func -= (lhs: inout DiskCost, rhs: DiskCost) {
         lhs.apparent -= rhs.apparent
         lhs.allocated -= rhs.allocated
         lhs.exclusive -= rhs.exclusive
+        lhs.metadata -= rhs.metadata
     }
 }

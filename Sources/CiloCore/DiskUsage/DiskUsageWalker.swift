@@ -36,7 +36,8 @@ final class DiskUsageWalker: Sendable {
         var rootTally = DiskUsageTally()
         rootTally.directories = 1
         rootTally.cost.allocated = Int(rootStatus.blocks) * 512
-        rootTally.cost.exclusive = rootTally.cost.allocated + metadata.entry(.directory, nameLength: rootNameLength)
+        rootTally.cost.metadata = metadata.entry(.directory, nameLength: rootNameLength)
+        rootTally.cost.exclusive = rootTally.cost.allocated + rootTally.cost.metadata
         tallies.withLock { $0.merge(rootTally) }
         queue.push(Directory(descriptor: root, path: BytePath(bytes: [])))
         WorkerThreads.run(count: jobs) { _ in self.work() }
@@ -79,7 +80,8 @@ final class DiskUsageWalker: Sendable {
         switch status.kind {
         case .directory:
             tally.directories += 1
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + metadata.entry(.directory, nameLength: name.bytes.count))
+            let own = metadata.entry(.directory, nameLength: name.bytes.count)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
             do throws(Errno) {
                 let child = try directory.descriptor.openDirectory(name)
                 queue.push(Directory(descriptor: child, path: directory.path.appending(name)))
@@ -94,17 +96,18 @@ final class DiskUsageWalker: Sendable {
             var data = FileData(exclusive: allocated, extents: allocated > 0 ? 1 : 0, inlineBytes: 0)
             if readsExtents && allocated > 0 { data = fileData(of: name, in: directory, allocated: allocated, size: Int(status.size), tally: &tally) }
             let own = metadata.entry(.regular, nameLength: name.bytes.count, extents: data.extents, inlineBytes: data.inlineBytes)
-            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: data.exclusive + own)
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: data.exclusive + own, metadata: own)
             if status.linkCount > 1 { linkedInodes.withLock { $0[key] = cost } }
             tally.cost += cost
         case .symbolicLink:
             tally.symlinks += 1
             let own = metadata.entry(.symbolicLink, nameLength: name.bytes.count, size: Int(status.size))
-            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated + own)
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated + own, metadata: own)
             if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
             tally.cost += cost
         default:
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + metadata.entry(status.kind, nameLength: name.bytes.count))
+            let own = metadata.entry(status.kind, nameLength: name.bytes.count)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
         }
     }
 

@@ -22,13 +22,15 @@ enum SingleFileCost {
                     }
                 }
             }
-            tally.cost.exclusive = data.exclusive
-                + metadata.entry(.regular, nameLength: nameLength, extents: data.extents, inlineBytes: data.inlineBytes)
+            tally.cost.metadata = metadata.entry(.regular, nameLength: nameLength, extents: data.extents, inlineBytes: data.inlineBytes)
+            tally.cost.exclusive = data.exclusive + tally.cost.metadata
         case .symbolicLink:
             tally.symlinks = 1
-            tally.cost.exclusive += metadata.entry(.symbolicLink, nameLength: nameLength, size: Int(status.size))
+            tally.cost.metadata = metadata.entry(.symbolicLink, nameLength: nameLength, size: Int(status.size))
+            tally.cost.exclusive += tally.cost.metadata
         default:
-            tally.cost.exclusive += metadata.entry(status.kind, nameLength: nameLength)
+            tally.cost.metadata = metadata.entry(status.kind, nameLength: nameLength)
+            tally.cost.exclusive += tally.cost.metadata
         }
         return tally
     }
