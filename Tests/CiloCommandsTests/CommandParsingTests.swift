@@ -21,6 +21,17 @@ struct CommandParsingTests {
         #expect(clone.progress == false)
     }
 
+    @Test("--wait takes an optional number of seconds; a command's own --wait is left alone")
+    func waitValue() {
+        #expect(OptionalWaitValue.rewrite(["cilo", "up", "a", "--wait"]) == ["cilo", "up", "a", "--wait=forever"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "up", "--wait", "30", "a"]) == ["cilo", "up", "--wait", "30", "a"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "up", "--wait", "a"]) == ["cilo", "up", "--wait=forever", "a"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "run", "--project", "p", "--wait", "sh", "e", "-c", "x --wait"])
+            == ["cilo", "run", "--project", "p", "--wait=forever", "sh", "e", "-c", "x --wait"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "run", "tool", "e", "--wait", "x"]) == ["cilo", "run", "tool", "e", "--wait", "x"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "list", "--wait"]) == ["cilo", "list", "--wait"])
+    }
+
     @Test("every strategy name parses", arguments: CloneStrategy.allCases)
     func strategies(strategy: CloneStrategy) throws {
         let clone = try #require(try CiloCommand.parseAsRoot(["clone", "a", "b", "--strategy", strategy.rawValue]) as? CiloCommand.Clone)

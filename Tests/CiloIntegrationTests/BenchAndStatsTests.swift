@@ -87,6 +87,17 @@ struct BenchAndStatsTests {
         #expect(cow < full * 0.05, "copy-on-write \(cow) vs copy \(full)")
         let plan = try #require(json["plan"] as? [String: Any])
         #expect((plan["fits"] as? Int ?? 0) > 0 && plan["binding"] is String)
+        // Memory as the host sees it: every container also costs a shim, a network namespace and
+        // kernel memory outside its cgroup; the plan counts the larger figure.
+        let cgroups = try #require(environment["memoryBytes"] as? Int)
+        let host = try #require(environment["hostMemoryBytes"] as? Int)
+        #expect(host > cgroups, "host \(host) vs cgroups \(cgroups)")
+        let memoryLimit = try #require((plan["limits"] as? [[String: Any]])?.first { $0["resource"] as? String == "memory" })
+        #expect((memoryLimit["perEnvironment"] as? Double ?? 0) >= Double(host) * 0.9)
+        // The plan is kept for admission.
+        let saved = try #require(FileManager.default.contents(atPath: demo.home + "/plans/\(demo.project).json"))
+        let savedPlan = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        #expect(savedPlan["fits"] as? Int == plan["fits"] as? Int)
         let html = try String(contentsOfFile: reportPath, encoding: .utf8)
         #expect(html.contains("<svg"))
         #expect(try demo.leftovers().isEmpty)

@@ -23,6 +23,14 @@ public struct SavedPlan: Codable, Sendable, Equatable {
         measuredAt = ISO8601DateFormatter().string(from: Date())
     }
 
+    init(fits: Int, binding: String, memoryPerEnvironment: Int?, containersPerEnvironment: Int, measuredAt: String) {
+        self.fits = fits
+        self.binding = binding
+        self.memoryPerEnvironment = memoryPerEnvironment
+        self.containersPerEnvironment = containersPerEnvironment
+        self.measuredAt = measuredAt
+    }
+
     static func fileName(_ project: String) -> FileName { FileName(project + ".json") }
 
     /// The project's saved plan, nil when bench never ran for it (or its file cannot be read).
