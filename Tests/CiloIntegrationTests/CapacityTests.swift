@@ -24,6 +24,18 @@ struct CapacityTests {
         try ("project: \(demo.project)\n" + text).write(toFile: demo.directory + "/.cilo/config.yml", atomically: true, encoding: .utf8)
     }
 
+    /// A cilo process in the demo's folder with its home, not yet started (`prefix`: a program
+    /// that runs cilo, such as one giving it a process group of its own).
+    private func ciloProcess(_ demo: DemoEnvironment, _ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) -> Process {
+        let process = Process()
+        let command = prefix + [Integration.ciloExecutable] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["CILO_HOME": demo.home]) { $1 }) { $1 }
+        process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
+        return process
+    }
+
     /// The environments of the demo's project with a container Docker runs now.
     private func runningEnvironments(_ demo: DemoEnvironment) throws -> Set<String> {
         let out = try Integration.check(["docker", "ps", "--filter", "label=dev.cilo.project=\(demo.project)", "--format", "{{.Label \"dev.cilo.env\"}}"])
@@ -49,11 +61,7 @@ struct CapacityTests {
         // Ten processes really at once (concurrentPerform would run only as many as there are CPUs).
         var processes: [(Process, String)] = []
         for index in 1...10 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
-            process.arguments = ["run", "--wait", "--rm", "sh", "w\(index)", "-c", "sleep 1"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": demo.home, "CILO_MAX_ENVIRONMENTS": "2"]) { $1 }
-            process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
+            let process = ciloProcess(demo, ["run", "--wait", "--rm", "sh", "w\(index)", "-c", "sleep 1"], environment: ["CILO_MAX_ENVIRONMENTS": "2"])
             let log = (demo.directory as NSString).deletingLastPathComponent + "/w\(index).err"
             FileManager.default.createFile(atPath: log, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -213,12 +221,8 @@ struct CapacityTests {
 
         // Ctrl-C: the whole process group gets SIGINT, as from a terminal.
         // A process group of its own, led by cilo (as a shell's job is), so the group gets the signal.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", "import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])",
-                             Integration.ciloExecutable, "run", "--rm", "sh", "interrupted", "-c", "touch started; exec sleep 60"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": demo.home]) { $1 }
-        process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
+        let process = ciloProcess(demo, ["run", "--rm", "sh", "interrupted", "-c", "touch started; exec sleep 60"],
+                                  prefix: ["/usr/bin/python3", "-c", "import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])"])
         try process.run()
         let marker = demo.home + "/envs/\(demo.project)/interrupted/started"
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: marker) { Thread.sleep(forTimeInterval: 0.1) }
@@ -238,11 +242,7 @@ struct CapacityTests {
         defer { demo.tearDown() }
         try writeConfig(demo, "max_environments: 1\n")
         #expect(try demo.cilo(["up", "first"]).status == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
-        process.arguments = ["up", "second", "--wait"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": demo.home]) { $1 }
-        process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
+        let process = ciloProcess(demo, ["up", "second", "--wait"])
         let errors = Pipe()
         process.standardError = errors
         try process.run()

@@ -7,6 +7,7 @@ extension Doctor {
     func checkDisk(_ records: [EnvironmentRecord], objects: [DockerClient.ManagedObject]?) async -> [DoctorFinding] {
         let workspaces = records.filter { $0.status != .creating && $0.status != .destroying }
             .map { BytePath($0.workspace) }.filter { (try? PathOpening.status($0.bytes)) != nil }
+        let subject = "\(workspaces.count) workspace\(workspaces.count == 1 ? "" : "s")"
         var parts: [String] = []
         var total = 0
         do throws(CiloError) {
@@ -17,7 +18,7 @@ extension Doctor {
         } catch {
             return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
         }
-        guard let objects else { return [DoctorFinding(.ok, "disk", "\(workspaces.count) workspaces", parts.joined() + "; Docker's share unknown")] }
+        guard let objects else { return [DoctorFinding(.ok, "disk", subject, parts.joined() + "; Docker's share unknown")] }
         let home = self.home.root.display
         let volumes = objects.filter { $0.kind == .volume && ($0.home == nil || $0.home == home) }.map(\.name)
         do throws(CiloError) {
@@ -37,6 +38,6 @@ extension Doctor {
         } catch {
             parts.append("images unknown (\(error.message))")
         }
-        return [DoctorFinding(.ok, "disk", "\(workspaces.count) workspaces", "environments hold \(ByteFormatting.iec(total)): " + parts.joined(separator: ", "))]
+        return [DoctorFinding(.ok, "disk", subject, "environments hold \(ByteFormatting.iec(total)): " + parts.joined(separator: ", "))]
     }
 }
