@@ -7,10 +7,13 @@ struct Git: Sendable {
     var directory: String
     /// Variables such as `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_OBJECT_DIRECTORY`.
     var environment: [String: String] = [:]
+    /// Whether git may write the index it reads for its own sake (`GIT_OPTIONAL_LOCKS`): never the
+    /// workspace's or the source's (their owner's git may be at work); cilo's own index, yes.
+    var optionalLocks = false
 
     private var baseArguments: [String] { ["-c", "safe.directory=*", "-c", "core.quotepath=off", "-C", directory] }
     private var fullEnvironment: [String: String] {
-        environment.merging(["GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"]) { $1 }
+        environment.merging(["GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": optionalLocks ? "1" : "0"]) { $1 }
     }
 
     /// Runs git; its trimmed standard output. - Throws: one line naming the git command and its error.
