@@ -19,6 +19,34 @@ public struct CloneEngine: Sendable {
 
     /// Clones `source` to `destination` (byte paths; `destination` must not exist or be an empty directory).
     public func clone(source: BytePath, destination: BytePath) throws(CiloError) -> CloneReport {
+        try cloneKeepingTally(source: source, destination: destination).report
+    }
+
+    /// Clones as `clone` does and returns, besides the report, the manifest the walk recorded
+    /// (every entry's new status and the source's); nil for a snapshot, which walks nothing.
+    func cloneRecordingManifest(source: BytePath, destination: BytePath) async throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) {
+        var recording = self
+        recording.options.recordsManifest = true
+        let engine = recording
+        let (report, tally) = try await WorkerThreads.offload { () throws(CiloError) -> (CloneReport, CloneTally?) in
+            let result = try engine.cloneKeepingTally(source: source, destination: destination)
+            return (result.report, result.tally)
+        }
+        guard let tally else { return (report, nil) }
+        var manifest = TreeManifest()
+        for entry in tally.manifest { manifest.entries[entry.path] = (entry.workspace, entry.source) }
+        for path in tally.manifestLinked {
+            do throws(Errno) {
+                let now = try PathOpening.status(destination.bytes + [UInt8(ascii: "/")] + path)
+                manifest.entries[path]?.workspace = TreeManifest.Stamp(now)
+            } catch {
+                throw .system(error, "cannot read a hard-linked entry's status", path: destination.appending(FileName(bytes: path)).display)
+            }
+        }
+        return (report, manifest)
+    }
+
+    private func cloneKeepingTally(source: BytePath, destination: BytePath) throws(CiloError) -> (report: CloneReport, tally: CloneTally?) {
         let start = DispatchTime.now()
         let jobs = max(1, options.jobs ?? CPUCapacity.usableCPUs())
         let plan = try ClonePlan(source: source, destination: destination, options: options)
@@ -27,7 +55,7 @@ public struct CloneEngine: Sendable {
         if let snapshotError = try plan.snapshotIfPossible() {
             if options.strategy == .snapshot { throw snapshotError }
         } else {
-            return report(plan, strategy: "snapshot", tally: nil, jobs: 1, start: start)
+            return (report(plan, strategy: "snapshot", tally: nil, jobs: 1, start: start), nil)
         }
 
         let turn = try waitForTurn()
@@ -49,7 +77,8 @@ public struct CloneEngine: Sendable {
             excludes: ExcludeMatcher(patterns: options.excludePatterns),
             skippedDirectories: skipped,
             sourceDisplay: source.display,
-            destinationDisplay: destination.display)
+            destinationDisplay: destination.display,
+            recordsManifest: options.recordsManifest)
         let cloner = TreeCloner(
             settings: settings, destinationRoot: destinationRoot, destinationDevice: plan.destinationDevice,
             cancellation: options.cancellation, progress: options.progress)
@@ -57,7 +86,7 @@ public struct CloneEngine: Sendable {
             let sourceRoot = try plan.takeSourceRoot()
             let tally = try cloner.run(source: sourceRoot, sourceStatus: plan.sourceStatus)
             destinationRoot.closeIgnoringErrors()
-            return report(plan, strategy: tally.strategyName(default: settings.strategy.firstMethod), tally: tally, jobs: jobs, start: start)
+            return (report(plan, strategy: tally.strategyName(default: settings.strategy.firstMethod), tally: tally, jobs: jobs, start: start), tally)
         } catch {
             destinationRoot.closeIgnoringErrors()
             let removal = plan.removePartialDestination()

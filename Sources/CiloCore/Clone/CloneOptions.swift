@@ -22,6 +22,9 @@ public struct CloneOptions: Sendable {
     public var turnLock: BytePath?
     /// Called once when the clone has to wait for its turn (to tell the user why nothing moves).
     public var onWaitingForTurn: (@Sendable () -> Void)?
+    /// Keep every entry's status, the new one and the source's, as the walk makes it: what
+    /// `cilo diff` of a source without git compares with (`cloneRecordingManifest`).
+    var recordsManifest = false
 
     public init(
         strategy: CloneStrategy = .auto,

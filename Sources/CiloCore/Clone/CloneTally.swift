@@ -13,6 +13,11 @@ struct CloneTally: Sendable {
     var excluded = 0
     var skippedPaths: [String] = []
     var warnings: [String] = []
+    /// With `recordsManifest`: every non-directory entry made, its new status and the source's.
+    var manifest: [(path: [UInt8], workspace: TreeManifest.Stamp, source: TreeManifest.Stamp)] = []
+    /// Manifest entries with more than one link: each further link changes their ctime, so their
+    /// status is read again once the clone is done.
+    var manifestLinked: [[UInt8]] = []
 
     mutating func count(_ method: CloneMethod) {
         switch method {
@@ -35,6 +40,8 @@ struct CloneTally: Sendable {
         excluded += other.excluded
         skippedPaths += other.skippedPaths
         warnings += other.warnings
+        manifest += other.manifest
+        manifestLinked += other.manifestLinked
     }
 
     /// The strategy name the report shows: the one method used, or `mixed`.

@@ -36,6 +36,7 @@ extension TreeCloner {
                     throw .system(error, "cannot make hard link", path: destinationPath(path))
                 }
                 tally.hardlinks += 1
+                try record(entry, in: node, path: path, opened: nil, tally: &tally)
                 progress.add(files: 1, bytes: 0)
             case .created(let descriptor):
                 try finishEntry(entry, created: descriptor, in: node, tally: &tally)
@@ -83,6 +84,7 @@ extension TreeCloner {
                 throw .system(error, "cannot set metadata", path: destinationPath(path))
             }
             if status.kind == .fifo { tally.fifos += 1 } else { tally.symlinks += 1 }
+            try record(entry, in: node, path: path, opened: nil, tally: &tally)
             progress.add(files: 1, bytes: 0)
             return
         }
@@ -116,7 +118,22 @@ extension TreeCloner {
         }
         tally.files += 1
         tally.bytes += Int(status.size)
+        try record(entry, in: node, path: path, opened: destination, tally: &tally)
         progress.add(files: 1, bytes: Int(status.size))
+    }
+
+    /// With `recordsManifest`: the finished entry's status (read from `opened` when it is open)
+    /// beside the source's, so no walk after the clone is needed.
+    private func record(_ entry: PendingEntry, in node: DirectoryNode, path: BytePath, opened: FileDescriptor?, tally: inout CloneTally) throws(CiloError) {
+        guard settings.recordsManifest else { return }
+        do throws(Errno) {
+            let made: FileStatus
+            if let opened { made = try opened.status() } else { made = try node.destination.status(of: entry.name) }
+            tally.manifest.append((path.bytes, TreeManifest.Stamp(made), TreeManifest.Stamp(entry.status)))
+            if entry.status.linkCount > 1 { tally.manifestLinked.append(path.bytes) }
+        } catch {
+            throw .system(error, "cannot read the new entry's status", path: destinationPath(path))
+        }
     }
 
     /// Owner, mode and times of an open file or directory, in that order (chown clears setuid).

@@ -28,6 +28,8 @@ final class TreeCloner: Sendable {
         /// Source root path for messages.
         var sourceDisplay: String
         var destinationDisplay: String
+        /// Record each entry's new status beside the source's (`CloneTally.manifest`).
+        var recordsManifest = false
     }
 
     let settings: Settings

@@ -52,10 +52,22 @@ extension EnvironmentManager {
         record.subnet = try await reserveSubnet(for: record)
         do throws(CiloError) {
             try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()
-            let report = try await CloneEngine(options: cloneOptions(env, strategy: request.strategy))
-                .clone(source: BytePath(sourceDirectory), destination: workspace)
+            let engine = CloneEngine(options: try cloneOptions(env, strategy: request.strategy))
+            let report: CloneReport
+            if record.baseCommit == nil {
+                // Without git, diff compares with a manifest: the clone's walk records it as it goes;
+                // a snapshot walks nothing, so its manifest takes a walk of its own.
+                let cloned = try await engine.cloneRecordingManifest(source: BytePath(sourceDirectory), destination: workspace)
+                report = cloned.report
+                if let manifest = cloned.manifest {
+                    try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
+                } else {
+                    try await recordManifest(record)
+                }
+            } else {
+                report = try await engine.clone(source: BytePath(sourceDirectory), destination: workspace)
+            }
             record.cloneStrategy = report.strategy
-            if record.baseCommit == nil { try await recordManifest(record) }
             let preparation = workspacePreparation(record)
             let removed = try preparation.filterEnvFiles()
             for path in removed { notice("\(env): \(path) left out (env.copy_mode)") }
