@@ -67,13 +67,34 @@ final class DemoEnvironment: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Runs several cilo commands at once, as separate processes, and returns their results in order.
+    /// Runs several cilo commands at once, as separate processes all started before any is
+    /// waited for (a thread pool would run only as many at once as there are CPUs), and returns
+    /// their results in order. Output goes to files, so no process blocks on a full pipe.
     func ciloConcurrently(_ commands: [[String]]) throws -> [(status: Int32, out: String, err: String)] {
-        let results = ConcurrentResults(count: commands.count)
-        DispatchQueue.concurrentPerform(iterations: commands.count) { index in
-            results.set(index, try? self.cilo(commands[index]))
+        let folder = try Integration.temporaryDirectory("concurrent-\(project)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var started: [(process: Process, out: String, err: String)] = []
+        for (index, arguments) in commands.enumerated() {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
+            process.arguments = arguments
+            var variables = ["CILO_HOME": home]
+            if let compose { variables["CILO_COMPOSE"] = compose }
+            process.environment = ProcessInfo.processInfo.environment.merging(variables) { $1 }
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            let out = folder + "/\(index).out", err = folder + "/\(index).err"
+            FileManager.default.createFile(atPath: out, contents: nil)
+            FileManager.default.createFile(atPath: err, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+            started.append((process, out, err))
         }
-        return try results.all()
+        for entry in started { try entry.process.run() }
+        return started.map { entry in
+            entry.process.waitUntilExit()
+            let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+            return (entry.process.terminationStatus, read(entry.out), read(entry.err))
+        }
     }
 
     /// Docker objects still carrying this project's label: containers, volumes, networks.
@@ -103,26 +124,5 @@ final class DemoEnvironment: Sendable {
     func list() throws -> [[String: Any]] {
         let result = try cilo(["list", "--json"])
         return try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [[String: Any]] ?? []
-    }
-}
-
-/// Results gathered from concurrent workers.
-final class ConcurrentResults: @unchecked Sendable {
-    private var values: [(status: Int32, out: String, err: String)?]
-    private let lock = NSLock()
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: (status: Int32, out: String, err: String)?) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
-    }
-
-    func all() throws -> [(status: Int32, out: String, err: String)] {
-        try values.map { value in
-            guard let value else { throw IntegrationError.commandFailed("a concurrent cilo could not be started") }
-            return value
-        }
     }
 }
