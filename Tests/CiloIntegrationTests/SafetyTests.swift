@@ -31,6 +31,34 @@ struct SafetyTests {
         #expect(try demo.cilo(["exec", "--project", first, "c", "worker", "--", "true"]).status == 0)
     }
 
+    @Test("two cilo homes with one project and environment name: the second is refused; its down and destroy leave the first alone",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func twoHomesDoNotTakeOverEachOther() throws {
+        try EnvironmentTests.requireDocker()
+        let first = try DemoEnvironment()
+        let second = try DemoEnvironment()
+        defer {
+            second.tearDown()
+            first.tearDown()
+        }
+        // The same project name in another CILO_HOME (a CI shard with a home of its own).
+        let config = second.directory + "/.cilo/config.yml"
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: second.project, with: first.project)
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try first.cilo(["up", "shard"]).status == 0)
+        let containers = try labelled(["ps", "-q"], project: first.project, env: "shard")
+        #expect(containers.count == 3)
+        let refused = try second.cilo(["up", "shard"])
+        #expect(refused.status == 1)
+        Integration.expectOneLineError(refused, mentioning: ["another cilo home", first.home])
+        #expect(try second.cilo(["down", "shard"]).status == 0)
+        #expect(try second.cilo(["destroy", "shard", "--force"]).status == 0)
+        #expect(try labelled(["ps", "-q"], project: first.project, env: "shard") == containers, "the first home's containers run on")
+        #expect(try first.cilo(["exec", "shard", "worker", "--", "true"]).status == 0)
+        #expect(try first.cilo(["destroy", "shard", "--force"]).status == 0)
+        #expect(try labelled(["ps", "-aq"], project: first.project, env: "shard").isEmpty)
+    }
+
     @Test("a bind that leaves the project resolves beside the source, never into another environment's workspace",
           .enabled(if: Integration.canRun(needing: tools)))
     func relativeBindsStayOutOfOtherWorkspaces() throws {

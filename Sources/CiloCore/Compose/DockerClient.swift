@@ -4,7 +4,20 @@ import Foundation
 /// the labels `dev.cilo.managed=true`, `dev.cilo.project`, `dev.cilo.env`, and everything
 /// it removes is found by those labels.
 public struct DockerClient: Sendable {
-    public init() {}
+    /// The cilo home whose objects this client lists and removes (`dev.cilo.home`); objects of
+    /// another home with the same project and environment names are never touched. Nil: every
+    /// home's (objects made before the label existed count as every home's).
+    public var home: String?
+
+    public init(home: String? = nil) {
+        self.home = home
+    }
+
+    /// Whether an object whose `dev.cilo.home` label is `label` (empty: none) is this client's home's.
+    func isOwn(homeLabel label: String?) -> Bool {
+        guard let home, let label, !label.isEmpty else { return true }
+        return label == home
+    }
 
     /// A container as `docker ps` lists it.
     public struct Container: Sendable, Equatable {
@@ -126,6 +139,7 @@ public struct DockerClient: Sendable {
                     throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
                 }
                 let labels = Self.parseLabels(listed.labels)
+                guard isOwn(homeLabel: labels["dev.cilo.home"]) else { continue }
                 // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
                 let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
                     : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
@@ -202,9 +216,12 @@ public struct DockerClient: Sendable {
         return output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
     }
 
-    /// Whether a network of that name exists.
-    public func networkExists(_ name: String) async throws(CiloError) -> Bool {
-        try await docker(["network", "inspect", "--format", "{{.Name}}", name]).succeeded
+    /// Whether a network of that name exists, and the cilo home that made it (`dev.cilo.home`,
+    /// empty when unlabelled): nil when there is none.
+    public func networkHome(_ name: String) async throws(CiloError) -> String? {
+        let result = try await docker(["network", "inspect", "--format", "{{index .Labels \"dev.cilo.home\"}}", name])
+        guard result.succeeded else { return nil }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "<no value>", with: "")
     }
 
     /// Creates the environment's bridge network on its own subnet, labelled.
@@ -238,19 +255,28 @@ public struct DockerClient: Sendable {
 
     /// Removes every container labelled with this project and environment (volumes kept).
     public func removeContainers(project: String, env: String) async throws(CiloError) {
-        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
-        let containers = try await check(["ps", "-aq"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
+        let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
         if !containers.isEmpty { _ = try await check(["rm", "-f"] + containers, "removing containers") }
     }
 
     /// Removes every container, volume and network labelled with this project and environment.
     public func removeLabelled(project: String, env: String) async throws(CiloError) {
-        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
-        let containers = try await check(["ps", "-aq"] + filters, "docker ps").output.split(separator: "\n").map(String.init)
+        let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
         if !containers.isEmpty { _ = try await check(["rm", "-f", "-v"] + containers, "removing containers") }
-        let volumes = try await check(["volume", "ls", "-q"] + filters, "docker volume ls").output.split(separator: "\n").map(String.init)
+        let volumes = try await labelled(["volume", "ls"], "{{.Name}}", project: project, env: env)
         if !volumes.isEmpty { _ = try await check(["volume", "rm", "-f"] + volumes, "removing volumes") }
-        let networks = try await check(["network", "ls", "-q"] + filters, "docker network ls").output.split(separator: "\n").map(String.init)
+        let networks = try await labelled(["network", "ls"], "{{.ID}}", project: project, env: env)
         if !networks.isEmpty { _ = try await check(["network", "rm"] + networks, "removing networks") }
+    }
+
+    /// The objects `listing` finds labelled with this project and environment, of this client's home.
+    private func labelled(_ listing: [String], _ identity: String, project: String, env: String) async throws(CiloError) -> [String] {
+        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
+        let format = identity + "\t{{.Label \"dev.cilo.home\"}}"
+        let output = try await check(listing + filters + ["--format", format], "docker \(listing.joined(separator: " "))").output
+        return output.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            return isOwn(homeLabel: fields.count > 1 ? fields[1] : nil) ? fields[0] : nil
+        }
     }
 }

@@ -10,11 +10,12 @@ import Foundation
 public struct Doctor: Sendable {
     public let home: CiloHome
     let store: StateStore
-    let docker = DockerClient()
+    let docker: DockerClient
 
     public init(home: CiloHome = .fromEnvironment()) {
         self.home = home
         self.store = StateStore(home: home)
+        self.docker = DockerClient(home: home.root.display)
     }
 
     /// Runs every check, most basic first.

@@ -12,7 +12,9 @@ extension EnvironmentManager {
             if record.status == .destroying || record.status == .creating {
                 throw CiloError(.failed, "environment '\(env)' is \(record.status.rawValue) (interrupted): cilo destroy \(env) removes it")
             }
-            if FileManager.default.fileExists(atPath: record.composeFile) {
+            // compose down acts on the compose project by name: not when another cilo home runs it.
+            let owner = try await docker.networkHome(record.dockerName)
+            if FileManager.default.fileExists(atPath: record.composeFile) && owner.map({ docker.isOwn(homeLabel: $0) }) ?? true {
                 let result = try await compose(record, ["down", "--remove-orphans"])
                 guard result.succeeded else { throw CiloError(.failed, "compose down failed for '\(env)': \(result.tail(3))") }
             }
@@ -76,14 +78,14 @@ extension EnvironmentManager {
         let others = try StateStore(home: home).allReadable(project: record.project)
         guard others.damaged.filter({ $0.env != record.name }).isEmpty else { return }
         let used = Set(others.records.filter { $0.name != record.name }.flatMap { $0.images ?? [] })
-        for image in images where !used.contains(image) { try await DockerClient().removeImageIfUnused(image) }
+        for image in images where !used.contains(image) { try await DockerClient(home: home.root.display).removeImageIfUnused(image) }
     }
 
     /// Removes the environment's Docker objects, generated files, workspace and record
     /// (the caller holds its lock). The record goes last: whatever stops this half-way
     /// leaves a record that says what is left to do.
     static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome) async throws(CiloError) {
-        let docker = DockerClient()
+        let docker = DockerClient(home: home.root.display)
         // A create that never started made nothing of Docker's, so it needs no engine to undo;
         // anything else does: without one its containers and volumes would outlive the record.
         let engineAnswers = (try? await docker.requireEngine()) != nil

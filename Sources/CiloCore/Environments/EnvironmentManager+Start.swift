@@ -50,12 +50,14 @@ extension EnvironmentManager {
                 warn("an image \(record.name) no longer uses was kept: \(error.description)")
             }
         } catch {
-            // Nothing half-running: stop what started, keep the workspace, say what failed.
-            let stopped = try? await compose(record, ["down", "--remove-orphans"])
+            // Nothing half-running: stop what started, keep the workspace, say what failed. Never
+            // compose down a project another cilo home runs under the same name.
+            let othersProject = error.code == .alreadyExists
+            let stopped = othersProject ? nil : try? await compose(record, ["down", "--remove-orphans"])
             record.status = cancellation.isCancelled ? .stopped : .failed
             record.lastError = error.description
             var failure = error
-            if stopped?.succeeded != true { failure.note = "stopping its services failed too: cilo down \(record.name) retries" }
+            if stopped?.succeeded != true && !othersProject { failure.note = "stopping its services failed too: cilo down \(record.name) retries" }
             do throws(CiloError) { try store.save(record) } catch let saving {
                 failure.note = (failure.note.map { $0 + "; " } ?? "") + "and recording it failed: \(saving.description)"
             }
@@ -76,7 +78,7 @@ extension EnvironmentManager {
     /// (a network made since it was reserved overlaps it: another cilo home, another tool),
     /// a new one is reserved and tried, five times in all.
     func ensureNetwork(_ record: inout EnvironmentRecord) async throws(CiloError) {
-        if try await docker.networkExists(record.dockerName) { return }
+        if try await ownNetworkExists(record) { return }
         let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
         for attempt in 1...5 {
             guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
@@ -85,11 +87,23 @@ extension EnvironmentManager {
                 return
             } catch {
                 // Another cilo of this home may have made it meanwhile (it holds no lock of ours).
-                if try await docker.networkExists(record.dockerName) { return }
+                if try await ownNetworkExists(record) { return }
                 guard attempt < 5 else { throw error }
                 record.subnet = try await reserveSubnet(for: record, avoiding: subnet)
             }
         }
+    }
+
+    /// Whether the environment's network exists; one another cilo home made (same project and
+    /// environment names, another `CILO_HOME`) is refused: starting on it would take over that
+    /// home's containers.
+    private func ownNetworkExists(_ record: EnvironmentRecord) async throws(CiloError) -> Bool {
+        guard let owner = try await docker.networkHome(record.dockerName) else { return false }
+        guard docker.isOwn(homeLabel: owner) else {
+            throw CiloError(.alreadyExists, "environment '\(record.name)' of project '\(record.project)' already runs from another cilo home (\(owner)): "
+                + "its Docker network \(record.dockerName) is that home's; use another environment name or --project")
+        }
+        return true
     }
 
     /// Polls Docker until every active service is ready: running (healthy, with a health

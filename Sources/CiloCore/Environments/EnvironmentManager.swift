@@ -14,7 +14,8 @@ public struct EnvironmentManager: Sendable {
     public let project: Project
     public let home: CiloHome
     public let store: StateStore
-    public let docker = DockerClient()
+    /// Docker, seen as this home's objects only.
+    public let docker: DockerClient
     /// `$CILO_COMPOSE`, when set.
     public var composeOverride: String?
     /// Raised by Ctrl-C: a create in progress stops and is rolled back; an up stops starting.
@@ -28,6 +29,7 @@ public struct EnvironmentManager: Sendable {
         self.project = project
         self.home = home
         self.store = StateStore(home: home)
+        self.docker = DockerClient(home: home.root.display)
         self.composeOverride = HostFacts.environment("CILO_COMPOSE")
     }
 
