@@ -173,11 +173,16 @@ struct ChangesTests {
     }
 
     @Test("a source without git: diff works from the manifest cilo wrote at create; apply copies back unless the source changed a path too; merge needs git",
-          .enabled(if: Integration.canRun(needing: tools)))
-    func withoutGit() throws {
-        let root = try Integration.temporaryDirectory("nogit")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+          .enabled(if: Integration.canRun(needing: tools + ["mkfs.btrfs", "btrfs"])), arguments: [false, true])
+    func withoutGit(snapshot: Bool) throws {
+        // On btrfs with the source a subvolume, the workspace is a snapshot: no walk made it, so
+        // its manifest comes from a walk of its own.
+        let fs = snapshot ? try LoopFileSystem(.btrfs) : nil
+        defer { fs?.tearDown() }
+        let root = try fs.map { $0.mountPoint } ?? Integration.temporaryDirectory("nogit")
+        defer { if fs == nil { try? FileManager.default.removeItem(atPath: root) } }
         let source = root + "/source"
+        if snapshot { try Integration.check(["btrfs", "subvolume", "create", source]) }
         try FileManager.default.createDirectory(atPath: source + "/.cilo", withIntermediateDirectories: true)
         try sh("""
             echo 'project: nogit' > .cilo/config.yml
@@ -188,7 +193,9 @@ struct ChangesTests {
         func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
             try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: source)
         }
-        #expect(try cilo(["create", "b1"]).status == 0)
+        let created = try cilo(["create", "b1", "--json"])
+        #expect(created.status == 0)
+        #expect(created.out.contains(snapshot ? "\"snapshot\"" : "\"cloneStrategy\""), "\(created.out)")
         #expect(try cilo(["create", "b2"]).status == 0)
         let empty = try cilo(["diff", "b1", "--name-only"])
         #expect(empty.status == 0 && empty.out.isEmpty, "nothing changed yet: \(empty.out)\(empty.err)")

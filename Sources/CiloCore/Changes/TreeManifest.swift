@@ -47,18 +47,16 @@ struct TreeManifest: Sendable {
     /// By relative path (bytes): the workspace's stamp and the source's (nil when it had none).
     var entries: [[UInt8]: (workspace: Stamp, source: Stamp?)] = [:]
 
-    /// Walks the workspace (and the source beside it, entry by entry), directories by descriptor.
-    static func record(workspace: String, source: String) throws(CiloError) -> TreeManifest {
+    /// Walks a workspace that is a btrfs snapshot of its source (its clone walked nothing). A
+    /// snapshot keeps every entry's inode, size, times and mode, so each stamp is the source's
+    /// too and one walk does. (A per-file clone records its manifest as it goes:
+    /// `CloneEngine.cloneRecordingManifest`.)
+    static func record(snapshot workspace: String) throws(CiloError) -> TreeManifest {
         var manifest = TreeManifest()
         do throws(Errno) {
-            let root = try PathOpening.openDirectory(BytePath(workspace).bytes)
-            let sourceRoot: FileDescriptor
-            do throws(Errno) { sourceRoot = try PathOpening.openDirectory(BytePath(source).bytes) } catch {
-                root.closeIgnoringErrors()
-                throw error
-            }
-            try TreeWalk.walk(root, beside: sourceRoot) { entry in
-                manifest.entries[entry.path] = (Stamp(entry.status), entry.companion.map(Stamp.init))
+            try TreeWalk.walk(try PathOpening.openDirectory(BytePath(workspace).bytes)) { entry in
+                let stamp = Stamp(entry.status)
+                manifest.entries[entry.path] = (stamp, stamp)
                 return true
             }
         } catch {

@@ -62,7 +62,7 @@ extension EnvironmentManager {
                 if let manifest = cloned.manifest {
                     try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
                 } else {
-                    try await recordManifest(record)
+                    try await recordManifestOfSnapshot(record)
                 }
             } else {
                 report = try await engine.clone(source: BytePath(sourceDirectory), destination: workspace)
@@ -95,10 +95,12 @@ extension EnvironmentManager {
     }
 
     /// For a source without git: what the workspace (and the source) were, for `cilo diff`.
-    private func recordManifest(_ record: EnvironmentRecord) async throws(CiloError) {
-        let workspace = record.workspace, source = record.source
+    /// The manifest of a snapshot workspace (its clone walked nothing): one walk of it, whose
+    /// stamps are the source's too.
+    private func recordManifestOfSnapshot(_ record: EnvironmentRecord) async throws(CiloError) {
+        let workspace = record.workspace
         let manifest = try await WorkerThreads.offload { () throws(CiloError) -> TreeManifest in
-            try TreeManifest.record(workspace: workspace, source: source)
+            try TreeManifest.record(snapshot: workspace)
         }
         try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
     }
