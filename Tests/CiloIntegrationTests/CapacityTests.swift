@@ -172,6 +172,11 @@ struct CapacityTests {
                 image: cilo-test/busybox
                 restart: always
                 command: ["sh", "-c", "exec tail /dev/zero"]
+                # up waits for health (a service without a check is ready the moment it runs,
+                # before its memory runs out); tail passes 16 MiB long before the first check.
+                healthcheck:
+                  test: ["CMD", "true"]
+                  interval: 2s
             """)
         defer { demo.tearDown() }
         try writeConfig(demo, "limits:\n  memory: 16m\n")
