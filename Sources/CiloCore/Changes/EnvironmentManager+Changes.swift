@@ -32,14 +32,12 @@ extension EnvironmentManager {
     /// A source without git: the manifest cilo wrote at create, and what differs from it now.
     func manifestChanges(_ record: EnvironmentRecord, paths: [String]) async throws(CiloError) -> [ChangeSet.Change] {
         let folder = home.changesDirectory(project: record.project, env: record.name)
-        guard let manifest = try TreeManifest.load(from: folder) else {
+        guard let baseline = try WorkspaceBaseline.load(from: folder) else {
             throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: cilo diff cannot tell what changed")
         }
         let own = Set(cilosOwnPaths(record).map { Array($0.utf8) })
         let workspace = record.workspace
-        let all = try await WorkerThreads.offload { () throws(CiloError) -> [ChangeSet.Change] in
-            try manifest.changes(in: workspace, excluding: own)
-        }
+        let all = try await baseline.changes(in: workspace, excluding: own)
         guard !paths.isEmpty else {
             do throws(CiloError) { try ChangesSummary.keep(all, of: nil, home: home, project: record.project, env: record.name) } catch {
                 warn("the change count of \(record.name) was not kept: \(error.description)")

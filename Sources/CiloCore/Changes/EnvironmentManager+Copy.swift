@@ -10,7 +10,7 @@ extension EnvironmentManager {
     /// written beside its target and renamed over it, so none is ever half-written.
     func copyWithoutGit(_ record: EnvironmentRecord, threeWay: Bool) async throws(CiloError) -> ApplyOutcome {
         let folder = home.changesDirectory(project: record.project, env: record.name)
-        guard let manifest = try TreeManifest.load(from: folder) else {
+        guard let baseline = try WorkspaceBaseline.load(from: folder) else {
             throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: nothing to apply from")
         }
         let changes = try await manifestChanges(record, paths: [])
@@ -20,7 +20,7 @@ extension EnvironmentManager {
         }
         var conflicts: [String] = []
         for path in changes.map(\.path) {
-            let recorded = manifest.entries[Array(path.utf8)]?.source
+            let recorded = baseline.sourceStamp(Array(path.utf8))
             if recorded != (try Self.status(record.source + "/" + path)).map(TreeManifest.Stamp.init) { conflicts.append(path) }
         }
         if !conflicts.isEmpty {

@@ -14,7 +14,7 @@ extension EnvironmentManager {
             for change in changes { print(" \(change.path) | \(change.change.rawValue)") }
             print(" \(changes.count) file\(changes.count == 1 ? "" : "s") changed")
         case .patch:
-            let manifest = try TreeManifest.load(from: home.changesDirectory(project: record.project, env: record.name))
+            let baseline = try WorkspaceBaseline.load(from: home.changesDirectory(project: record.project, env: record.name))
             for change in changes {
                 let relative = change.path
                 guard change.rawPath == nil else {
@@ -22,7 +22,7 @@ extension EnvironmentManager {
                     continue
                 }
                 let sourcePath = record.source + "/" + relative, workspacePath = record.workspace + "/" + relative
-                let recorded = manifest?.entries[Array(relative.utf8)]?.source
+                let recorded = baseline?.sourceStamp(Array(relative.utf8))
                 let current = try Self.status(sourcePath)
                 if let recorded, let current, TreeManifest.Stamp(current) != recorded {
                     print("# \(relative): the source changed it too since the environment was made; shown against the source as it is now")

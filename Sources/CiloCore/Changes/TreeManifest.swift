@@ -65,6 +65,19 @@ struct TreeManifest: Sendable {
         return manifest
     }
 
+    /// How a non-directory entry changed between two stamps of it, by status alone: nil when it
+    /// did not. A recorded folder where a file is now counts as an addition.
+    static func change(from recorded: Stamp?, to now: Stamp) -> ChangeSet.Change.Kind? {
+        guard let recorded, recorded.kind != 2 else { return .added }
+        if recorded.kind != now.kind { return .typechanged }
+        if recorded.size != now.size || recorded.modified != now.modified || recorded.inode != now.inode
+            || (recorded.changed != now.changed && recorded.mode == now.mode)
+        {
+            return .modified
+        }
+        return recorded.mode != now.mode ? .mode : nil
+    }
+
     /// What differs between the recorded workspace and the workspace now, by status alone.
     func changes(in workspace: String, excluding own: Set<[UInt8]>) throws(CiloError) -> [ChangeSet.Change] {
         var seen = Set<[UInt8]>()
@@ -77,18 +90,8 @@ struct TreeManifest: Sendable {
                 let now = Stamp(status)
                 let shown = BytePath(bytes: path).display
                 let raw = String(validating: path, as: UTF8.self) == nil ? path : nil
-                guard let recorded = entries[path]?.workspace, recorded.kind != 2 else {
-                    changes.append(ChangeSet.Change(path: shown, change: .added, rawPath: raw))
-                    return true
-                }
-                if recorded.kind != now.kind {
-                    changes.append(ChangeSet.Change(path: shown, change: .typechanged, rawPath: raw))
-                } else if recorded.size != now.size || recorded.modified != now.modified || recorded.inode != now.inode
-                    || (recorded.changed != now.changed && recorded.mode == now.mode)
-                {
-                    changes.append(ChangeSet.Change(path: shown, change: .modified, rawPath: raw))
-                } else if recorded.mode != now.mode {
-                    changes.append(ChangeSet.Change(path: shown, change: .mode, rawPath: raw))
+                if let kind = Self.change(from: entries[path]?.workspace, to: now) {
+                    changes.append(ChangeSet.Change(path: shown, change: kind, rawPath: raw))
                 }
                 return true
             }

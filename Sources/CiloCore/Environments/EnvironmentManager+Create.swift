@@ -61,6 +61,10 @@ extension EnvironmentManager {
                 report = cloned.report
                 if let manifest = cloned.manifest {
                     try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
+                } else if SnapshotBaseline.isAvailable {
+                    // No walk at all: a read-only snapshot of the new workspace is its baseline.
+                    _ = try await SnapshotBaseline.take(
+                        of: workspace.display, in: home.changesDirectory(project: record.project, env: record.name), home: home)
                 } else {
                     try await recordManifestOfSnapshot(record)
                 }
