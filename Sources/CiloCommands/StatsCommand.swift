@@ -31,7 +31,8 @@ extension CiloCommand {
                     let names = try environmentNames(envs)
                     for name in names { _ = try manager.record(name) }
                     return try await StatsCollector.collect(
-                        project: all ? nil : manager.project.name, envs: names.isEmpty ? nil : Set(names), interval: interval)
+                        project: all ? nil : manager.project.name, envs: names.isEmpty ? nil : Set(names), interval: interval,
+                        docker: manager.docker)
                 }
                 if json {
                     print(try JSONOutput.encode(stats))

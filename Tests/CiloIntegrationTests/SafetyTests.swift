@@ -51,6 +51,8 @@ struct SafetyTests {
         let refused = try second.cilo(["up", "shard"])
         #expect(refused.status == 1)
         Integration.expectOneLineError(refused, mentioning: ["another cilo home", first.home])
+        Integration.expectOneLineError(try second.cilo(["logs", "shard"]), mentioning: ["another cilo home"])
+        Integration.expectOneLineError(try second.cilo(["exec", "shard", "worker", "--", "true"]), mentioning: ["another cilo home"])
         #expect(try second.cilo(["down", "shard"]).status == 0)
         #expect(try second.cilo(["destroy", "shard", "--force"]).status == 0)
         #expect(try labelled(["ps", "-q"], project: first.project, env: "shard") == containers, "the first home's containers run on")

@@ -57,7 +57,7 @@ extension BenchRunner {
         if options.stack {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
             let stats = try await StatsCollector.collect(
-                project: manager.project.name, envs: Set(environments.map(\.name)), interval: options.sampleSeconds)
+                project: manager.project.name, envs: Set(environments.map(\.name)), interval: options.sampleSeconds, docker: manager.docker)
             var hostShare: Int?
             if let before = availableBefore, let during = HostCapacity.memAvailable() { hostShare = max(0, before - during) / max(1, environments.count) }
             let containers = try await manager.docker.managedContainers(project: manager.project.name)
@@ -140,7 +140,7 @@ extension BenchRunner {
             throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
         }
         if options.stack {
-            let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5)
+            let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5, docker: manager.docker)
             probe.memoryBytes = stats.first?.memoryBytes
             probe.cpuPercent = stats.first?.cpuPercent
         }

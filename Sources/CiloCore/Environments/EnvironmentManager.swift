@@ -109,7 +109,13 @@ public struct EnvironmentManager: Sendable {
     }
 
     /// The command line that runs compose for the environment (for `cilo compose`, `logs`, `exec`).
+    /// Refused when another cilo home runs a project of that name (its containers are not this
+    /// environment's).
     public func composeCommandLine(_ record: EnvironmentRecord, _ arguments: [String]) async throws(CiloError) -> [String] {
+        if let owner = try await docker.networkHome(record.dockerName), !docker.isOwn(homeLabel: owner) {
+            throw CiloError(.alreadyExists, "'\(record.name)' of project '\(record.project)' runs from another cilo home (\(owner)), not this one: "
+                + "its containers are that home's")
+        }
         let tool = try await ComposeTool.detect(override: composeOverride)
         return [tool.executable] + tool.arguments(projectName: record.dockerName, files: [record.composeFile], arguments)
     }
