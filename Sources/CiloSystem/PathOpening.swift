@@ -42,4 +42,9 @@ public enum PathOpening {
         }
         return FileStatus(raw)
     }
+
+    /// The status of `path` (`lstat`), nil when nothing is there; any other failure throws.
+    public static func statusIfPresent(_ path: [UInt8]) throws(Errno) -> FileStatus? {
+        do throws(Errno) { return try status(path) } catch .noSuchFileOrDirectory { return nil }
+    }
 }

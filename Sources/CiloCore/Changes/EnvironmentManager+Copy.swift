@@ -20,7 +20,7 @@ extension EnvironmentManager {
         }
         var conflicts: [String] = []
         for path in changes.map(\.path) {
-            let recorded = baseline.sourceStamp(Array(path.utf8))
+            let recorded = try baseline.sourceStamp(Array(path.utf8))
             if recorded != (try Self.status(record.source + "/" + path)).map(TreeManifest.Stamp.init) { conflicts.append(path) }
         }
         if !conflicts.isEmpty {
@@ -38,7 +38,7 @@ extension EnvironmentManager {
     /// The status of `path`, nil when nothing is there; any other failure is an error (a source
     /// file cilo cannot see must not pass for an untouched or missing one).
     static func status(_ path: String) throws(CiloError) -> FileStatus? {
-        do throws(Errno) { return try PathOpening.status(BytePath(path).bytes) } catch .noSuchFileOrDirectory { return nil } catch {
+        do throws(Errno) { return try PathOpening.statusIfPresent(BytePath(path).bytes) } catch {
             throw .system(error, "cannot read the source's file", path: path)
         }
     }
@@ -57,9 +57,10 @@ extension EnvironmentManager {
             let staged = parent + "/.cilo-apply-\(UUID().uuidString.prefix(8))"
             try manager.copyItem(atPath: record.workspace + "/" + change.path, toPath: staged)
             if rename(staged, target) != 0 {
-                let failure = Errno(rawValue: errno)
-                try? manager.removeItem(atPath: staged)
-                throw CiloError.system(failure, "cannot put the file in place", path: target)
+                var failure = CiloError.system(Errno(rawValue: errno), "cannot put the file in place", path: target)
+                // The staged copy is in the source's tree: one that cannot go is said.
+                do { try manager.removeItem(atPath: staged) } catch { failure.note = "its staged copy \(staged) is left: remove it" }
+                throw failure
             }
         } catch let error as CiloError {
             throw error

@@ -22,7 +22,7 @@ extension EnvironmentManager {
                     continue
                 }
                 let sourcePath = record.source + "/" + relative, workspacePath = record.workspace + "/" + relative
-                let recorded = baseline?.sourceStamp(Array(relative.utf8))
+                let recorded = try baseline?.sourceStamp(Array(relative.utf8))
                 let current = try Self.status(sourcePath)
                 if let recorded, let current, TreeManifest.Stamp(current) != recorded {
                     print("# \(relative): the source changed it too since the environment was made; shown against the source as it is now")

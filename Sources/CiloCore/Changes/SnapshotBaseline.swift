@@ -20,8 +20,8 @@ struct SnapshotBaseline {
     static var isAvailable: Bool { ProcessCapabilities.isAdministrator && HostFacts.executableOnPath("btrfs") }
 
     /// The baseline kept in `folder`, nil when there is none.
-    static func existing(in folder: BytePath) -> SnapshotBaseline? {
-        (try? PathOpening.status(folder.appending(baseName).bytes)) == nil ? nil : SnapshotBaseline(folder: folder)
+    static func existing(in folder: BytePath) throws(CiloError) -> SnapshotBaseline? {
+        try status(folder.appending(baseName), []) == nil ? nil : SnapshotBaseline(folder: folder)
     }
 
     /// Takes the read-only base snapshot of the new `workspace`.
@@ -47,8 +47,8 @@ struct SnapshotBaseline {
     }
 
     /// The source's status of `path` when the environment was made: the base snapshot's.
-    func sourceStamp(_ path: [UInt8]) -> TreeManifest.Stamp? {
-        (try? PathOpening.status(folder.appending(Self.baseName).bytes + [0x2F] + path)).map(TreeManifest.Stamp.init)
+    func sourceStamp(_ path: [UInt8]) throws(CiloError) -> TreeManifest.Stamp? {
+        try Self.status(folder.appending(Self.baseName), path).map(TreeManifest.Stamp.init)
     }
 
     /// What differs between the base and the workspace now, cilo's own paths excluded.
@@ -56,11 +56,13 @@ struct SnapshotBaseline {
         let name = FileName("now-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try await Self.snapshot(workspace, into: folder, name: name)
         let now = folder.appending(name)
-        let stream = folder.appending(FileName(name.displayString + ".stream"))
+        let streamName = FileName(bytes: name.bytes + Array(".stream".utf8))
+        let stream = folder.appending(streamName)
         defer {
-            try? FileManager.default.removeItem(atPath: stream.display)
-            // Read-only: deleted as a subvolume (root may); a leftover goes with the environment.
+            // The stream file and the read-only snapshot (deleted as a subvolume, which root may);
+            // one that cannot go now is cilo's own and goes with the environment.
             if let parent = try? PathOpening.openDirectory(folder.bytes) {
+                try? parent.remove(streamName, directory: false)
                 try? BtrfsSubvolume.delete(name, in: parent)
                 parent.closeIgnoringErrors()
             }
@@ -110,8 +112,9 @@ struct SnapshotBaseline {
         return changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 
+    /// The status of `path` below `root` (`root` itself for an empty path), nil when absent.
     private static func status(_ root: BytePath, _ path: [UInt8]) throws(CiloError) -> FileStatus? {
-        do throws(Errno) { return try PathOpening.status(root.bytes + [0x2F] + path) } catch .noSuchFileOrDirectory { return nil } catch {
+        do throws(Errno) { return try PathOpening.statusIfPresent(path.isEmpty ? root.bytes : root.bytes + [0x2F] + path) } catch {
             throw .system(error, "cannot read a snapshot's entry", path: root.display + "/" + BytePath(bytes: path).display)
         }
     }

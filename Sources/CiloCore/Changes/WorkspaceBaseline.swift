@@ -9,15 +9,15 @@ enum WorkspaceBaseline {
 
     /// The baseline kept in `folder`, nil when cilo kept none (an environment from before).
     static func load(from folder: BytePath) throws(CiloError) -> WorkspaceBaseline? {
-        if let snapshot = SnapshotBaseline.existing(in: folder) { return .snapshot(snapshot) }
+        if let snapshot = try SnapshotBaseline.existing(in: folder) { return .snapshot(snapshot) }
         return try TreeManifest.load(from: folder).map(WorkspaceBaseline.manifest)
     }
 
     /// The source's status of `path` when the environment was made.
-    func sourceStamp(_ path: [UInt8]) -> TreeManifest.Stamp? {
+    func sourceStamp(_ path: [UInt8]) throws(CiloError) -> TreeManifest.Stamp? {
         switch self {
         case .manifest(let manifest): return manifest.entries[path]?.source
-        case .snapshot(let snapshot): return snapshot.sourceStamp(path)
+        case .snapshot(let snapshot): return try snapshot.sourceStamp(path)
         }
     }
 

@@ -123,53 +123,50 @@ public struct DockerClient: Sendable {
         enum CodingKeys: String, CodingKey { case id = "ID", state = "State", status = "Status", labels = "Labels" }
     }
 
-    /// Every cilo-managed container (of one project or environment, when given): two calls,
-    /// the listing and an inspect of exit codes, memory kills, restarts and memory limits
-    /// (both again when a container went between them).
+    /// Every cilo-managed container of this home (of one project or environment, when given):
+    /// two calls, the listing and an inspect of exit codes, memory kills, restarts and memory limits.
     public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
         if let env { filters += ["--filter", "label=dev.cilo.env=\(env)"] }
-        for attempt in 1...3 {
-            let result = try await check(["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"], "docker ps")
-            var containers: [Container] = []
-            for line in result.output.split(separator: "\n") {
-                let listed: ListedContainer
-                do { listed = try JSONDecoder().decode(ListedContainer.self, from: Data(line.utf8)) } catch {
-                    throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
-                }
-                let labels = Self.parseLabels(listed.labels)
-                guard isOwn(homeLabel: labels["dev.cilo.home"]) else { continue }
-                // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
-                let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
-                    : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
-                containers.append(Container(
-                    id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
-                    service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health))
-            }
-            guard !containers.isEmpty else { return [] }
-            let inspected = try await docker(
-                ["inspect", "--format", "{{.Id}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.RestartCount}} {{.HostConfig.Memory}}"]
-                    + containers.map(\.id))
-            guard inspected.succeeded else {
-                if attempt == 3 { throw CiloError(.failed, "docker inspect failed: \(inspected.tail())") }
-                continue
-            }
-            var facts: [String: [Substring]] = [:]
-            for line in inspected.output.split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                if fields.count == 5 { facts[String(fields[0])] = fields }
-            }
-            for index in containers.indices {
-                guard let fields = facts[containers[index].id] else { continue }
-                containers[index].exitedCleanly = containers[index].state == "exited" && fields[1] == "0"
-                containers[index].oomKilled = fields[2] == "true"
-                containers[index].restartCount = Int(fields[3]) ?? 0
-                containers[index].memoryLimit = Int(fields[4]).flatMap { $0 > 0 ? $0 : nil }
-            }
-            return containers
+        let inspect = ["inspect", "--format", "{{.Id}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.RestartCount}} {{.HostConfig.Memory}}"]
+        let listing = ["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"]
+        guard let answers = try await listThenInspect(listing, inspect, ids: { text throws(CiloError) in try listedContainers(text).map(\.id) })
+        else { return [] }
+        var facts: [String: [Substring]] = [:]
+        for line in answers.inspected.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 5 { facts[String(fields[0])] = fields }
         }
-        return []
+        return try listedContainers(answers.listed).map { listed in
+            var container = listed
+            guard let fields = facts[container.id] else { return container }
+            container.exitedCleanly = container.state == "exited" && fields[1] == "0"
+            container.oomKilled = fields[2] == "true"
+            container.restartCount = Int(fields[3]) ?? 0
+            container.memoryLimit = Int(fields[4]).flatMap { $0 > 0 ? $0 : nil }
+            return container
+        }
+    }
+
+    /// This home's containers in `docker ps --format '{{json .}}'` output.
+    private func listedContainers(_ text: String) throws(CiloError) -> [Container] {
+        var containers: [Container] = []
+        for line in text.split(separator: "\n") {
+            let listed: ListedContainer
+            do { listed = try JSONDecoder().decode(ListedContainer.self, from: Data(line.utf8)) } catch {
+                throw CiloError(.failed, "cannot read docker ps's answer", cause: ErrorText(error))
+            }
+            let labels = Self.parseLabels(listed.labels)
+            guard isOwn(homeLabel: labels["dev.cilo.home"]) else { continue }
+            // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
+            let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
+                : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
+            containers.append(Container(
+                id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
+                service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health))
+        }
+        return containers
     }
 
     /// `docker ps`'s label column, `key=value,key=value`.
@@ -185,18 +182,22 @@ public struct DockerClient: Sendable {
     /// Every container of one environment, inspected (state, exit code, health, addresses).
     public func inspectContainers(project: String, env: String) async throws(CiloError) -> [ContainerInspection] {
         let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
-        guard let output = try await listThenInspect(["ps", "-aq", "--no-trunc"] + filters, ["inspect"]) else { return [] }
+        guard let output = try await listThenInspect(["ps", "-aq", "--no-trunc"] + filters, ["inspect"])?.inspected else { return [] }
         return try ContainerInspection.decodeAll(output)
     }
 
-    /// Lists IDs with `list`, then runs `inspect` on them; nil when the list is empty. An object
-    /// removed between the two calls fails the inspect as a whole, so it is asked again, three times at most.
-    private func listThenInspect(_ list: [String], _ inspect: [String]) async throws(CiloError) -> String? {
+    /// Lists with `list`, then runs `inspect` on the IDs `ids` reads from the listing (one per
+    /// line by default); nil when there are none. An object removed between the two calls fails
+    /// the inspect as a whole, so both are asked again, three times at most.
+    private func listThenInspect(
+        _ list: [String], _ inspect: [String], ids: (String) throws(CiloError) -> [String] = { $0.split(separator: "\n").map(String.init) }
+    ) async throws(CiloError) -> (listed: String, inspected: String)? {
         for attempt in 1...3 {
-            let ids = try await check(list, "docker \(list[0])").output.split(separator: "\n").map(String.init)
-            guard !ids.isEmpty else { return nil }
-            let result = try await docker(inspect + ids)
-            if result.succeeded { return result.output }
+            let listed = try await check(list, "docker \(list[0])").output
+            let found = try ids(listed)
+            guard !found.isEmpty else { return nil }
+            let result = try await docker(inspect + found)
+            if result.succeeded { return (listed, result.output) }
             if attempt == 3 { throw CiloError(.failed, "docker \(inspect.prefix(2).joined(separator: " ")) failed: \(result.tail())") }
         }
         return nil
@@ -211,7 +212,7 @@ public struct DockerClient: Sendable {
     /// Subnets of every Docker network on the host (two calls: list, inspect).
     public func networkSubnets() async throws(CiloError) -> [Subnet] {
         guard let output = try await listThenInspect(
-            ["network", "ls", "-q"], ["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])
+            ["network", "ls", "-q"], ["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])?.inspected
         else { return [] }
         return output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Subnet(String($0)) }
     }

@@ -23,16 +23,12 @@ public enum DNSQuery {
     /// `resolve` from async code: the blocking UDP exchange runs on a thread of its own, never
     /// on the cooperative pool.
     public static func ask(_ name: String, port: UInt16, timeoutMilliseconds: Int = 500) async -> Answer {
-        (try? await WorkerThreads.offload { () throws(CiloError) -> Answer in
-            resolve(name, port: port, timeoutMilliseconds: timeoutMilliseconds)
-        }) ?? .noAnswer
+        await WorkerThreads.offload { () -> Answer in resolve(name, port: port, timeoutMilliseconds: timeoutMilliseconds) }
     }
 
     /// Asks for several names, one after another on one thread off the cooperative pool; answers in order.
     public static func ask(_ names: [String], port: UInt16, timeoutMilliseconds: Int = 500) async -> [Answer] {
-        (try? await WorkerThreads.offload { () throws(CiloError) -> [Answer] in
-            names.map { resolve($0, port: port, timeoutMilliseconds: timeoutMilliseconds) }
-        }) ?? names.map { _ in .noAnswer }
+        await WorkerThreads.offload { () -> [Answer] in names.map { resolve($0, port: port, timeoutMilliseconds: timeoutMilliseconds) } }
     }
 
     /// An A query for `name` with recursion desired; nil for a name DNS cannot carry.

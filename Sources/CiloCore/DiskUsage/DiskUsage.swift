@@ -144,6 +144,7 @@ public struct DiskUsage: Sendable {
                     apparent: report.apparentBytes, allocated: report.allocatedBytes, exclusive: report.exclusiveBytes, metadata: report.metadataBytes)
             }
         }
+        if let problem = metadata.problem { report.unreadable.append(problem) }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return Tracked(report: report, key: key, ancestors: ancestors, linked: linked)
     }

@@ -124,21 +124,23 @@ final class DiskUsageWalker: Sendable {
     /// to this file alone); what cannot be read counts its whole allocation.
     private func fileData(of name: FileName, in directory: Directory, allocated: Int, size: Int, tally: inout DiskUsageTally) -> FileData {
         do throws(Errno) {
-            let file = try directory.descriptor.openForReading(name, noAccessTime: true)
-            defer { file.closeIgnoringErrors() }
-            return try FileData(of: file, allocated: allocated, size: size)
-        } catch {
-            if error == .notPermitted {
-                // O_NOATIME on a file we do not own: retry without it.
-                if let file = try? directory.descriptor.openForReading(name, noAccessTime: false) {
-                    defer { file.closeIgnoringErrors() }
-                    if let data = try? FileData(of: file, allocated: allocated, size: size) { return data }
-                }
+            do throws(Errno) {
+                return try read(name, in: directory, noAccessTime: true, allocated: allocated, size: size)
+            } catch .notPermitted {
+                // O_NOATIME on a file we do not own: again without it.
+                return try read(name, in: directory, noAccessTime: false, allocated: allocated, size: size)
             }
-            if !FileContentCopier<KernelFileData>.meansUnsupported(error) && error != .notPermitted {
+        } catch {
+            if !FileContentCopier<KernelFileData>.meansUnsupported(error) {
                 tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
             }
             return FileData(exclusive: allocated, extents: 1, inlineBytes: 0)
         }
+    }
+
+    private func read(_ name: FileName, in directory: Directory, noAccessTime: Bool, allocated: Int, size: Int) throws(Errno) -> FileData {
+        let file = try directory.descriptor.openForReading(name, noAccessTime: noAccessTime)
+        defer { file.closeIgnoringErrors() }
+        return try FileData(of: file, allocated: allocated, size: size)
     }
 }

@@ -21,13 +21,22 @@ struct MetadataCost: Sendable {
     }
 
     var model: Model
+    /// Why the file system's geometry could not be read (the estimate then assumes one metadata
+    /// copy, or 512-byte inodes); shown with the report's unreadable entries.
+    var problem: String? = nil
 
     /// The model for the file system of the open `descriptor`.
     static func of(_ descriptor: FileDescriptor, kind: FileSystemFacts.Kind?) -> MetadataCost {
-        switch kind {
-        case .btrfs?: return MetadataCost(model: .btrfs(copies: (try? FileSystemGeometry.btrfsMetadataCopies(descriptor)) ?? 1))
-        case .xfs?: return MetadataCost(model: .xfs(inodeSize: (try? FileSystemGeometry.xfsInodeSize(descriptor)) ?? 512))
-        default: return MetadataCost(model: .none)
+        do throws(Errno) {
+            switch kind {
+            case .btrfs?: return MetadataCost(model: .btrfs(copies: try FileSystemGeometry.btrfsMetadataCopies(descriptor)))
+            case .xfs?: return MetadataCost(model: .xfs(inodeSize: try FileSystemGeometry.xfsInodeSize(descriptor)))
+            default: return MetadataCost(model: .none)
+            }
+        } catch {
+            let assumed: Model = kind == .btrfs ? .btrfs(copies: 1) : .xfs(inodeSize: 512)
+            return MetadataCost(model: assumed, problem: "the metadata estimate assumes \(kind == .btrfs ? "one metadata copy" : "512-byte inodes"): "
+                + "the file system's geometry cannot be read: \(error)")
         }
     }
 

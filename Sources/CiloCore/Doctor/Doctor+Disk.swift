@@ -5,14 +5,19 @@ extension Doctor {
     /// One finding: the workspaces' exclusive bytes beside what `du` would claim for them
     /// (every clone counted in full), the volumes' bytes and the images cilo built.
     func checkDisk(_ records: [EnvironmentRecord], objects: [DockerClient.ManagedObject]?) async -> [DoctorFinding] {
-        let workspaces = records.filter { $0.status != .creating && $0.status != .destroying }
-            .map { BytePath($0.workspace) }.filter { (try? PathOpening.status($0.bytes)) != nil }
+        // A missing workspace is the environment check's finding; here it is only not counted.
+        let measurable = records.filter { $0.status != .creating && $0.status != .destroying }
+            .filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) != nil }
+        let workspaces = measurable.map { BytePath($0.workspace) }
         let subject = "\(workspaces.count) workspace\(workspaces.count == 1 ? "" : "s")"
         var parts: [String] = []
         var total = 0
         do throws(CiloError) {
             let measured = try await DiskUsage().measureOffPool(workspaces)
             let claimed = measured.reports.reduce(0) { $0 + $1.allocatedBytes }
+            // What list shows in its DISK column: measured now, so kept.
+            let cache = WorkspaceDiskCache(home: self.home)
+            for (record, report) in zip(measurable, measured.reports) { cache.keep(report, project: record.project, env: record.name) }
             total += measured.total.exclusiveBytes
             parts.append("workspaces \(ByteFormatting.iec(measured.total.exclusiveBytes)) exclusive (du would say \(ByteFormatting.iec(claimed)))")
         } catch {

@@ -87,7 +87,12 @@ public struct Pruner: Sendable {
             }
             try await manager.docker.removeDanglingBuiltImages(project: scope)
         }
-        report.buildCache = try await manager.docker.buildCache().map { "\($0.bytes) (\($0.reclaimable) reclaimable)" }
+        // Only shown: what prune removed stays reported when Docker cannot say it.
+        do throws(CiloError) {
+            report.buildCache = try await manager.docker.buildCache().map { "\($0.bytes) (\($0.reclaimable) reclaimable)" }
+        } catch {
+            report.buildCache = "an unknown amount (\(error.description))"
+        }
         return report
     }
 

@@ -23,17 +23,22 @@ enum WorkerThreads {
     static func offload<Result: Sendable>(
         _ body: @escaping @Sendable () throws(CiloError) -> Result
     ) async throws(CiloError) -> Result {
-        let outcome: Swift.Result<Result, CiloError> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                do throws(CiloError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        let outcome = await onThread { () -> Swift.Result<Result, CiloError> in
+            do throws(CiloError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    /// `offload` for work that cannot fail.
+    static func offload<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await onThread(body)
+    }
+
+    private static func onThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
             thread.stackSize = 1 << 20
             thread.start()
         }
-        return try outcome.get()
     }
 }
