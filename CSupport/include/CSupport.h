@@ -126,6 +126,21 @@ int csupport_wait_status_exit_code(int status);
 /// WTERMSIG of a waitpid status when a signal ended the child, else 0.
 int csupport_wait_status_signal(int status);
 
+// ---- mount.c: overlay mounts ----
+
+/// Mounts an overlay of the read-only folder `lower` under `upper` (writes) with `work` (overlayfs's
+/// scratch folder, on upper's file system) on `target_name` inside `target_dir_fd`, through the new
+/// mount API (fsopen, fsconfig, fsmount, move_mount), with redirect_dir=on, index=off, metacopy=off.
+/// On failure -1 with errno set, and the kernel's own reason (the fs context's log), if it gave one,
+/// copied into `reason` (NUL-terminated, at most reason_size bytes).
+int csupport_overlay_mount(const char *lower, const char *upper, const char *work, int target_dir_fd,
+                           const char *target_name, char *reason, size_t reason_size);
+
+/// umount2(2), retried on EINTR.
+int csupport_unmount(const char *target, int flags);
+
+extern const int csupport_MNT_DETACH;
+
 extern const int csupport_CAP_CHOWN;
 extern const int csupport_CAP_FOWNER;
 extern const int csupport_CAP_SYS_ADMIN;

@@ -12,7 +12,7 @@ extension CiloCommand {
 
         @Option(help: "Benchmark this folder instead of the project's root.") var from: String?
         @Option(help: "Environments per strategy.") var envs = 5
-        @Option(help: "Clone strategies to compare, comma separated (auto, copy, copy-range, reflink, snapshot).")
+        @Option(help: "Clone strategies to compare, comma separated (auto, overlay, copy, copy-range, reflink, snapshot).")
         var strategies = "auto,copy"
         @Flag(help: "Make each strategy's environments all at once.") var parallel = false
         @Flag(help: "Measure the workspace only: no containers (works without Docker).") var noStack = false
@@ -35,7 +35,7 @@ extension CiloCommand {
             guard !names.isEmpty else { throw ValidationError("--strategies needs at least one strategy") }
             return try names.map { name in
                 guard let strategy = CloneStrategy(rawValue: name) else {
-                    throw ValidationError("unknown strategy '\(name)' in --strategies: use auto, snapshot, reflink, copy-range or copy")
+                    throw ValidationError("unknown strategy '\(name)' in --strategies: use auto, snapshot, overlay, reflink, copy-range or copy")
                 }
                 return strategy
             }

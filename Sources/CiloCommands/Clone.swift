@@ -43,6 +43,9 @@ extension CiloCommand {
             }
             if source.isEmpty { throw ValidationError("SRC is empty") }
             if destination.isEmpty { throw ValidationError("DST is empty") }
+            if strategy == .overlay {
+                throw ValidationError("--strategy overlay is for environments (cilo create --strategy overlay): a clone is a folder of its own")
+            }
         }
 
         func run() throws {

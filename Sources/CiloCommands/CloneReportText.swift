@@ -3,6 +3,7 @@ import CiloCore
 /// The human form of a `CloneReport`.
 enum CloneReportText {
     static func render(_ report: CloneReport) -> String {
+        if let overlay = report.overlay { return render(overlay, of: report) }
         var lines = ["cloned \(report.source) -> \(report.destination)"]
         lines.append("  strategy     \(report.strategy)" + (report.strategy == "snapshot" ? "" : " (\(report.jobs) jobs)"))
         guard let files = report.files else {
@@ -27,6 +28,23 @@ enum CloneReportText {
             lines.append("  warning      \(warning)")
         }
         lines.append("  time         \(ByteFormatting.duration(report.seconds))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// An overlay workspace: the base it shares (cloned now, or reused) and where the time went.
+    private static func render(_ overlay: CloneReport.Overlay, of report: CloneReport) -> String {
+        var lines = ["overlay \(report.destination) on base \(overlay.base) of \(report.source)"]
+        if overlay.baseMade {
+            var made = report
+            made.overlay = nil
+            made.strategy = overlay.baseStrategy
+            lines.append("  base         cloned now (the first environment of this project state):")
+            lines += render(made).split(separator: "\n").dropFirst().map { "  " + $0 }
+        } else {
+            lines.append("  base         shared: the project is unchanged since it was cloned")
+        }
+        lines.append("  time         \(ByteFormatting.duration(report.seconds)) (unchanged check \(ByteFormatting.duration(overlay.checkSeconds)), "
+            + "mount \(ByteFormatting.duration(overlay.mountSeconds)))")
         return lines.joined(separator: "\n")
     }
 }

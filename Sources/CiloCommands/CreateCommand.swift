@@ -13,7 +13,7 @@ extension CiloCommand {
         @Option(help: "Clone this folder instead of the project's root.")
         var from: String?
 
-        @Option(help: "auto, snapshot, reflink, copy-range or copy.")
+        @Option(help: "auto (a snapshot where possible, else an overlay of a shared base where cilo may mount, else a clone), snapshot, overlay, reflink, copy-range or copy.")
         var strategy: CloneStrategy = .auto
 
         @Option(name: .customLong("profile"), help: "Render with this compose profile active (repeatable).")
@@ -28,7 +28,7 @@ extension CiloCommand {
         func run() async throws {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
-                let manager = try projectOptions.manager(from: from)
+                let manager = try projectOptions.manager(from: from, explaining: global.verbose)
                 var request = EnvironmentRequest(env: name, start: .never)
                 request.source = from
                 request.strategy = strategy

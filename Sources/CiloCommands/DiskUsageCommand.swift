@@ -61,7 +61,7 @@ extension CiloCommand {
                 do throws(CiloError) {
                     if let record = environmentRecord(target) {
                         environments[measured.count] = record
-                        measured.append(BytePath(record.workspace))
+                        measured.append(CiloHome.fromEnvironment().diskTree(of: record))
                         continue
                     }
                     _ = try FileSystemInfo.of(RawArguments.path(target), probeReflink: false)
@@ -77,8 +77,12 @@ extension CiloCommand {
                 }
             }
             guard !measured.isEmpty else { throw ExitCode.failure }
-            let result: DiskUsage.Measurement
+            var result: DiskUsage.Measurement
             do throws(CiloError) { result = try engine.measure(measured) } catch { throw global.report(error) }
+            for (index, record) in environments where record.overlayBase != nil {
+                result.reports[index].measuredFolder = result.reports[index].path
+                result.reports[index].path = record.workspace
+            }
             let cache = WorkspaceDiskCache(home: .fromEnvironment())
             for (index, record) in environments { cache.keep(result.reports[index], project: record.project, env: record.name) }
             if json {

@@ -14,7 +14,11 @@ enum DiskUsageText {
                 ByteFormatting.grouped(report.files),
             ])
         }
-        return Table.render(rows, rightAligned: Set(2..<8))
+        var text = Table.render(rows, rightAligned: Set(2..<8))
+        for report in measurement.reports where report.measuredFolder != nil {
+            text += "\n\(report.path): an overlay workspace; measured its upper folder (what it wrote), its base is shared"
+        }
+        return text
     }
 
     private static func percent(_ fraction: Double) -> String {

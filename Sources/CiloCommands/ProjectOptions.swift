@@ -8,11 +8,14 @@ struct ProjectOptions: ParsableArguments {
     @Option(help: "The project (default: `project:` in .cilo/config.yml, else the git top level's or the folder's name).")
     var project: String?
 
-    /// The manager of the project for the current folder (or `directory`); prints a notice when the name was normalised.
-    func manager(from directory: String? = nil) throws(CiloError) -> EnvironmentManager {
+    /// The manager of the project for the current folder (or `directory`); prints a notice when
+    /// the name was normalised. `explaining` (`--verbose`): the reasons behind its choices too.
+    func manager(from directory: String? = nil, explaining: Bool = false) throws(CiloError) -> EnvironmentManager {
         let resolved = try Project.resolve(explicit: project, from: directory ?? FileManager.default.currentDirectoryPath)
         if let notice = resolved.notice { HostFacts.writeToStandardError("cilo: \(notice)\n") }
-        return EnvironmentManager(project: resolved)
+        var manager = EnvironmentManager(project: resolved)
+        if explaining { manager.explain = { HostFacts.writeToStandardError("cilo: \($0)\n") } }
+        return manager
     }
 }
 

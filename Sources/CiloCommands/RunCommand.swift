@@ -47,7 +47,7 @@ extension CiloCommand {
         func run() async throws {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
-                let manager = try projectOptions.manager(from: start.from)
+                let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
                 var extra: [String: String] = [:]
                 for variable in variables {
                     let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

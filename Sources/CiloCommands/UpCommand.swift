@@ -23,7 +23,7 @@ extension CiloCommand {
         func run() async throws {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
-                let manager = try projectOptions.manager(from: start.from)
+                let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
                 var request = try start.request(name, start: .always)
                 request.recreate = recreate
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in

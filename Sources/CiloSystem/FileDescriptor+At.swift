@@ -60,6 +60,11 @@ extension FileDescriptor {
         return FileStatus(raw)
     }
 
+    /// The status of `name` inside this directory (`fstatat`), nil when nothing has that name.
+    public func statusIfPresent(of name: FileName) throws(Errno) -> FileStatus? {
+        do throws(Errno) { return try status(of: name) } catch .noSuchFileOrDirectory { return nil }
+    }
+
     /// The status of the file this descriptor refers to.
     ///
     /// The corresponding C function is `fstat`.

@@ -32,8 +32,14 @@ struct CommandParsingTests {
         #expect(OptionalWaitValue.rewrite(["cilo", "list", "--wait"]) == ["cilo", "list", "--wait"])
     }
 
-    @Test("every strategy name parses", arguments: CloneStrategy.allCases)
+    @Test("every strategy name parses; overlay is for environments, not cilo clone", arguments: CloneStrategy.allCases)
     func strategies(strategy: CloneStrategy) throws {
+        let create = try #require(try CiloCommand.parseAsRoot(["create", "e", "--strategy", strategy.rawValue]) as? CiloCommand.Create)
+        #expect(create.strategy == strategy)
+        guard strategy != .overlay else {
+            #expect(throws: (any Error).self) { try CiloCommand.parseAsRoot(["clone", "a", "b", "--strategy", "overlay"]) }
+            return
+        }
         let clone = try #require(try CiloCommand.parseAsRoot(["clone", "a", "b", "--strategy", strategy.rawValue]) as? CiloCommand.Clone)
         #expect(clone.strategy == strategy)
     }

@@ -66,6 +66,9 @@ struct BenchAndStatsTests {
         let demo = try DemoEnvironment(under: fs.mountPoint)
         defer { demo.tearDown() }
         try Self.addData(to: demo)
+        // Per-file reflink clones are what this measures: `workspace: clone` keeps auto from overlays.
+        let config = demo.directory + "/.cilo/config.yml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\nworkspace: clone\n").write(toFile: config, atomically: true, encoding: .utf8)
         let reportPath = (demo.directory as NSString).deletingLastPathComponent + "/report.html"
         let json = try Self.bench(demo, ["--report", reportPath])
         for key in ["project", "source", "sourceApparentBytes", "sourceAllocatedBytes", "filesystem", "environmentsPerStrategy",

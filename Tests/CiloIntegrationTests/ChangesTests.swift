@@ -35,7 +35,7 @@ struct ChangesTests {
     func agreesWithGit() throws {
         try Integration.require(Self.tools)
         let root = try Integration.temporaryDirectory("changes")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         let project = try makeProject(root)
         let environment = ["CILO_HOME": root + "/home"]
         func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
@@ -109,6 +109,11 @@ struct ChangesTests {
         Integration.expectOneLineError(try cilo(["merge", "a1"]), mentioning: ["cilo/a1", "checked out"])
         Integration.expectOneLineError(try cilo(["merge", "a1", "--branch", "bad..name"]), mentioning: ["bad..name"])
         Integration.expectOneLineError(try cilo(["diff", "nosuch"]), mentioning: ["no environment 'nosuch'"])
+        // Gone: an overlay workspace's upper folder (what the agent wrote) with it.
+        if try Integration.run(["findmnt", workspace]).status == 0 {
+            try Integration.check(["umount", workspace])
+            try FileManager.default.removeItem(atPath: root + "/home/layers/changes/a1")
+        }
         try FileManager.default.removeItem(atPath: workspace)
         Integration.expectOneLineError(try cilo(["diff", "a1"]), mentioning: ["workspace", "gone"])
     }
@@ -118,7 +123,7 @@ struct ChangesTests {
     func applyToSource() throws {
         try Integration.require(Self.tools)
         let root = try Integration.temporaryDirectory("apply")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         let project = try makeProject(root)
         let environment = ["CILO_HOME": root + "/home"]
         func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
@@ -156,7 +161,7 @@ struct ChangesTests {
     func interruptedMerge() throws {
         try Integration.require(Self.tools + ["timeout"])
         let root = try Integration.temporaryDirectory("merge-int")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         let project = try makeProject(root)
         let environment = ["CILO_HOME": root + "/home"]
         #expect(try Integration.run([Integration.ciloExecutable, "create", "m1"], environment: environment, directory: project).status == 0)
@@ -180,7 +185,7 @@ struct ChangesTests {
         let fs = snapshot ? try LoopFileSystem(.btrfs) : nil
         defer { fs?.tearDown() }
         let root = try fs.map { $0.mountPoint } ?? Integration.temporaryDirectory("nogit")
-        defer { if fs == nil { try? FileManager.default.removeItem(atPath: root) } }
+        defer { if fs == nil { Integration.removeTemporary(root) } }
         let source = root + "/source"
         if snapshot { try Integration.check(["btrfs", "subvolume", "create", source]) }
         try FileManager.default.createDirectory(atPath: source + "/.cilo", withIntermediateDirectories: true)

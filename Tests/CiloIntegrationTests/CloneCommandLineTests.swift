@@ -9,7 +9,7 @@ struct CloneCommandLineTests {
     func jsonReport() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("cli-json")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.createDirectory(atPath: root + "/src/a", withIntermediateDirectories: true)
         try Data("hello".utf8).write(to: URL(fileURLWithPath: root + "/src/a/file"))
         let result = try Integration.cilo(["clone", root + "/src", root + "/dst", "--json", "--no-progress"])
@@ -30,7 +30,7 @@ struct CloneCommandLineTests {
     func badInput() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("cli-bad")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.createDirectory(atPath: root + "/src/sub", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/src/sub/file"))
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/plain-file"))
@@ -58,7 +58,7 @@ struct CloneCommandLineTests {
     func unreadableSubtree() throws {
         try Integration.require(["setpriv"])
         let root = try Integration.temporaryDirectory("cli-unreadable")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
         try FileManager.default.createDirectory(atPath: root + "/src/open", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/src/secret/deeper", withIntermediateDirectories: true)
@@ -78,7 +78,7 @@ struct CloneCommandLineTests {
     func byteArguments() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("cli-bytes")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         let script = "cd \"$1\" && mkdir \"$(printf 'src\\377')\" && echo hi > \"$(printf 'src\\377')/f\" && "
             + "\"$2\" clone --no-progress \"$(printf 'src\\377')\" \"$(printf 'dst\\376')\""
         let result = try Integration.run(["sh", "-c", script, "sh", root, Integration.ciloExecutable])
@@ -97,7 +97,7 @@ struct CloneCommandLineTests {
     func excludePatterns() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("cli-exclude")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         for file in ["src/node_modules/x/y.js", "src/app/node_modules/z.js", "src/app/main.c", "src/app/main.o",
                      "src/build/out.o", "src/build/keep.txt", "src/other/build/out.o"] {
             let path = root + "/" + file
@@ -146,7 +146,7 @@ struct CloneCommandLineTests {
         let fs = try LoopFileSystem(.ext4, sizeMiB: 16, options: "ro")
         defer { fs.tearDown() }
         let root = try Integration.temporaryDirectory("cli-ro")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.createDirectory(atPath: root + "/src", withIntermediateDirectories: true)
         Integration.expectOneLineError(try Integration.cilo(["clone", root + "/src", fs.path("dst")]), mentioning: ["read-only"])
     }

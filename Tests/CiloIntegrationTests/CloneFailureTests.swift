@@ -56,7 +56,7 @@ struct CloneFailureTests {
     func cancellationRemovesPartialCopy() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("cancel")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.createDirectory(atPath: root + "/src/a", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/src/a/file"))
         let options = CloneOptions()
@@ -74,7 +74,7 @@ struct CloneFailureTests {
     func emptyDestinationDirectory() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("emptydst")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.createDirectory(atPath: root + "/src/a", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/dst", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/src/a/file"))

@@ -113,7 +113,7 @@ struct CloneSnapshotTests {
         #expect(FileManager.default.fileExists(atPath: fs.path("fourth/agent.sock")))
         #expect(!FileManager.default.fileExists(atPath: fs.path(".fourth.cilo-subvolume")), "nothing half-made")
         let plain = try Integration.temporaryDirectory("not-btrfs")
-        defer { try? FileManager.default.removeItem(atPath: plain) }
+        defer { Integration.removeTemporary(plain) }
         Integration.expectOneLineError(try Integration.cilo(["subvolume", plain]), mentioning: ["not btrfs"])
     }
 }

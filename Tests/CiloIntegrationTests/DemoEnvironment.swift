@@ -72,7 +72,7 @@ final class DemoEnvironment: Sendable {
     /// their results in order. Output goes to files, so no process blocks on a full pipe.
     func ciloConcurrently(_ commands: [[String]]) throws -> [(status: Int32, out: String, err: String)] {
         let folder = try Integration.temporaryDirectory("concurrent-\(project)")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { Integration.removeTemporary(folder) }
         var started: [(process: Process, out: String, err: String)] = []
         for (index, arguments) in commands.enumerated() {
             let process = Process()
@@ -117,7 +117,7 @@ final class DemoEnvironment: Sendable {
         }
         let filter = "label=dev.cilo.project=\(project)"
         _ = try? Integration.run(["sh", "-c", "docker ps -aq --filter \(filter) | xargs -r docker rm -f -v; docker volume ls -q --filter \(filter) | xargs -r docker volume rm -f; docker network ls -q --filter \(filter) | xargs -r docker network rm"])
-        try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent)
+        Integration.removeTemporary((directory as NSString).deletingLastPathComponent)
     }
 
     /// `cilo list --json` as objects.

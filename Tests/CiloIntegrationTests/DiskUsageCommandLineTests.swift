@@ -8,7 +8,7 @@ struct DiskUsageCommandLineTests {
     func output() throws {
         try Integration.require([])
         let root = try Integration.temporaryDirectory("du-cli")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         for tree in ["a", "b"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(tree)/sub", withIntermediateDirectories: true)
             try Data(repeating: 1, count: 10_000).write(to: URL(fileURLWithPath: "\(root)/\(tree)/sub/file"))
@@ -37,7 +37,7 @@ struct DiskUsageCommandLineTests {
     func badInput() throws {
         try Integration.require(["setpriv"])
         let root = try Integration.temporaryDirectory("du-bad")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { Integration.removeTemporary(root) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
         try FileManager.default.createDirectory(atPath: root + "/tree/open", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/tree/secret", withIntermediateDirectories: true)

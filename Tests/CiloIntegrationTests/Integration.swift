@@ -98,7 +98,14 @@ enum Integration {
         }
     }
 
-    /// A fresh directory under /tmp, removed by the caller.
+    /// Removes a test's folder: whatever is still mounted below it (an overlay workspace a
+    /// test did not destroy) is unmounted first, never deleted through.
+    static func removeTemporary(_ path: String) {
+        _ = try? run(["sh", "-c", "findmnt -rn -o TARGET | grep -F '\(path)/' | sort -r | xargs -r umount -l"])
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// A fresh directory under /tmp, removed by the caller (`removeTemporary`).
     static func temporaryDirectory(_ label: String) throws -> String {
         let path = "/tmp/cilo-test-\(label)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

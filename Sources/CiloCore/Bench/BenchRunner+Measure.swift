@@ -51,8 +51,9 @@ extension BenchRunner {
         }
         try checkCancelled()
         for index in environments.indices {
-            environments[index].exclusiveBytes = try await DiskUsage().measureOffPool(workspace(of: environments[index].name)).exclusiveBytes
+            environments[index].exclusiveBytes = try await DiskUsage().measureOffPool(diskTree(of: environments[index].name)).exclusiveBytes
         }
+        try await countOverlayBases(&environments)
         if options.stack { try await countImageBytes(&environments) }
         if options.stack {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
@@ -89,10 +90,33 @@ extension BenchRunner {
         options.stack ? manager.home.workspace(project: manager.project.name, env: name) : workspaceRoot.appending(FileName(name))
     }
 
+    /// Where a bench environment's own disk cost is: an overlay's upper folder, else its workspace.
+    func diskTree(of name: String) throws(CiloError) -> BytePath {
+        guard options.stack, let record = try manager.store.load(project: manager.project.name, env: name) else { return workspace(of: name) }
+        return manager.home.diskTree(of: record)
+    }
+
+    /// Overlay environments share their base: its cost goes to the first environment on it
+    /// (the one whose create cloned it), so the totals are what the disk really holds.
+    private func countOverlayBases(_ environments: inout [BenchEnvironment]) async throws(CiloError) {
+        guard options.stack else { return }
+        var counted = Set<String>()
+        for index in environments.indices {
+            guard let base = try manager.store.load(project: manager.project.name, env: environments[index].name)?.overlayBase,
+                counted.insert(base).inserted
+            else { continue }
+            let folder = OverlayBase.folder(base, project: manager.project.name, home: manager.home)
+            environments[index].exclusiveBytes += try await DiskUsage().measureOffPool(folder).exclusiveBytes
+        }
+    }
+
     /// Makes one environment (or, without stacks, one workspace) and times its parts.
     private func make(_ name: String, strategy: CloneStrategy, source: String, made: MadeEnvironments) async throws(CiloError) -> BenchEnvironment {
         try checkCancelled()
         made.add(name)
+        if !options.stack && strategy == .overlay {
+            throw CiloError(.invalidArgument, "--strategies overlay makes environments: it cannot be measured with --no-stack")
+        }
         if !options.stack {
             try manager.home.makeDirectory(workspaceRoot).closeIgnoringErrors()
             let report = try await CloneEngine(options: CloneOptions(strategy: strategy))
@@ -136,7 +160,7 @@ extension BenchRunner {
     /// After the first environment: refuses N beyond what the plan from its figures allows.
     private func refuseBeyondPlan(_ first: BenchEnvironment, host: HostCapacity) async throws(CiloError) {
         var probe = first
-        do throws(CiloError) { probe.exclusiveBytes = try await DiskUsage().measureOffPool(workspace(of: first.name)).exclusiveBytes } catch {
+        do throws(CiloError) { probe.exclusiveBytes = try await DiskUsage().measureOffPool(diskTree(of: first.name)).exclusiveBytes } catch {
             throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
         }
         if options.stack {

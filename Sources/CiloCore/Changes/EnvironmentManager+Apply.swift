@@ -19,9 +19,9 @@ extension EnvironmentManager {
     /// The patch goes in with `git apply`, all or nothing.
     public func apply(_ env: String, threeWay: Bool) async throws(CiloError) -> ApplyOutcome {
         try await withLock(env) { _ throws(CiloError) -> ApplyOutcome in
-            let unversioned = try withWorkspace(env)
+            let unversioned = try await withWorkspace(env)
             if unversioned.baseCommit == nil { return try await copyWithoutGit(unversioned, threeWay: threeWay) }
-            let (record, base) = try comparable(env)
+            let (record, base) = try await comparable(env)
             let source = Git(directory: record.source)
             guard try await source.answer(["rev-parse", "--absolute-git-dir"]) != nil else {
                 throw CiloError(.unsupported, "the source is not a git repository: cilo merge --apply needs git for now", path: record.source)

@@ -11,9 +11,11 @@ extension EnvironmentManager {
         case nameOnly
     }
 
-    /// The record of an environment whose workspace exists.
-    func withWorkspace(_ env: String) throws(CiloError) -> EnvironmentRecord {
+    /// The record of an environment whose workspace exists (an overlay one mounted again if a
+    /// restart unmounted it).
+    func withWorkspace(_ env: String) async throws(CiloError) -> EnvironmentRecord {
         let record = try record(env)
+        try await mountWorkspace(record)
         guard FileManager.default.fileExists(atPath: record.workspace) else {
             throw CiloError(.notFound, "the workspace of '\(env)' is gone", path: record.workspace)
         }
@@ -21,8 +23,8 @@ extension EnvironmentManager {
     }
 
     /// The record of an environment made from a git commit, and that commit (`merge` needs git).
-    func comparable(_ env: String) throws(CiloError) -> (EnvironmentRecord, base: String) {
-        let record = try withWorkspace(env)
+    func comparable(_ env: String) async throws(CiloError) -> (EnvironmentRecord, base: String) {
+        let record = try await withWorkspace(env)
         guard let base = record.baseCommit else {
             throw CiloError(.unsupported, "'\(env)' was not made from a git repository: cilo merge needs git (cilo diff works without)")
         }
@@ -31,8 +33,7 @@ extension EnvironmentManager {
 
     /// A source without git: the manifest cilo wrote at create, and what differs from it now.
     func manifestChanges(_ record: EnvironmentRecord, paths: [String]) async throws(CiloError) -> [ChangeSet.Change] {
-        let folder = home.changesDirectory(project: record.project, env: record.name)
-        guard let baseline = try WorkspaceBaseline.load(from: folder) else {
+        guard let baseline = try WorkspaceBaseline.load(record, home: home, forPatch: false) else {
             throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: cilo diff cannot tell what changed")
         }
         let own = Set(cilosOwnPaths(record).map { Array($0.utf8) })
@@ -57,7 +58,7 @@ extension EnvironmentManager {
     /// kept for `cilo list`). Under the environment's lock: cilo's index is one per environment.
     public func changes(_ env: String, paths: [String] = []) async throws(CiloError) -> ChangeSet {
         try await withLock(env) { _ throws(CiloError) -> ChangeSet in
-            let record = try withWorkspace(env)
+            let record = try await withWorkspace(env)
             guard let base = record.baseCommit else {
                 return ChangeSet(project: record.project, environment: record.name, base: "manifest of \(record.createdAt)",
                                  changes: try await manifestChanges(record, paths: paths))
@@ -72,7 +73,7 @@ extension EnvironmentManager {
     /// Prints what changed in `env`'s workspace as git prints a diff, straight to standard output.
     public func printDiff(_ env: String, format: DiffFormat, paths: [String] = []) async throws(CiloError) {
         try await withLock(env) { _ throws(CiloError) in
-            let record = try withWorkspace(env)
+            let record = try await withWorkspace(env)
             guard let base = record.baseCommit else {
                 try await printManifestDiff(record, format: format, changes: try await manifestChanges(record, paths: paths))
                 return

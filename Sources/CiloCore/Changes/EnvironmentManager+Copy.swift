@@ -9,8 +9,7 @@ extension EnvironmentManager {
     /// whole apply, naming every such path; so does a name that is not UTF-8. Each file is
     /// written beside its target and renamed over it, so none is ever half-written.
     func copyWithoutGit(_ record: EnvironmentRecord, threeWay: Bool) async throws(CiloError) -> ApplyOutcome {
-        let folder = home.changesDirectory(project: record.project, env: record.name)
-        guard let baseline = try WorkspaceBaseline.load(from: folder) else {
+        guard let baseline = try WorkspaceBaseline.load(record, home: home, forPatch: true) else {
             throw CiloError(.unsupported, "'\(record.name)' was made by a cilo that kept no record of its workspace: nothing to apply from")
         }
         let changes = try await manifestChanges(record, paths: [])

@@ -14,7 +14,7 @@ extension EnvironmentManager {
             for change in changes { print(" \(change.path) | \(change.change.rawValue)") }
             print(" \(changes.count) file\(changes.count == 1 ? "" : "s") changed")
         case .patch:
-            let baseline = try WorkspaceBaseline.load(from: home.changesDirectory(project: record.project, env: record.name))
+            let baseline = try WorkspaceBaseline.load(record, home: home, forPatch: true)
             for change in changes {
                 let relative = change.path
                 guard change.rawPath == nil else {

@@ -24,7 +24,7 @@ extension EnvironmentManager {
     }
 
     private func mergeLocked(_ env: String, branch: String?, message: String?) async throws(CiloError) -> MergeOutcome {
-        let (record, base) = try comparable(env)
+        let (record, base) = try await comparable(env)
         let source = Git(directory: record.source)
         guard let sourceGitDirectory = try await source.answer(["rev-parse", "--absolute-git-dir"]) else {
             throw CiloError(.unsupported, "the source is not a git repository: cilo merge needs git", path: record.source)

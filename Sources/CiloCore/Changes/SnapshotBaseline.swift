@@ -21,7 +21,7 @@ struct SnapshotBaseline {
 
     /// The baseline kept in `folder`, nil when there is none.
     static func existing(in folder: BytePath) throws(CiloError) -> SnapshotBaseline? {
-        try status(folder.appending(baseName), []) == nil ? nil : SnapshotBaseline(folder: folder)
+        try TreeComparison.status(folder.appending(baseName), []) == nil ? nil : SnapshotBaseline(folder: folder)
     }
 
     /// Takes the read-only base snapshot of the new `workspace`.
@@ -48,7 +48,7 @@ struct SnapshotBaseline {
 
     /// The source's status of `path` when the environment was made: the base snapshot's.
     func sourceStamp(_ path: [UInt8]) throws(CiloError) -> TreeManifest.Stamp? {
-        try Self.status(folder.appending(Self.baseName), path).map(TreeManifest.Stamp.init)
+        try TreeComparison.status(folder.appending(Self.baseName), path).map(TreeManifest.Stamp.init)
     }
 
     /// What differs between the base and the workspace now, cilo's own paths excluded.
@@ -76,60 +76,7 @@ struct SnapshotBaseline {
         }
         let candidates = SendStreamDump.paths(in: dump.output, under: Array(name.bytes))
         return try await WorkerThreads.offload { () throws(CiloError) -> [ChangeSet.Change] in
-            try judge(candidates, base: base, now: now, excluding: own)
+            try TreeComparison.judge(candidates, before: base, after: now, excluding: own)
         }
-    }
-
-    /// Each candidate judged by its status in both snapshots; a folder on one side only (made,
-    /// removed or renamed) has every entry below it judged too.
-    private func judge(_ candidates: Set<[UInt8]>, base: BytePath, now: BytePath, excluding own: Set<[UInt8]>) throws(CiloError) -> [ChangeSet.Change] {
-        var pending = Array(candidates)
-        var seen = Set<[UInt8]>()
-        var changes: [ChangeSet.Change] = []
-        while let path = pending.popLast() {
-            guard seen.insert(path).inserted, !own.contains(path) else { continue }
-            let before = try Self.status(base, path), after = try Self.status(now, path)
-            for (side, status, other) in [(base, before, after), (now, after, before)] where status?.kind == .directory {
-                if other?.kind != .directory || other?.inode != status?.inode { pending += try Self.entries(below: side, path) }
-            }
-            let raw = String(validating: path, as: UTF8.self) == nil ? path : nil
-            let shown = BytePath(bytes: path).display
-            switch (before, after) {
-            case (nil, nil): continue  // a name btrfs used for a moment (o<inode>-<gen>-0)
-            case (let old?, nil):
-                if old.kind != .directory { changes.append(ChangeSet.Change(path: shown, change: .deleted, rawPath: raw)) }
-            case (let old, let new?):
-                guard new.kind != .directory, let kind = TreeManifest.change(from: old.map(TreeManifest.Stamp.init), to: TreeManifest.Stamp(new))
-                else {
-                    if let old, old.kind != .directory, new.kind == .directory {
-                        changes.append(ChangeSet.Change(path: shown, change: .deleted, rawPath: raw))
-                    }
-                    continue
-                }
-                changes.append(ChangeSet.Change(path: shown, change: kind, rawPath: raw))
-            }
-        }
-        return changes.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-    }
-
-    /// The status of `path` below `root` (`root` itself for an empty path), nil when absent.
-    private static func status(_ root: BytePath, _ path: [UInt8]) throws(CiloError) -> FileStatus? {
-        do throws(Errno) { return try PathOpening.statusIfPresent(path.isEmpty ? root.bytes : root.bytes + [0x2F] + path) } catch {
-            throw .system(error, "cannot read a snapshot's entry", path: root.display + "/" + BytePath(bytes: path).display)
-        }
-    }
-
-    /// Every path below the folder `path` of `root`.
-    private static func entries(below root: BytePath, _ path: [UInt8]) throws(CiloError) -> [[UInt8]] {
-        var found: [[UInt8]] = []
-        do throws(Errno) {
-            try TreeWalk.walk(try PathOpening.openDirectory(root.bytes + [0x2F] + path)) { entry in
-                found.append(path + [0x2F] + entry.path)
-                return true
-            }
-        } catch {
-            throw .system(error, "cannot read a snapshot's folder", path: root.display + "/" + BytePath(bytes: path).display)
-        }
-        return found
     }
 }

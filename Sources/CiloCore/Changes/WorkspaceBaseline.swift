@@ -6,6 +6,17 @@ import CiloSystem
 enum WorkspaceBaseline {
     case manifest(TreeManifest)
     case snapshot(SnapshotBaseline)
+    /// An overlay workspace: its base, and its upper folder naming what the agent touched.
+    case overlay(OverlayBaseline)
+
+    /// `record`'s baseline: its overlay base, else the one kept in its changes folder; nil when
+    /// cilo kept none (an environment from before). `forPatch`: the source's stamps are needed.
+    static func load(_ record: EnvironmentRecord, home: CiloHome, forPatch: Bool) throws(CiloError) -> WorkspaceBaseline? {
+        if let base = record.overlayBase {
+            return .overlay(try OverlayBaseline(record: record, base: base, home: home, loadingManifest: forPatch))
+        }
+        return try load(from: home.changesDirectory(project: record.project, env: record.name))
+    }
 
     /// The baseline kept in `folder`, nil when cilo kept none (an environment from before).
     static func load(from folder: BytePath) throws(CiloError) -> WorkspaceBaseline? {
@@ -18,6 +29,7 @@ enum WorkspaceBaseline {
         switch self {
         case .manifest(let manifest): return manifest.entries[path]?.source
         case .snapshot(let snapshot): return try snapshot.sourceStamp(path)
+        case .overlay(let overlay): return overlay.manifest?.entries[path]?.source
         }
     }
 
@@ -30,6 +42,10 @@ enum WorkspaceBaseline {
             }
         case .snapshot(let snapshot):
             return try await snapshot.changes(in: workspace, excluding: own)
+        case .overlay(let overlay):
+            return try await WorkerThreads.offload { () throws(CiloError) -> [ChangeSet.Change] in
+                try overlay.changes(in: workspace, excluding: own)
+            }
         }
     }
 }

@@ -25,13 +25,17 @@ public struct CloneEngine: Sendable {
     /// Clones as `clone` does and returns, besides the report, the manifest the walk recorded
     /// (every entry's new status and the source's); nil for a snapshot, which walks nothing.
     func cloneRecordingManifest(source: BytePath, destination: BytePath) async throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) {
+        let engine = self
+        return try await WorkerThreads.offload { () throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) in
+            try engine.cloneRecordingManifestNow(source: source, destination: destination)
+        }
+    }
+
+    /// `cloneRecordingManifest` on the calling thread (one of cilo's own, never the cooperative pool).
+    func cloneRecordingManifestNow(source: BytePath, destination: BytePath) throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) {
         var recording = self
         recording.options.recordsManifest = true
-        let engine = recording
-        let (report, tally) = try await WorkerThreads.offload { () throws(CiloError) -> (CloneReport, CloneTally?) in
-            let result = try engine.cloneKeepingTally(source: source, destination: destination)
-            return (result.report, result.tally)
-        }
+        let (report, tally) = try recording.cloneKeepingTally(source: source, destination: destination)
         guard let tally else { return (report, nil) }
         var manifest = TreeManifest()
         for entry in tally.manifest { manifest.entries[entry.path] = (entry.workspace, entry.source) }
@@ -117,6 +121,17 @@ public struct CloneEngine: Sendable {
             }
             usleep(50_000)
         }
+    }
+
+    /// Whether `source` can be snapshotted into `folder`: the root of a btrfs subvolume on the
+    /// same btrfs file system (what `auto` then does instead of any per-file clone).
+    static func canSnapshot(source: BytePath, into folder: BytePath) -> Bool {
+        guard let root = try? PathOpening.openDirectory(source.bytes) else { return false }
+        defer { root.closeIgnoringErrors() }
+        guard (try? BtrfsSubvolume.isSubvolumeRoot(root)) == true, let target = try? PathOpening.openDirectory(folder.bytes) else { return false }
+        defer { target.closeIgnoringErrors() }
+        guard let sourceID = try? BtrfsSubvolume.fileSystemID(root), let targetID = try? BtrfsSubvolume.fileSystemID(target) else { return false }
+        return sourceID == targetID
     }
 
     /// `clone` for async callers: runs on its own threads, never blocking the cooperative pool.

@@ -25,10 +25,25 @@ public struct CloneReport: Sendable, Codable, Equatable {
     public var warnings: [String]
     public var jobs: Int
     public var seconds: Double
+    /// For an overlay workspace: its base and where the time went.
+    public var overlay: Overlay?
+
+    /// How an overlay workspace was made.
+    public struct Overlay: Sendable, Codable, Equatable {
+        /// The base's id (`bases/<project>/<id>`).
+        public var base: String
+        /// Whether the base was cloned now (the first environment of this project state).
+        public var baseMade: Bool
+        /// How the base was cloned (`reflink`, `copy-range`, ...).
+        public var baseStrategy: String
+        /// Telling whether the newest base still matches the project (a walk of its status).
+        public var checkSeconds: Double
+        public var mountSeconds: Double
+    }
 
     enum CodingKeys: String, CodingKey {
         case source, destination, strategy, files, directories, symlinks, hardlinks, fifos, bytes
-        case cloned, rangeCopied, copied, skipped, skippedPaths, excluded, warnings, jobs, seconds
+        case cloned, rangeCopied, copied, skipped, skippedPaths, excluded, warnings, jobs, seconds, overlay
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -52,5 +67,6 @@ public struct CloneReport: Sendable, Codable, Equatable {
         try container.encode(warnings, forKey: .warnings)
         try container.encode(jobs, forKey: .jobs)
         try container.encode(seconds, forKey: .seconds)
+        try container.encodeIfPresent(overlay, forKey: .overlay)
     }
 }

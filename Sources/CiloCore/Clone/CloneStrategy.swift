@@ -10,11 +10,14 @@ public enum CloneStrategy: String, Sendable, CaseIterable, Codable {
     case copyRange = "copy-range"
     /// Per-file read/write.
     case copy
+    /// Environments only: an overlay of a shared read-only base (a clone made once per project
+    /// state) under the environment's own upper folder (`OverlayWorkspace`).
+    case overlay
 
     /// The per-file method a regular file starts with.
     var firstMethod: CloneMethod {
         switch self {
-        case .auto, .snapshot, .reflink: return .reflink
+        case .auto, .snapshot, .reflink, .overlay: return .reflink
         case .copyRange: return .copyRange
         case .copy: return .copy
         }

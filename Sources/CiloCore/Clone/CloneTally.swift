@@ -13,7 +13,8 @@ struct CloneTally: Sendable {
     var excluded = 0
     var skippedPaths: [String] = []
     var warnings: [String] = []
-    /// With `recordsManifest`: every non-directory entry made, its new status and the source's.
+    /// With `recordsManifest`: every entry made (folders, the root as the empty path, once
+    /// complete), its new status and the source's as the walk listed it.
     var manifest: [(path: [UInt8], workspace: TreeManifest.Stamp, source: TreeManifest.Stamp)] = []
     /// Manifest entries with more than one link: each further link changes their ctime, so their
     /// status is read again once the clone is done.

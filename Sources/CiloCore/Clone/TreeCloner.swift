@@ -100,14 +100,14 @@ final class TreeCloner: Sendable {
         if let parent = node.parent {
             defer { parent.releaseSource() }
             if isStopping {
-                finish(parent)
+                finish(parent, tally: &tally)
                 return
             }
             do throws(Errno) {
                 node.source = try parent.source.openDirectory(node.name)
             } catch {
                 fail(.system(error, "cannot open source directory", path: sourcePath(node.path)))
-                finish(parent)
+                finish(parent, tally: &tally)
                 return
             }
             do throws(Errno) {
@@ -115,13 +115,13 @@ final class TreeCloner: Sendable {
             } catch {
                 node.source.closeIgnoringErrors()
                 fail(.system(error, "cannot open destination directory", path: destinationPath(node.path)))
-                finish(parent)
+                finish(parent, tally: &tally)
                 return
             }
         }
         list(node, tally: &tally)
         node.releaseSource()
-        finish(node)
+        finish(node, tally: &tally)
     }
 
     private func list(_ node: DirectoryNode, tally: inout CloneTally) {
@@ -194,17 +194,22 @@ final class TreeCloner: Sendable {
     private func process(_ entries: [PendingEntry], of node: DirectoryNode, tally: inout CloneTally) {
         if !isStopping { clone(entries, in: node, tally: &tally) }
         node.releaseSource()
-        finish(node)
+        finish(node, tally: &tally)
     }
 
     /// Marks one piece of `node`'s work done; when it was the last, applies the
-    /// directory's own metadata and walks up to parents that are now complete too.
-    private func finish(_ node: DirectoryNode) {
+    /// directory's own metadata (and records it in the manifest) and walks up to parents
+    /// that are now complete too.
+    private func finish(_ node: DirectoryNode, tally: inout CloneTally) {
         var current: DirectoryNode? = node
         while let directory = current, directory.finishWork() {
             if !isStopping {
                 do throws(Errno) {
                     try applyMetadata(directory.sourceStatus, to: directory.destination)
+                    if settings.recordsManifest {
+                        let made = try directory.destination.status()
+                        tally.manifest.append((directory.path.bytes, TreeManifest.Stamp(made), TreeManifest.Stamp(directory.sourceStatus)))
+                    }
                 } catch {
                     fail(.system(error, "cannot set directory metadata", path: destinationPath(directory.path)))
                 }

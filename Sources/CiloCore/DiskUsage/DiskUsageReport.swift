@@ -23,6 +23,9 @@ public struct DiskUsageReport: Sendable, Codable, Equatable {
     /// Entries that could not be read; their cost is counted as far as `fstatat` allowed.
     public var unreadable: [String]
     public var seconds: Double
+    /// For an overlay workspace, the folder measured: its upper folder (what the agent wrote;
+    /// the base below it is shared by every environment of the project state).
+    public var measuredFolder: String?
 
     public init(path: String, filesystem: String) {
         self.path = path

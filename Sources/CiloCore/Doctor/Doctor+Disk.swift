@@ -8,7 +8,7 @@ extension Doctor {
         // A missing workspace is the environment check's finding; here it is only not counted.
         let measurable = records.filter { $0.status != .creating && $0.status != .destroying }
             .filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) != nil }
-        let workspaces = measurable.map { BytePath($0.workspace) }
+        let workspaces = measurable.map { self.home.diskTree(of: $0) }
         let subject = "\(workspaces.count) workspace\(workspaces.count == 1 ? "" : "s")"
         var parts: [String] = []
         var total = 0

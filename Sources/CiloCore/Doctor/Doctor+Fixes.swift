@@ -85,6 +85,12 @@ extension Doctor {
                 try await EnvironmentManager.removeEverything(record, keepWorkspace: false, home: home)
                 try home.forgetEnvironment(project: project, env: env, holding: lock)
             }
+        case .mountWorkspace(let project, let env), .remakeBase(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
+                try await repairOverlay(project: project, env: env, remakeBase: fix == .remakeBase(project: project, env: env))
+            }
+        case .removeBase(let project, let id):
+            try removeUnusedBase(project: project, id: id)
         case .recordStatus(let project, let env, _):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }

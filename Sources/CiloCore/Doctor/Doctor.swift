@@ -56,7 +56,9 @@ public struct Doctor: Sendable {
         let keys = Set(records.map { EnvironmentKey(project: $0.project, env: $0.name) })
         let missing = Set(records.filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) == nil }
             .map { EnvironmentKey(project: $0.project, env: $0.name) })
-        findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busy(keys))
+        let busyKeys = busy(keys)
+        findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busyKeys)
+        findings += checkOverlays(records, damaged: damaged, busy: busyKeys)
         do throws(CiloError) {
             findings += DoctorAnalysis.orphans(
                 records: keys.union(damaged), objects: objects ?? [], home: home.root.display,
@@ -132,6 +134,11 @@ public struct Doctor: Sendable {
         let room = "\(ByteFormatting.iec(Int(info.availableBytes))) available"
         if info.readOnly {
             findings.append(DoctorFinding(.problem, "home", home.root.display, "\(info.type) is mounted read-only"))
+        } else if info.reflink != true && EnvironmentManager.overlayUnavailableReason(home: home) == nil {
+            findings.append(DoctorFinding(
+                .ok, "home", home.root.display,
+                "\(info.type) cannot share extents, but environments are overlays of one shared base per project state "
+                    + "(a clone, with workspace: clone, is a full copy); \(room)"))
         } else if info.reflink == true {
             findings.append(DoctorFinding(.ok, "home", home.root.display, "\(info.type) shares extents: workspaces are copy-on-write clones; \(room)"))
         } else {

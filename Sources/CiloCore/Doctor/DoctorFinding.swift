@@ -56,6 +56,12 @@ public enum DoctorFix: Sendable, Equatable {
     case startDNS
     /// Publish the names again (the server answers something else).
     case syncDNS
+    /// Mount an overlay workspace a restart unmounted.
+    case mountWorkspace(project: String, env: String)
+    /// Clone an overlay workspace's base again from the project, and mount the workspace on it.
+    case remakeBase(project: String, env: String)
+    /// Remove an overlay base no environment uses.
+    case removeBase(project: String, id: String)
 
     public var description: String {
         switch self {
@@ -65,6 +71,9 @@ public enum DoctorFix: Sendable, Equatable {
         case .recordStatus(_, _, let status): "record the status as \(status.rawValue)"
         case .startDNS: "start cilo's DNS server and publish the names"
         case .syncDNS: "publish the names again"
+        case .mountWorkspace: "mount the workspace again (the agent's writes are kept)"
+        case .remakeBase: "clone the base again from the project as it is now, and mount the workspace on it"
+        case .removeBase: "remove the base"
         }
     }
 }

@@ -27,6 +27,12 @@ public struct CiloHome: Sendable {
 
     /// The workspace of an environment.
     public func workspace(project: String, env: String) -> BytePath { path("envs", project, env) }
+    /// What an environment's workspace costs on disk is in this folder: an overlay workspace's
+    /// upper folder (what the agent wrote; its base is shared), else the workspace itself.
+    public func diskTree(of record: EnvironmentRecord) -> BytePath {
+        guard record.overlayBase != nil else { return BytePath(record.workspace) }
+        return OverlayWorkspace(home: self, project: record.project, env: record.name).upper
+    }
     /// The folder holding a project's workspaces.
     public func projectWorkspaces(project: String) -> BytePath { path("envs", project) }
     /// The folder holding a project's environment records.

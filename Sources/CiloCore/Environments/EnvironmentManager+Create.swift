@@ -49,12 +49,17 @@ extension EnvironmentManager {
                 notice("\(env): git is not installed, so cilo diff and merge will not know the commit it was made from")
             }
         }
+        let strategy = try workspaceStrategy(request.strategy, source: sourceDirectory)
         record.subnet = try await reserveSubnet(for: record)
         do throws(CiloError) {
             try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()
-            let engine = CloneEngine(options: try cloneOptions(env, strategy: request.strategy))
+            let options = try cloneOptions(env, strategy: strategy == .overlay ? .auto : strategy)
+            let engine = CloneEngine(options: options)
             let report: CloneReport
-            if record.baseCommit == nil {
+            if strategy == .overlay {
+                // The base (shared, read-only) is what diff compares with: no manifest of its own.
+                report = try await makeOverlayWorkspace(&record, options: options)
+            } else if record.baseCommit == nil {
                 // Without git, diff compares with a manifest: the clone's walk records it as it goes;
                 // a snapshot walks nothing, so its manifest takes a walk of its own.
                 let cloned = try await engine.cloneRecordingManifest(source: BytePath(sourceDirectory), destination: workspace)
@@ -72,6 +77,7 @@ extension EnvironmentManager {
                 report = try await engine.clone(source: BytePath(sourceDirectory), destination: workspace)
             }
             record.cloneStrategy = report.strategy
+            record.cloneSeconds = report.seconds
             let preparation = workspacePreparation(record)
             let removed = try preparation.filterEnvFiles()
             for path in removed { notice("\(env): \(path) left out (env.copy_mode)") }
@@ -109,7 +115,7 @@ extension EnvironmentManager {
         try manifest.save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
     }
 
-    private func cloneOptions(_ env: String, strategy: CloneStrategy) throws(CiloError) -> CloneOptions {
+    func cloneOptions(_ env: String, strategy: CloneStrategy) throws(CiloError) -> CloneOptions {
         var options = CloneOptions(
             strategy: strategy, excludePatterns: project.excludes, cancellation: cancellation,
             turnLock: home.path("locks", "clone-turn.lock"))

@@ -13,6 +13,8 @@ extension EnvironmentManager {
         var outcome = try await withLock(request.env) { _ throws(CiloError) -> EnvironmentOutcome in
             let created = try await createLocked(request)
             var record = created.record
+            // An overlay workspace a restart unmounted is mounted again before anything uses it.
+            if created.report == nil { try await mountWorkspace(record) }
             if created.rendered == nil && !request.limits.isEmpty { record.limits = request.limits.over(record.limits ?? ResourceLimits()) }
             var started = false
             var wanted = request.start == .always

@@ -101,6 +101,14 @@ extension EnvironmentManager {
                 throw .system(error, "cannot delete cilo's files of the environment", path: home.path(area, record.project, record.name).display)
             }
         }
+        let mounted = try OverlayWorkspace.isMounted(BytePath(record.workspace))
+        if record.overlayBase != nil || mounted {
+            if keepWorkspace {
+                try await keepOverlayAsFolder(record, home: home)
+            } else {
+                try removeOverlay(record, home: home)
+            }
+        }
         if !keepWorkspace {
             do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
                 throw .system(error, "cannot delete the workspace", path: record.workspace)

@@ -24,6 +24,8 @@ public struct EnvironmentManager: Sendable {
     public var warn: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: warning: \($0)\n") }
     /// Where progress notices go (waiting for a turn, ...): standard error by default.
     public var notice: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: \($0)\n") }
+    /// Where the reasons behind choices go (`--verbose`: why a workspace is a clone): nowhere by default.
+    public var explain: @Sendable (String) -> Void = { _ in }
 
     public init(project: Project, home: CiloHome = .fromEnvironment()) {
         self.project = project
@@ -41,6 +43,7 @@ public struct EnvironmentManager: Sendable {
         other.composeOverride = composeOverride
         other.warn = warn
         other.notice = notice
+        other.explain = explain
         return other
     }
 

@@ -25,7 +25,7 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var createdAt: String
     public var status: Status
     public var services: [ServiceRecord]
-    /// How the workspace was cloned (`snapshot`, `reflink`, ...).
+    /// How the workspace was made (`snapshot`, `reflink`, `overlay`, ...).
     public var cloneStrategy: String
     public var lastError: String?
     /// The service `CILO_BASE_URL` points at (label `dev.cilo.ingress=true`, else web, app, frontend or nginx).
@@ -45,6 +45,10 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var removedEnvFiles: [String]?
     /// Images cilo built for it (`cilo-build/...`), removed with the last environment using them.
     public var images: [String]?
+    /// The workspace's share of the create time, in seconds (nil in records made before).
+    public var cloneSeconds: Double?
+    /// An overlay workspace's base (`bases/<project>/<id>`), nil for a clone.
+    public var overlayBase: String?
     /// Limits given to this environment (`--memory`, `--cpus`, `--pids`), kept for its later starts.
     public var limits: ResourceLimits?
 

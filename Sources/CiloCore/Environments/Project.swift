@@ -22,7 +22,11 @@ public struct Project: Sendable, Equatable {
     /// Finds the project for `directory`: `explicit` if given, else `project:` in the
     /// nearest `.cilo/config.yml` upward, else the git top level's name, else the folder's.
     public static func resolve(explicit: String?, from directory: String) throws(CiloError) -> Project {
+        guard !directory.isEmpty else {
+            throw CiloError(.notFound, "the current folder has no path any more (was it deleted or replaced?): cd into the project again")
+        }
         let start = URL(fileURLWithPath: directory).standardizedFileURL.path
+        guard start.hasPrefix("/") else { throw CiloError(.notFound, "the project folder has no absolute path", path: directory) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CiloError(.notFound, "the project folder does not exist", path: start)

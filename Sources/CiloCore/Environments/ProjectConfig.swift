@@ -30,11 +30,23 @@ public struct ProjectConfig: Sendable, Equatable {
     public var maxEnvironments: Int?
     /// `reserve_memory:`: memory left free; an environment does not start into it.
     public var reserveMemory: MemoryReserve?
+    /// `workspace:`: how `--strategy auto` makes workspaces.
+    public var workspace = WorkspaceSetting.auto
+
+    /// What `workspace:` allows `--strategy auto` to make.
+    public enum WorkspaceSetting: String, Sendable, CaseIterable {
+        /// A snapshot where the home can take one, else an overlay where cilo may mount, else a clone.
+        case auto
+        /// Always a clone of its own (snapshot, reflink or copy): never an overlay.
+        case clone
+        /// An overlay, or an error saying why not.
+        case overlay
+    }
 
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
-        "limits", "max_environments", "reserve_memory",
+        "limits", "max_environments", "reserve_memory", "workspace",
     ]
 
     public init() {}
@@ -81,6 +93,12 @@ public struct ProjectConfig: Sendable, Equatable {
             config.env = try WorkspaceRules.read(block, reader)
         }
         try readCapacity(map, reader, into: &config)
+        if let text = try reader.string(map, "workspace") {
+            guard let setting = WorkspaceSetting(rawValue: text) else {
+                throw reader.error("workspace: '\(text)' is not auto, clone or overlay")
+            }
+            config.workspace = setting
+        }
         return config
     }
 

@@ -2,10 +2,15 @@ import CiloSystem
 import SystemPackage
 
 /// Deletes a directory tree through directory descriptors: never follows a symlink out
-/// of the tree, copes with read-only directories, deletes btrfs subvolumes as such.
+/// of the tree, never enters another mount (an overlay workspace, a bind mount: EBUSY),
+/// copes with read-only directories, deletes btrfs subvolumes as such.
 public enum TreeRemover {
     /// Removes the entry `name` inside `parent`, and everything under it when it is a directory.
     public static func remove(_ name: FileName, in parent: FileDescriptor) throws(Errno) {
+        try remove(name, in: parent, parentDevice: try parent.status().device)
+    }
+
+    private static func remove(_ name: FileName, in parent: FileDescriptor, parentDevice: UInt64) throws(Errno) {
         let status: FileStatus
         do {
             status = try parent.status(of: name)
@@ -18,6 +23,11 @@ public enum TreeRemover {
         }
         let directory = try parent.openDirectory(name)
         let isSubvolume = (try? BtrfsSubvolume.isSubvolumeRoot(directory)) ?? false
+        // Another device that is not a subvolume of this btrfs is a mount point: never emptied.
+        if status.device != parentDevice && !isSubvolume {
+            directory.closeIgnoringErrors()
+            throw Errno.resourceBusy
+        }
         if isSubvolume {
             directory.closeIgnoringErrors()
             do {
@@ -39,8 +49,9 @@ public enum TreeRemover {
 
     /// Removes everything inside the open directory `directory`, leaving the directory itself.
     public static func removeContents(of directory: FileDescriptor) throws(Errno) {
+        let status = try directory.status()
         // Make sure entries can be unlinked even if the directory was cloned read-only.
-        if let status = try? directory.status(), status.permissions & 0o700 != 0o700 {
+        if status.permissions & 0o700 != 0o700 {
             try? directory.setPermissions(status.permissions | 0o700)
         }
         var names: [FileName] = []
@@ -50,7 +61,7 @@ public enum TreeRemover {
             return true
         }
         for name in names {
-            try remove(name, in: directory)
+            try remove(name, in: directory, parentDevice: status.device)
         }
     }
 }

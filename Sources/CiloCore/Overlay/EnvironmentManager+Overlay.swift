@@ -1,0 +1,194 @@
+import CiloSystem
+import Dispatch
+import Foundation
+import SystemPackage
+
+/// Overlay workspaces: choosing them, their shared bases, mounting and unmounting.
+extension EnvironmentManager {
+    /// Why this process cannot give environments overlay workspaces here, nil when it can.
+    public func overlayUnavailableReason() -> String? { Self.overlayUnavailableReason(home: home) }
+
+    /// Why this process cannot mount overlay workspaces in `home`, nil when it can (the kernel
+    /// may still refuse the home's file system as upper: the mount then says why).
+    static func overlayUnavailableReason(home: CiloHome) -> String? {
+        guard ProcessCapabilities.isAdministrator else {
+            return "mounting needs CAP_SYS_ADMIN, which cilo (uid \(HostFacts.effectiveUserID)) does not have"
+        }
+        let root: FileDescriptor
+        do throws(CiloError) { root = try home.makeDirectory(home.root) } catch { return error.description }
+        defer { root.closeIgnoringErrors() }
+        guard let facts = try? FileSystemFacts(of: root) else { return "the file system of cilo's home \(home.root.display) cannot be read" }
+        if facts.kind == .overlay { return "cilo's home \(home.root.display) is on overlayfs, which overlayfs cannot use as upper" }
+        if facts.isReadOnly { return "cilo's home \(home.root.display) is on a read-only file system" }
+        return nil
+    }
+
+    /// The workspace strategy of a new environment: `auto` is a snapshot where one can be taken,
+    /// else an overlay where cilo may mount (unless `workspace: clone`), else a per-file clone.
+    func workspaceStrategy(_ requested: CloneStrategy, source: String) throws(CiloError) -> CloneStrategy {
+        let setting = project.config.workspace
+        let wantsOverlay = requested == .overlay || (requested == .auto && setting == .overlay)
+        if wantsOverlay {
+            if let reason = overlayUnavailableReason() { throw CiloError(.unsupported, "cannot make an overlay workspace: \(reason)") }
+            return .overlay
+        }
+        guard requested == .auto, setting == .auto else { return requested }
+        if CloneEngine.canSnapshot(source: BytePath(source), into: home.root) { return .auto }
+        if let reason = overlayUnavailableReason() {
+            explain("overlay workspaces unavailable (\(reason)): the workspace is a clone")
+            return .auto
+        }
+        return .overlay
+    }
+
+    /// Makes `record`'s overlay workspace: a base of the project's current state (reused, or
+    /// cloned now) and the environment's own upper folder, mounted. The record naming the base
+    /// is saved under the bases lock, so a base never goes while a create is about to use it.
+    func makeOverlayWorkspace(_ record: inout EnvironmentRecord, options: CloneOptions) async throws(CiloError) -> CloneReport {
+        let start = DispatchTime.now()
+        let acquired = try await acquireBase(for: &record, options: options)
+        let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
+        let tree = OverlayBase.tree(acquired.base.id, project: record.project, home: home)
+        let mountStart = DispatchTime.now()
+        try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: true) }
+        let mountSeconds = Self.seconds(since: mountStart)
+        var report = acquired.made ?? CloneReport(
+            source: record.source, destination: record.workspace, strategy: "overlay", files: nil, directories: nil, symlinks: nil,
+            hardlinks: nil, fifos: nil, bytes: nil, cloned: nil, rangeCopied: nil, copied: nil, skipped: nil, skippedPaths: [],
+            excluded: nil, warnings: [], jobs: 1, seconds: 0)
+        report.destination = record.workspace
+        report.strategy = "overlay"
+        report.overlay = CloneReport.Overlay(
+            base: acquired.base.id, baseMade: acquired.made != nil, baseStrategy: acquired.base.strategy,
+            checkSeconds: acquired.checkSeconds, mountSeconds: mountSeconds)
+        report.seconds = Self.seconds(since: start)
+        return report
+    }
+
+    /// What `acquireBase` found or made.
+    struct AcquiredBase {
+        var base: OverlayBase
+        /// The base clone's report, when it was made now.
+        var made: CloneReport?
+        /// The time spent telling whether the newest base still matches the project.
+        var checkSeconds: Double
+    }
+
+    /// Under the project's bases lock: the newest base of this source and these exclusions
+    /// if the project still matches it, else a new clone; bases that no record names are removed.
+    func acquireBase(for record: inout EnvironmentRecord, options: CloneOptions) async throws(CiloError) -> AcquiredBase {
+        let home = self.home, store = self.store, project = self.project
+        let source = record.source
+        let original = record
+        let acquired = try await WorkerThreads.offload { () throws(CiloError) -> (AcquiredBase, EnvironmentRecord) in
+            var named = original
+            let lock = try home.lock(home.path("locks", project.name, "bases.lock"))
+            defer { lock.unlock() }
+            let (bases, unfinished) = try OverlayBase.all(project: project.name, home: home)
+            let existing = try store.allReadable(project: project.name)
+            let used = Set(existing.records.filter { $0.name != named.name }.compactMap(\.overlayBase))
+            var checkSeconds = 0.0
+            var chosen: AcquiredBase?
+            if let candidate = bases.first(where: { $0.source == source && $0.excludes == project.excludes }) {
+                let checkStart = DispatchTime.now()
+                let now: SourceFingerprint?
+                do throws(CiloError) {
+                    now = try SourceFingerprint.of(
+                        source: BytePath(source), excludes: project.excludes, skipping: options.skippedDirectories,
+                        jobs: options.jobs ?? CPUCapacity.usableCPUs())
+                } catch where error.code == .notFound {
+                    now = nil  // an entry went while the walk read it: the project is changing
+                }
+                checkSeconds = Self.seconds(since: checkStart)
+                let treePresent = (try? PathOpening.statusIfPresent(OverlayBase.tree(candidate.id, project: project.name, home: home).bytes)) != nil
+                if now == candidate.fingerprint && treePresent { chosen = AcquiredBase(base: candidate, made: nil, checkSeconds: checkSeconds) }
+            }
+            if chosen == nil {
+                var made = try Self.makeBase(source: source, project: project, options: options, home: home)
+                made.checkSeconds = checkSeconds
+                chosen = made
+            }
+            guard let chosen else { throw CiloError(.failed, "no overlay base") }
+            // Bases nobody uses go: unfinished ones, and older ones of a state that changed since.
+            let idle = (unfinished + bases.map(\.id)).filter { $0 != chosen.base.id && !used.contains($0) }
+            if existing.damaged.isEmpty { for id in idle { try OverlayBase.remove(id, project: project.name, home: home) } }
+            named.overlayBase = chosen.base.id
+            try store.save(named)
+            return (chosen, named)
+        }
+        record = acquired.1
+        return acquired.0
+    }
+
+    /// Clones `source` into a new base (the clone recording its manifest), then writes `base.json`.
+    private static func makeBase(source: String, project: Project, options: CloneOptions, home: CiloHome) throws(CiloError) -> AcquiredBase {
+        let id = OverlayBase.newID()
+        let folder = OverlayBase.folder(id, project: project.name, home: home)
+        try home.makeDirectory(folder).closeIgnoringErrors()
+        do throws(CiloError) {
+            let engine = CloneEngine(options: options)
+            let cloned = try engine.cloneRecordingManifestNow(source: BytePath(source), destination: folder.appending(OverlayBase.treeName))
+            var manifest: TreeManifest
+            if let recorded = cloned.manifest { manifest = recorded } else {
+                manifest = try TreeManifest.record(snapshot: folder.appending(OverlayBase.treeName).display)
+            }
+            try manifest.save(in: folder, home: home)
+            let base = OverlayBase(
+                id: id, source: source, excludes: project.excludes, fingerprint: SourceFingerprint(manifest: manifest),
+                createdAt: ISO8601DateFormatter().string(from: Date()), strategy: cloned.report.strategy,
+                seconds: cloned.report.seconds, files: cloned.report.files, bytes: cloned.report.bytes)
+            try FigureFile.save(base, OverlayBase.infoName, in: folder, home: home)
+            return AcquiredBase(base: base, made: cloned.report, checkSeconds: 0)
+        } catch {
+            try? OverlayBase.remove(id, project: project.name, home: home)
+            throw error
+        }
+    }
+
+    /// Mounts an overlay workspace that is not mounted (after a restart), from its record.
+    func mountWorkspace(_ record: EnvironmentRecord) async throws(CiloError) {
+        guard let base = record.overlayBase else { return }
+        let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
+        let tree = OverlayBase.tree(base, project: record.project, home: home)
+        try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: false) }
+    }
+
+    /// Unmounts and deletes an overlay workspace's layers, then its base if no other record
+    /// names it (under the bases lock; a damaged record in the project keeps every base).
+    static func removeOverlay(_ record: EnvironmentRecord, home: CiloHome) throws(CiloError) {
+        let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
+        try workspace.remove()
+        guard let base = record.overlayBase else { return }
+        let lock = try home.lock(home.path("locks", record.project, "bases.lock"))
+        defer { lock.unlock() }
+        let others = try StateStore(home: home).allReadable(project: record.project)
+        guard others.damaged.isEmpty else { return }
+        if others.records.contains(where: { $0.name != record.name && $0.overlayBase == base }) { return }
+        try OverlayBase.remove(base, project: record.project, home: home)
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+extension EnvironmentManager {
+    /// `destroy --keep-workspace` of an overlay workspace: what the agent sees is cloned into a
+    /// folder of its own, which then takes the mount point's place (a mount cannot outlive its
+    /// environment: its base goes with the last environment using it).
+    static func keepOverlayAsFolder(_ record: EnvironmentRecord, home: CiloHome) async throws(CiloError) {
+        let folder = home.projectWorkspaces(project: record.project)
+        let keptName = FileName(".\(record.name).kept")
+        let kept = folder.appending(keptName)
+        _ = try await CloneEngine(options: CloneOptions()).clone(source: BytePath(record.workspace), destination: kept)
+        try removeOverlay(record, home: home)
+        do throws(Errno) {
+            let parent = try PathOpening.openDirectory(folder.bytes)
+            defer { parent.closeIgnoringErrors() }
+            try parent.remove(FileName(record.name), directory: true)
+            try parent.rename(keptName, to: FileName(record.name))
+        } catch {
+            throw .system(error, "cannot put the kept workspace in place", path: kept.display)
+        }
+    }
+}

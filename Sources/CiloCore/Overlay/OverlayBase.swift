@@ -1,0 +1,97 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// A read-only clone of a project shared by every overlay workspace made from the same project
+/// state: `$CILO_HOME/bases/<project>/<id>/` holds the clone (`tree`), the clone's manifest
+/// (what `cilo diff` compares with) and `base.json`, written last, so a base without it is one
+/// whose making was interrupted.
+struct OverlayBase: Codable, Sendable, Equatable {
+    var id: String
+    /// The folder it was cloned from, and the exclusions it was cloned with.
+    var source: String
+    var excludes: [String]
+    /// The source as the clone recorded it: reused only while the source still matches.
+    var fingerprint: SourceFingerprint
+    var createdAt: String
+    /// How the clone was made (`reflink`, `copy-range`, ...) and what it took.
+    var strategy: String
+    var seconds: Double
+    var files: Int?
+    var bytes: Int?
+
+    static let infoName = FileName("base.json")
+    static let treeName = FileName("tree")
+
+    /// The folder of base `id` of `project`.
+    static func folder(_ id: String, project: String, home: CiloHome) -> BytePath { home.path("bases", project, id) }
+
+    /// The clone every workspace on base `id` sees below its own writes.
+    static func tree(_ id: String, project: String, home: CiloHome) -> BytePath {
+        folder(id, project: project, home: home).appending(treeName)
+    }
+
+    /// The finished bases of `project` (newest first) and the ids of folders without `base.json`.
+    static func all(project: String, home: CiloHome) throws(CiloError) -> (bases: [OverlayBase], unfinished: [String]) {
+        var ids: [String] = []
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(home.path("bases", project).bytes)
+            defer { directory.closeIgnoringErrors() }
+            try DirectoryReader(directory: directory).forEachEntry { name, _ in
+                ids.append(name.displayString)
+                return true
+            }
+        } catch .noSuchFileOrDirectory {
+            return ([], [])
+        } catch {
+            throw .system(error, "cannot list the overlay bases", path: home.path("bases", project).display)
+        }
+        var bases: [OverlayBase] = [], unfinished: [String] = []
+        for id in ids {
+            if let base = FigureFile.load(OverlayBase.self, infoName, in: folder(id, project: project, home: home)) {
+                bases.append(base)
+            } else {
+                unfinished.append(id)
+            }
+        }
+        return (bases.sorted { $0.createdAt > $1.createdAt || ($0.createdAt == $1.createdAt && $0.id > $1.id) }, unfinished)
+    }
+
+    /// A new id: the time and a random part, so ids sort by age and never repeat.
+    static func newID(now: Date = Date()) -> String {
+        let milliseconds = UInt64(now.timeIntervalSince1970 * 1000)
+        return String(milliseconds, radix: 16) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    /// Whether an overlay mounted now (by cilo or by hand, of a record lost since) has base
+    /// `id` of `project` as its lower folder: then it is never removed, whatever the records say.
+    static func isMounted(_ id: String, project: String, home: CiloHome) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return true }
+        // mountinfo escapes space, tab, newline and backslash as octal.
+        var escaped = ""
+        for character in tree(id, project: project, home: home).display {
+            switch character {
+            case " ": escaped += "\\040"
+            case "\t": escaped += "\\011"
+            case "\n": escaped += "\\012"
+            case "\\": escaped += "\\134"
+            default: escaped.append(character)
+            }
+        }
+        return table.split(separator: "\n").contains { line in
+            guard line.contains(" - overlay ") else { return false }
+            return ["lowerdir+=", "lowerdir="].contains { key in
+                line.contains(key + escaped + ",") || line.hasSuffix(key + escaped) || line.contains(key + escaped + ":")
+            }
+        }
+    }
+
+    /// Removes base `id`'s folder (the caller holds the bases lock and knows no record names it),
+    /// unless an overlay mounted now uses it.
+    static func remove(_ id: String, project: String, home: CiloHome) throws(CiloError) {
+        if isMounted(id, project: project, home: home) { return }
+        do throws(Errno) { try home.removeFolder(id, in: home.path("bases", project)) } catch {
+            throw .system(error, "cannot remove the overlay base", path: folder(id, project: project, home: home).display)
+        }
+    }
+}
