@@ -25,7 +25,7 @@ extension CiloCommand {
             }
             print("\(record.project)/\(record.name): \(record.status.rawValue)")
             print("  subnet     \(record.subnet)")
-            print("  workspace  \(record.workspace) (\(record.cloneStrategy))")
+            print("  workspace  \(record.workspace) (\(record.cloneStrategy)\(record.overlayBase.map { " on base \($0)" } ?? ""))")
             print("  compose    \(record.composeFile)")
             if let error = record.lastError { print("  last error \(error)") }
             print(EnvironmentText.services(record))

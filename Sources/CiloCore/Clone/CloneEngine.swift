@@ -33,10 +33,22 @@ public struct CloneEngine: Sendable {
 
     /// `cloneRecordingManifest` on the calling thread (one of cilo's own, never the cooperative pool).
     func cloneRecordingManifestNow(source: BytePath, destination: BytePath) throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) {
+        let recorded = try cloneRecording(source: source, destination: destination, manifest: true, fingerprint: false)
+        return (recorded.report, recorded.manifest)
+    }
+
+    /// Clones on the calling thread, recording what is asked: the manifest (the copy's status
+    /// beside the source's) and the source's fingerprint. Both nil for a snapshot, which walks nothing.
+    func cloneRecording(
+        source: BytePath, destination: BytePath, manifest wantsManifest: Bool, fingerprint wantsFingerprint: Bool
+    ) throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?, fingerprint: SourceFingerprint?) {
         var recording = self
-        recording.options.recordsManifest = true
+        recording.options.recordsManifest = wantsManifest
+        recording.options.fingerprintsSource = wantsFingerprint
         let (report, tally) = try recording.cloneKeepingTally(source: source, destination: destination)
-        guard let tally else { return (report, nil) }
+        guard let tally else { return (report, nil, nil) }
+        let fingerprint = wantsFingerprint ? tally.fingerprint : nil
+        guard wantsManifest else { return (report, nil, fingerprint) }
         var manifest = TreeManifest()
         for entry in tally.manifest { manifest.entries[entry.path] = (entry.workspace, entry.source) }
         for path in tally.manifestLinked {
@@ -47,7 +59,7 @@ public struct CloneEngine: Sendable {
                 throw .system(error, "cannot read a hard-linked entry's status", path: destination.appending(FileName(bytes: path)).display)
             }
         }
-        return (report, manifest)
+        return (report, manifest, fingerprint)
     }
 
     private func cloneKeepingTally(source: BytePath, destination: BytePath) throws(CiloError) -> (report: CloneReport, tally: CloneTally?) {
@@ -82,7 +94,7 @@ public struct CloneEngine: Sendable {
             skippedDirectories: skipped,
             sourceDisplay: source.display,
             destinationDisplay: destination.display,
-            recordsManifest: options.recordsManifest)
+            recordsManifest: options.recordsManifest, fingerprintsSource: options.fingerprintsSource)
         let cloner = TreeCloner(
             settings: settings, destinationRoot: destinationRoot, destinationDevice: plan.destinationDevice,
             cancellation: options.cancellation, progress: options.progress)

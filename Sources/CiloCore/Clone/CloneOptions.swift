@@ -25,6 +25,9 @@ public struct CloneOptions: Sendable {
     /// Keep every entry's status, the new one and the source's, as the walk makes it: what
     /// `cilo diff` of a source without git compares with (`cloneRecordingManifest`).
     var recordsManifest = false
+    /// Fingerprint the source as the walk lists it (`SourceFingerprint`): what an overlay base
+    /// is reused by, with no status of the copy read.
+    var fingerprintsSource = false
 
     public init(
         strategy: CloneStrategy = .auto,

@@ -19,6 +19,8 @@ struct CloneTally: Sendable {
     /// Manifest entries with more than one link: each further link changes their ctime, so their
     /// status is read again once the clone is done.
     var manifestLinked: [[UInt8]] = []
+    /// With `fingerprintsSource`: the source's entries as the walk listed them (an overlay base's).
+    var fingerprint = SourceFingerprint()
 
     mutating func count(_ method: CloneMethod) {
         switch method {
@@ -43,6 +45,7 @@ struct CloneTally: Sendable {
         warnings += other.warnings
         manifest += other.manifest
         manifestLinked += other.manifestLinked
+        fingerprint.merge(other.fingerprint)
     }
 
     /// The strategy name the report shows: the one method used, or `mixed`.

@@ -125,6 +125,7 @@ extension TreeCloner {
     /// With `recordsManifest`: the finished entry's status (read from `opened` when it is open)
     /// beside the source's, so no walk after the clone is needed.
     private func record(_ entry: PendingEntry, in node: DirectoryNode, path: BytePath, opened: FileDescriptor?, tally: inout CloneTally) throws(CiloError) {
+        if settings.fingerprintsSource { tally.fingerprint.add(path.bytes, TreeManifest.Stamp(entry.status)) }
         guard settings.recordsManifest else { return }
         do throws(Errno) {
             let made: FileStatus

@@ -30,6 +30,8 @@ final class TreeCloner: Sendable {
         var destinationDisplay: String
         /// Record each entry's new status beside the source's (`CloneTally.manifest`).
         var recordsManifest = false
+        /// Fingerprint the source's entries (`CloneTally.fingerprint`).
+        var fingerprintsSource = false
     }
 
     let settings: Settings
@@ -206,6 +208,7 @@ final class TreeCloner: Sendable {
             if !isStopping {
                 do throws(Errno) {
                     try applyMetadata(directory.sourceStatus, to: directory.destination)
+                    if settings.fingerprintsSource { tally.fingerprint.add(directory.path.bytes, TreeManifest.Stamp(directory.sourceStatus)) }
                     if settings.recordsManifest {
                         let made = try directory.destination.status()
                         tally.manifest.append((directory.path.bytes, TreeManifest.Stamp(made), TreeManifest.Stamp(directory.sourceStatus)))

@@ -52,7 +52,7 @@ extension Doctor {
             // A mount of the deleted base still shows it: unmounted first, remounted on the new one.
             try OverlayWorkspace.unmount(BytePath(record.workspace))
             let options = try manager.cloneOptions(env, strategy: .auto)
-            _ = try await manager.acquireBase(for: &record, options: options)
+            _ = try await manager.acquireBase(for: &record, options: options, askedAt: BaseCheck.now())
         }
         try await manager.mountWorkspace(record)
     }

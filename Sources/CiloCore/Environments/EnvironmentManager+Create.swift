@@ -58,7 +58,7 @@ extension EnvironmentManager {
             let report: CloneReport
             if strategy == .overlay {
                 // The base (shared, read-only) is what diff compares with: no manifest of its own.
-                report = try await makeOverlayWorkspace(&record, options: options)
+                report = try await makeOverlayWorkspace(&record, options: options, askedAt: request.askedAt ?? BaseCheck.now())
             } else if record.baseCommit == nil {
                 // Without git, diff compares with a manifest: the clone's walk records it as it goes;
                 // a snapshot walks nothing, so its manifest takes a walk of its own.

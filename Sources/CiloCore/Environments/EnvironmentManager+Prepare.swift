@@ -5,7 +5,9 @@ extension EnvironmentManager {
     /// Creates the environment if it does not exist (clone, subnet, compose file), then
     /// starts it as asked: clone, render (once), network, start, wait and names, all under
     /// the environment's lock taken once.
-    public func prepare(_ request: EnvironmentRequest) async throws(CiloError) -> EnvironmentOutcome {
+    public func prepare(_ asked: EnvironmentRequest) async throws(CiloError) -> EnvironmentOutcome {
+        var request = asked
+        request.askedAt = BaseCheck.now()
         if request.start != .never { try await docker.requireEngine() }
         // A place to start in, held until the environment runs (or failed): see `admit`.
         let place = try await admit(request)

@@ -39,6 +39,8 @@ public struct EnvironmentRequest: Sendable {
     public var admission = Admission.refuse
     /// `--memory`, `--cpus`, `--pids`: over the project's `limits:` for every service that sets none.
     public var limits = ResourceLimits()
+    /// When it was asked for (set by `prepare`): an overlay base checked since needs no check of its own.
+    var askedAt: BaseCheck?
 
     public init(env: String, start: Start = .always) {
         self.env = env

@@ -44,9 +44,9 @@ extension EnvironmentManager {
     /// Makes `record`'s overlay workspace: a base of the project's current state (reused, or
     /// cloned now) and the environment's own upper folder, mounted. The record naming the base
     /// is saved under the bases lock, so a base never goes while a create is about to use it.
-    func makeOverlayWorkspace(_ record: inout EnvironmentRecord, options: CloneOptions) async throws(CiloError) -> CloneReport {
+    func makeOverlayWorkspace(_ record: inout EnvironmentRecord, options: CloneOptions, askedAt: BaseCheck) async throws(CiloError) -> CloneReport {
         let start = DispatchTime.now()
-        let acquired = try await acquireBase(for: &record, options: options)
+        let acquired = try await acquireBase(for: &record, options: options, askedAt: askedAt)
         let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
         let tree = OverlayBase.tree(acquired.base.id, project: record.project, home: home)
         let mountStart = DispatchTime.now()
@@ -63,86 +63,6 @@ extension EnvironmentManager {
             checkSeconds: acquired.checkSeconds, mountSeconds: mountSeconds)
         report.seconds = Self.seconds(since: start)
         return report
-    }
-
-    /// What `acquireBase` found or made.
-    struct AcquiredBase {
-        var base: OverlayBase
-        /// The base clone's report, when it was made now.
-        var made: CloneReport?
-        /// The time spent telling whether the newest base still matches the project.
-        var checkSeconds: Double
-    }
-
-    /// Under the project's bases lock: the newest base of this source and these exclusions
-    /// if the project still matches it, else a new clone; bases that no record names are removed.
-    func acquireBase(for record: inout EnvironmentRecord, options: CloneOptions) async throws(CiloError) -> AcquiredBase {
-        let home = self.home, store = self.store, project = self.project
-        let source = record.source
-        let original = record
-        let acquired = try await WorkerThreads.offload { () throws(CiloError) -> (AcquiredBase, EnvironmentRecord) in
-            var named = original
-            let lock = try home.lock(home.path("locks", project.name, "bases.lock"))
-            defer { lock.unlock() }
-            let (bases, unfinished) = try OverlayBase.all(project: project.name, home: home)
-            let existing = try store.allReadable(project: project.name)
-            let used = Set(existing.records.filter { $0.name != named.name }.compactMap(\.overlayBase))
-            var checkSeconds = 0.0
-            var chosen: AcquiredBase?
-            if let candidate = bases.first(where: { $0.source == source && $0.excludes == project.excludes }) {
-                let checkStart = DispatchTime.now()
-                let now: SourceFingerprint?
-                do throws(CiloError) {
-                    now = try SourceFingerprint.of(
-                        source: BytePath(source), excludes: project.excludes, skipping: options.skippedDirectories,
-                        jobs: options.jobs ?? CPUCapacity.usableCPUs())
-                } catch where error.code == .notFound {
-                    now = nil  // an entry went while the walk read it: the project is changing
-                }
-                checkSeconds = Self.seconds(since: checkStart)
-                let treePresent = (try? PathOpening.statusIfPresent(OverlayBase.tree(candidate.id, project: project.name, home: home).bytes)) != nil
-                if now == candidate.fingerprint && treePresent { chosen = AcquiredBase(base: candidate, made: nil, checkSeconds: checkSeconds) }
-            }
-            if chosen == nil {
-                var made = try Self.makeBase(source: source, project: project, options: options, home: home)
-                made.checkSeconds = checkSeconds
-                chosen = made
-            }
-            guard let chosen else { throw CiloError(.failed, "no overlay base") }
-            // Bases nobody uses go: unfinished ones, and older ones of a state that changed since.
-            let idle = (unfinished + bases.map(\.id)).filter { $0 != chosen.base.id && !used.contains($0) }
-            if existing.damaged.isEmpty { for id in idle { try OverlayBase.remove(id, project: project.name, home: home) } }
-            named.overlayBase = chosen.base.id
-            try store.save(named)
-            return (chosen, named)
-        }
-        record = acquired.1
-        return acquired.0
-    }
-
-    /// Clones `source` into a new base (the clone recording its manifest), then writes `base.json`.
-    private static func makeBase(source: String, project: Project, options: CloneOptions, home: CiloHome) throws(CiloError) -> AcquiredBase {
-        let id = OverlayBase.newID()
-        let folder = OverlayBase.folder(id, project: project.name, home: home)
-        try home.makeDirectory(folder).closeIgnoringErrors()
-        do throws(CiloError) {
-            let engine = CloneEngine(options: options)
-            let cloned = try engine.cloneRecordingManifestNow(source: BytePath(source), destination: folder.appending(OverlayBase.treeName))
-            var manifest: TreeManifest
-            if let recorded = cloned.manifest { manifest = recorded } else {
-                manifest = try TreeManifest.record(snapshot: folder.appending(OverlayBase.treeName).display)
-            }
-            try manifest.save(in: folder, home: home)
-            let base = OverlayBase(
-                id: id, source: source, excludes: project.excludes, fingerprint: SourceFingerprint(manifest: manifest),
-                createdAt: ISO8601DateFormatter().string(from: Date()), strategy: cloned.report.strategy,
-                seconds: cloned.report.seconds, files: cloned.report.files, bytes: cloned.report.bytes)
-            try FigureFile.save(base, OverlayBase.infoName, in: folder, home: home)
-            return AcquiredBase(base: base, made: cloned.report, checkSeconds: 0)
-        } catch {
-            try? OverlayBase.remove(id, project: project.name, home: home)
-            throw error
-        }
     }
 
     /// Mounts an overlay workspace that is not mounted (after a restart), from its record.

@@ -19,15 +19,6 @@ struct SourceFingerprint: Equatable, Sendable, Codable {
         self.high = high
     }
 
-    /// The fingerprint of the source as a clone's manifest recorded it (the source's stamps).
-    init(manifest: TreeManifest) {
-        self.init()
-        for (path, stamps) in manifest.entries {
-            guard let source = stamps.source else { continue }
-            add(path, source)
-        }
-    }
-
     /// Adds one entry.
     mutating func add(_ path: [UInt8], _ stamp: TreeManifest.Stamp) {
         var first: UInt64 = 0xcbf2_9ce4_8422_2325, second: UInt64 = 0x6c62_272e_07bb_0142
