@@ -126,6 +126,55 @@ int csupport_wait_status_exit_code(int status);
 /// WTERMSIG of a waitpid status when a signal ended the child, else 0.
 int csupport_wait_status_signal(int status);
 
+// ---- confine.c: what `cilo run --sandbox` takes away ----
+
+/// What a confined command may still do; every path is NUL-terminated bytes.
+typedef struct csupport_confinement {
+    const char *const *writable;       ///< folders written beneath (the workspace, the private tmp, /dev/shm)
+    size_t writable_count;
+    const char *const *devices;        ///< device files or folders read, written and ioctl'd (terminal, /dev/null)
+    size_t device_count;
+    const char *const *hidden;         ///< files covered by /dev/null (the Docker socket)
+    size_t hidden_count;
+    const char *const *hidden_folders; ///< folders covered by an empty tmpfs (the container runtime's)
+    size_t hidden_folder_count;
+    const char *hosts_file;            ///< bound over /etc/hosts, NULL for none
+    const char *resolv_file;           ///< bound over /etc/resolv.conf, NULL for none
+    const char *network_namespace;     ///< a network namespace file to join, NULL for none
+    int isolate_network;               ///< 1: a new network namespace with only loopback (when none is joined)
+    int needs_mount_namespace;         ///< 1: a mount namespace of its own for the binds above
+    int user_namespace;                ///< 1: a user namespace first (not root: the mounts need one)
+    unsigned int user_id, group_id;    ///< mapped to themselves in that user namespace
+    int landlock_abi;                  ///< from csupport_landlock_abi, at least 1
+} csupport_confinement;
+
+/// A seccomp program and an empty capability set, made before any fork (libseccomp and libcap allocate).
+typedef struct csupport_seccomp_filter {
+    void *program;                ///< struct sock_filter[]
+    size_t length;                ///< bytes
+    void *cleared_capabilities;   ///< cap_t with every flag clear
+} csupport_seccomp_filter;
+
+/// The highest Landlock ABI this kernel offers, -1 with errno set where it has none.
+int csupport_landlock_abi(void);
+
+/// Builds the filter: EPERM for mounting, pivot_root, chroot, kexec, modules, bpf, perf_event_open,
+/// keys, reboot, swap, clock setting, ptrace of another process, new user namespaces and the like
+/// (ENOSYS for clone3, whose flags a filter cannot read); a foreign architecture kills the process.
+/// NULL with errno set on failure.
+csupport_seccomp_filter *csupport_seccomp_filter_build(void);
+void csupport_seccomp_filter_free(csupport_seccomp_filter *filter);
+
+/// Confines the calling process, in this order: namespaces and binds, no_new_privs, Landlock,
+/// every capability dropped, seccomp. -1 with errno set and *step naming what failed.
+int csupport_confine(const csupport_confinement *confinement, const csupport_seccomp_filter *filter, const char **step);
+
+/// fork, confine the child (async-signal-safe calls only), every signal at its default, exec.
+/// Returns 0 and the pid, or an errno value with the failed step copied into `error`.
+int csupport_spawn_confined(const char *file, char *const argv[], char *const envp[], const char *directory,
+                            const csupport_confinement *confinement, const csupport_seccomp_filter *filter, int *pid_out,
+                            char *error, size_t error_size);
+
 // ---- mount.c: overlay mounts ----
 
 /// Mounts an overlay of the read-only folder `lower` under `upper` (writes) with `work` (overlayfs's

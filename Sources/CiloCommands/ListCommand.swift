@@ -37,6 +37,11 @@ extension CiloCommand {
             var changedFiles: Int?
             var changesMeasuredAt: String?
             var services: [ServiceRecord]
+            /// How its last `cilo run` was confined; nil when unconfined (or it never ran).
+            var sandbox: SandboxSettings?
+            /// How its workspace was made, and an overlay's base.
+            var cloneStrategy: String
+            var overlayBase: String?
         }
 
         func run() async throws {
@@ -59,7 +64,8 @@ extension CiloCommand {
                              workspace: record.workspace, createdAt: record.createdAt,
                              diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
                              changedFiles: changes?.changedFiles, changesMeasuredAt: changes?.measuredAt,
-                             services: record.services))
+                             services: record.services, sandbox: record.sandbox, cloneStrategy: record.cloneStrategy,
+                             overlayBase: record.overlayBase))
             }
             if json {
                 print(try JSONOutput.encode(entries))

@@ -25,6 +25,7 @@ extension CiloCommand {
         @Flag(help: "Destroy the environment after the command; the command's exit status is kept (also after Ctrl-C).")
         var rm = false
 
+        @OptionGroup var sandboxOptions: SandboxOptions
         @OptionGroup var start: StartOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
@@ -55,6 +56,8 @@ extension CiloCommand {
                 }
                 var request = try start.request(name, start: noUp ? .never : .unlessRunning)
                 request.variables = extra
+                let sandbox = sandboxOptions.settings(manager.project.config)
+                request.sandbox = .some(sandbox)
                 let existed = try manager.store.load(project: manager.project.name, env: name) != nil
                 // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
                 let outcome: EnvironmentOutcome
@@ -76,7 +79,22 @@ extension CiloCommand {
                 let dns = manager.dnsSettings
                 environment.merge(record.runEnvironment(dnsSuffix: dns?.suffix, namesRouted: dns.map(SystemResolver.isRouted) ?? false)) { $1 }
                 environment.merge(extra) { $1 }
-                if rm { try await runThenDestroy(record, environment: environment, manager: manager) }
+                var confinement: Confinement?
+                if let sandbox {
+                    environment["TMPDIR"] = manager.temporaryFolder(of: record)
+                    do throws(CiloError) { confinement = try await manager.confinement(for: record, sandbox) } catch {
+                        if rm && !existed { await destroy(name, manager) }
+                        throw error
+                    }
+                }
+                if rm { try await runThenDestroy(record, environment: environment, manager: manager, confinement: confinement) }
+                if let confinement {
+                    do throws(Confinement.Failure) {
+                        try confinement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
+                    } catch {
+                        throw SandboxOptions.failure(error, command: command)
+                    }
+                }
                 do throws(Errno) {
                     try ProcessReplacement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
                 } catch {
@@ -90,14 +108,15 @@ extension CiloCommand {
     
         /// `--rm`: runs the command as a child, destroys the environment once it ended, and ends
         /// cilo as the command ended (exit code, or the signal that killed it).
-        private func runThenDestroy(_ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager) async throws(CiloError) -> Never {
+        private func runThenDestroy(
+            _ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager, confinement: Confinement?
+        ) async throws(CiloError) -> Never {
             let child: ChildProcess
-            do throws(Errno) {
-                child = try ChildProcess.spawn(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
+            do throws(CiloError) {
+                child = try spawn(record, environment: environment, confinement: confinement)
             } catch {
                 await destroy(record.name, manager)
-                if error == .noSuchFileOrDirectory { throw CiloError(.commandNotFound, "command not found: \(command)") }
-                throw .system(error, "cannot run \(command)", path: nil)
+                throw error
             }
             let signals = ChildSignals(forwardingTo: child)
             let termination: ChildProcess.Termination
@@ -109,6 +128,23 @@ extension CiloCommand {
             signals.stopForwarding()
             await destroy(record.name, manager)
             ChildProcess.end(like: termination)
+        }
+
+        /// Starts the command as a child, confined when asked.
+        private func spawn(_ record: EnvironmentRecord, environment: [String: String], confinement: Confinement?) throws(CiloError) -> ChildProcess {
+            if let confinement {
+                do throws(Confinement.Failure) {
+                    return try confinement.spawn(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
+                } catch {
+                    throw SandboxOptions.failure(error, command: command)
+                }
+            }
+            do throws(Errno) {
+                return try ChildProcess.spawn(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
+            } catch {
+                if error == .noSuchFileOrDirectory { throw CiloError(.commandNotFound, "command not found: \(command)") }
+                throw .system(error, "cannot run \(command)", path: nil)
+            }
         }
 
         /// Destroys the environment after the command; a failure is said, never hides the command's status.

@@ -22,7 +22,7 @@ cleanup_loopfs() {
     [ -d "$dir" ] || return 0
     # Overlay workspaces a failed run left mounted inside, deepest first, before their file systems.
     findmnt -rn -o TARGET | grep -F "$dir/" | grep -vxF -e "$dir/btrfs" -e "$dir/xfs" -e "$dir/ext4" | sort -r |
-        while read -r mountpoint; do umount "$mountpoint" || umount -l "$mountpoint"; done
+        while read -r mountpoint; do umount "$mountpoint" || umount -l "$mountpoint"; done || true
     for mountpoint in "$dir"/btrfs "$dir"/xfs "$dir"/ext4; do
         if mountpoint -q "$mountpoint" 2>/dev/null; then
             umount "$mountpoint" || umount -l "$mountpoint"

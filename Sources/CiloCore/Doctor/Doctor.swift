@@ -59,6 +59,7 @@ public struct Doctor: Sendable {
         let busyKeys = busy(keys)
         findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busyKeys)
         findings += checkOverlays(records, damaged: damaged, busy: busyKeys)
+        findings.append(checkSandbox())
         do throws(CiloError) {
             findings += DoctorAnalysis.orphans(
                 records: keys.union(damaged), objects: objects ?? [], home: home.root.display,

@@ -23,7 +23,7 @@ extension CiloHome {
         defer { allocation.unlock() }
         guard removeIfEmpty(stateDirectory(project: project)) else { return }
         _ = removeIfEmpty(projectWorkspaces(project: project))
-        for area in [path("generated", project), path("changes", project), path("cache", "disk", project), path("layers", project), path("bases", project)] { _ = removeIfEmpty(area) }
+        for area in [path("generated", project), path("changes", project), path("cache", "disk", project), path("layers", project), path("bases", project), path("sandbox", project)] { _ = removeIfEmpty(area) }
         // Idle lock files only: one another cilo holds stays (its folder with it).
         var names: [FileName] = []
         do throws(Errno) {

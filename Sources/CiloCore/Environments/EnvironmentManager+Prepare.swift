@@ -18,6 +18,10 @@ extension EnvironmentManager {
             // An overlay workspace a restart unmounted is mounted again before anything uses it.
             if created.report == nil { try await mountWorkspace(record) }
             if created.rendered == nil && !request.limits.isEmpty { record.limits = request.limits.over(record.limits ?? ResourceLimits()) }
+            if let sandbox = request.sandbox, record.sandbox != sandbox {
+                record.sandbox = sandbox
+                try store.save(record)
+            }
             var started = false
             var wanted = request.start == .always
             if request.start == .unlessRunning { wanted = try await !isRunning(record) }

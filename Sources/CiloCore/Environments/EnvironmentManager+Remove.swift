@@ -96,6 +96,7 @@ extension EnvironmentManager {
             try await docker.removeLabelled(project: record.project, env: record.name)
             try await removeImages(record.images ?? [], of: record, home: home)
         }
+        try await removeSandbox(record, home: home)
         for area in ["generated", "changes"] {
             do throws(Errno) { try home.removeFolder(record.name, in: home.path(area, record.project)) } catch {
                 throw .system(error, "cannot delete cilo's files of the environment", path: home.path(area, record.project, record.name).display)

@@ -49,6 +49,8 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var cloneSeconds: Double?
     /// An overlay workspace's base (`bases/<project>/<id>`), nil for a clone.
     public var overlayBase: String?
+    /// How its last `cilo run` was confined (`--sandbox`); nil when it ran unconfined or never ran.
+    public var sandbox: SandboxSettings?
     /// Limits given to this environment (`--memory`, `--cpus`, `--pids`), kept for its later starts.
     public var limits: ResourceLimits?
 

@@ -30,6 +30,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var maxEnvironments: Int?
     /// `reserve_memory:`: memory left free; an environment does not start into it.
     public var reserveMemory: MemoryReserve?
+    /// `sandbox:`: every `cilo run` confined (`--no-sandbox` overrides).
+    public var sandbox = false
     /// `workspace:`: how `--strategy auto` makes workspaces.
     public var workspace = WorkspaceSetting.auto
 
@@ -46,7 +48,7 @@ public struct ProjectConfig: Sendable, Equatable {
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
-        "limits", "max_environments", "reserve_memory", "workspace",
+        "limits", "max_environments", "reserve_memory", "workspace", "sandbox",
     ]
 
     public init() {}
@@ -93,6 +95,10 @@ public struct ProjectConfig: Sendable, Equatable {
             config.env = try WorkspaceRules.read(block, reader)
         }
         try readCapacity(map, reader, into: &config)
+        if let value = map["sandbox"], !(value is NSNull) {
+            guard let enabled = value as? Bool else { throw reader.error("sandbox: must be true or false") }
+            config.sandbox = enabled
+        }
         if let text = try reader.string(map, "workspace") {
             guard let setting = WorkspaceSetting(rawValue: text) else {
                 throw reader.error("workspace: '\(text)' is not auto, clone or overlay")

@@ -8,8 +8,9 @@ extension EnvironmentManager {
     /// Why this process cannot give environments overlay workspaces here, nil when it can.
     public func overlayUnavailableReason() -> String? { Self.overlayUnavailableReason(home: home) }
 
-    /// Why this process cannot mount overlay workspaces in `home`, nil when it can (the kernel
-    /// may still refuse the home's file system as upper: the mount then says why).
+    /// Why this process cannot mount overlay workspaces in `home`, nil when it can: the right
+    /// to mount, then a trial mount of empty folders in the home (`OverlayWorkspace.probe`), so
+    /// a file system overlayfs refuses as upper is found before any base is cloned.
     static func overlayUnavailableReason(home: CiloHome) -> String? {
         guard ProcessCapabilities.isAdministrator else {
             return "mounting needs CAP_SYS_ADMIN, which cilo (uid \(HostFacts.effectiveUserID)) does not have"
@@ -20,7 +21,7 @@ extension EnvironmentManager {
         guard let facts = try? FileSystemFacts(of: root) else { return "the file system of cilo's home \(home.root.display) cannot be read" }
         if facts.kind == .overlay { return "cilo's home \(home.root.display) is on overlayfs, which overlayfs cannot use as upper" }
         if facts.isReadOnly { return "cilo's home \(home.root.display) is on a read-only file system" }
-        return nil
+        return OverlayWorkspace.probe(home)
     }
 
     /// The workspace strategy of a new environment: `auto` is a snapshot where one can be taken,

@@ -38,6 +38,11 @@ struct OverlayWorkspace: Sendable {
         }
     }
 
+    /// The error for an environment whose upper folder is missing: never mounted as an empty one.
+    private var gone: CiloError {
+        CiloError(.notFound, "the workspace of '\(env)' is gone (its upper folder, what the agent wrote, is missing)", path: upper.display)
+    }
+
     /// Mounts the workspace on `base`'s tree unless it is mounted already (never twice).
     /// The upper folder is made when `creating`, with the tree root's owner, mode and times
     /// (the workspace's root shows the upper's); later, a missing one is a workspace gone (never
@@ -57,13 +62,15 @@ struct OverlayWorkspace: Sendable {
             layersFolder = try home.makeDirectory(layers)
         } else {
             do throws(Errno) { layersFolder = try PathOpening.openDirectory(layers.bytes) } catch {
-                throw CiloError(.notFound, "the workspace of '\(env)' is gone (its upper folder, what the agent wrote, is missing)", path: upper.display)
+                throw gone
             }
         }
         defer { layersFolder.closeIgnoringErrors() }
         do throws(Errno) {
             if try layersFolder.statusIfPresent(of: FileName("upper")) == nil {
                 guard creating else { throw Errno.noSuchFileOrDirectory }
+                // One a create killed half-way left goes first.
+                try TreeRemover.remove(FileName("scratch-upper"), in: layersFolder)
                 try layersFolder.makeDirectory(FileName("scratch-upper"), mode: 0o700)
                 let made = try layersFolder.openDirectory(FileName("scratch-upper"))
                 defer { made.closeIgnoringErrors() }
@@ -78,7 +85,7 @@ struct OverlayWorkspace: Sendable {
                 try layersFolder.makeDirectory(FileName("work"), mode: 0o700)
             }
         } catch .noSuchFileOrDirectory where !creating {
-            throw CiloError(.notFound, "the workspace of '\(env)' is gone (its upper folder, what the agent wrote, is missing)", path: upper.display)
+            throw gone
         } catch {
             throw .system(error, "cannot make the workspace's upper folder", path: upper.display)
         }
@@ -107,6 +114,35 @@ struct OverlayWorkspace: Sendable {
             return CiloError(.unsupported, "cannot mount an overlay workspace: this kernel has no overlayfs\(reason)", path: upper.display)
         default:
             return CiloError(.unsupported, "cannot mount an overlay workspace on cilo's home\(reason)", path: upper.display, cause: refusal.errno)
+        }
+    }
+
+    /// Mounts an overlay of empty folders in `home/tmp` and unmounts it (a few milliseconds):
+    /// nil when that works, else the kernel's reason the home cannot hold an overlay.
+    static func probe(_ home: CiloHome) -> String? {
+        let folder = home.path("tmp", "overlay-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer {
+            try? unmount(folder.appending(FileName("merged")))
+            if let (parent, name) = folder.parentAndName { try? home.removeFolder(name.displayString, in: parent) }
+        }
+        do throws(CiloError) {
+            let directory = try home.makeDirectory(folder)
+            defer { directory.closeIgnoringErrors() }
+            do throws(Errno) {
+                for name in ["lower", "upper", "work", "merged"] { try directory.makeDirectory(FileName(name), mode: 0o700) }
+            } catch {
+                return "cannot make folders in cilo's home (\(error))"
+            }
+            do throws(OverlayMount.Refusal) {
+                try OverlayMount.mount(
+                    lower: folder.appending(FileName("lower")).bytes, upper: folder.appending(FileName("upper")).bytes,
+                    work: folder.appending(FileName("work")).bytes, on: FileName("merged"), in: directory)
+            } catch {
+                return failure(error, upper: home.root).message + (error.reason == nil ? " (\(error.errno))" : "")
+            }
+            return nil
+        } catch {
+            return error.description
         }
     }
 

@@ -1,0 +1,39 @@
+import ArgumentParser
+import CiloCore
+import CiloSystem
+import SystemPackage
+
+extension SandboxSettings.Network: ExpressibleByArgument {}
+
+/// `cilo run --sandbox`, `--sandbox-network`, `--allow-docker`, `--no-sandbox`.
+struct SandboxOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo, help: "Confine the command to its workspace and environment: capabilities, seccomp, Landlock, namespaces (default: sandbox: in .cilo/config.yml).")
+    var sandbox: Bool?
+
+    @Option(help: "With --sandbox: env (the environment's own network, its services by name), none (loopback only) or host.")
+    var sandboxNetwork: SandboxSettings.Network?
+
+    @Flag(help: "With --sandbox: leave the Docker socket reachable (it is root on the host).")
+    var allowDocker = false
+
+    func validate() throws {
+        if sandbox == false && (sandboxNetwork != nil || allowDocker) {
+            throw ValidationError("--no-sandbox with --sandbox-network or --allow-docker: choose one")
+        }
+    }
+
+    /// The confinement asked for: the flags, else the project's `sandbox:`; nil for none.
+    func settings(_ config: ProjectConfig) -> SandboxSettings? {
+        let wanted = sandbox ?? (sandboxNetwork != nil || allowDocker || config.sandbox)
+        guard wanted else { return nil }
+        return SandboxSettings(network: sandboxNetwork ?? .env, allowsDocker: allowDocker)
+    }
+
+    /// The one-line error for a confinement that could not be set up (nothing was run).
+    static func failure(_ failure: Confinement.Failure, command: String) -> CiloError {
+        if failure.step == "starting the command" && failure.errno == .noSuchFileOrDirectory {
+            return CiloError(.commandNotFound, "command not found: \(command)")
+        }
+        return CiloError(.failed, "cannot confine \(command): \(failure.step) failed (\(failure.errno)); nothing was run")
+    }
+}
