@@ -87,7 +87,11 @@ extension CiloCommand {
                         throw error
                     }
                 }
-                if rm { try await runThenDestroy(record, environment: environment, manager: manager, confinement: confinement) }
+                // Not root, the confinement begins with a user namespace, which a process with threads
+                // (cilo) cannot enter: the command is its child then, as with --rm.
+                if rm || confinement?.usesUserNamespace == true {
+                    try await runAsChild(record, environment: environment, manager: manager, confinement: confinement, destroying: rm)
+                }
                 if let confinement {
                     do throws(Confinement.Failure) {
                         try confinement.exec(command, arguments: arguments, environment: environment, workingDirectory: record.workspace)
@@ -106,27 +110,28 @@ extension CiloCommand {
             }
         }
     
-        /// `--rm`: runs the command as a child, destroys the environment once it ended, and ends
-        /// cilo as the command ended (exit code, or the signal that killed it).
-        private func runThenDestroy(
-            _ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager, confinement: Confinement?
+        /// Runs the command as a child, destroys the environment once it ended when `destroying`
+        /// (`--rm`), and ends cilo as the command ended (exit code, or the signal that killed it).
+        private func runAsChild(
+            _ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager, confinement: Confinement?,
+            destroying: Bool
         ) async throws(CiloError) -> Never {
             let child: ChildProcess
             do throws(CiloError) {
                 child = try spawn(record, environment: environment, confinement: confinement)
             } catch {
-                await destroy(record.name, manager)
+                if destroying { await destroy(record.name, manager) }
                 throw error
             }
             let signals = ChildSignals(forwardingTo: child)
             let termination: ChildProcess.Termination
             do throws(CiloError) { termination = try await child.termination() } catch {
                 signals.stopForwarding()
-                await destroy(record.name, manager)
+                if destroying { await destroy(record.name, manager) }
                 throw error
             }
             signals.stopForwarding()
-            await destroy(record.name, manager)
+            if destroying { await destroy(record.name, manager) }
             ChildProcess.end(like: termination)
         }
 

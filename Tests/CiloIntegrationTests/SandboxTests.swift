@@ -146,4 +146,29 @@ struct SandboxTests {
         #expect(confined.out.contains("1"), "\(confined.out)\(confined.err)")
         #expect(try demo.cilo(["run", "--no-sandbox", "sh", "a", "-c", "grep NoNewPrivs /proc/self/status"]).out.contains("0"))
     }
+
+    @Test("without root: a user namespace for the mounts; the same confinement; --sandbox-network env is refused naming root",
+          .enabled(if: Integration.canRun(needing: tools + ["setpriv"]) && Integration.isRoot))
+    func withoutRoot() throws {
+        try Integration.require(Self.tools + ["setpriv"])
+        let root = try Integration.temporaryDirectory("sandbox-nobody")
+        defer { Integration.removeTemporary(root) }
+        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/demo").path
+        try Integration.check(["cp", "-a", demo, root + "/project"])
+        try "project: nobodysandbox\n".write(toFile: root + "/project/.cilo/config.yml", atomically: true, encoding: .utf8)
+        try Integration.check(["mkdir", "-p", root + "/home"])
+        try Integration.check(["chown", "-R", "65534:65534", root + "/home", root + "/project"])
+        let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Integration.ciloExecutable]
+        let variables = ["CILO_HOME": root + "/home", "HOME": root + "/home"]
+        let script = "echo mine > in.txt && echo workspace-ok; echo x > '\(root)/project/escape' 2>/dev/null && echo WROTE; "
+            + "grep NoNewPrivs /proc/self/status; python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.connect('/var/run/docker.sock'); print('DOCKER')\" 2>/dev/null; exit 4"
+        let run = try Integration.run(asNobody + ["run", "--no-up", "--sandbox", "--sandbox-network", "none", "sh", "x", "-c", script],
+                                      environment: variables, directory: root + "/project")
+        #expect(run.status == 4, "\(run.err)")
+        #expect(run.out.contains("workspace-ok") && run.out.contains("NoNewPrivs:\t1"), "\(run.out)")
+        #expect(!run.out.contains("WROTE") && !run.out.contains("DOCKER"), "\(run.out)")
+        let env = try Integration.run(asNobody + ["run", "--no-up", "--sandbox", "true", "x"], environment: variables, directory: root + "/project")
+        Integration.expectOneLineError(env, mentioning: ["--sandbox-network env", "root"])
+    }
 }
