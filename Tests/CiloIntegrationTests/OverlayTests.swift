@@ -209,4 +209,35 @@ struct OverlayTests {
         #expect(run.status == 0 && run.out.hasPrefix("mine\n"), "\(run)")
         #expect(try mounts(at: workspace) == 1)
     }
+
+    @Test("git diff of an overlay looks only at what the upper folder names, and misses nothing: the source's uncommitted work, a file made and removed between diffs, renamed folders",
+          .enabled(if: Integration.canRun(needing: tools) && Integration.isRoot))
+    func gitDiffFromTheUpperFolder() throws {
+        try requireRoot()
+        let root = try Integration.temporaryDirectory("overlay-git")
+        defer { Integration.removeTemporary(root) }
+        let source = root + "/source"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try sh("""
+            mkdir -p .cilo lib/deep && echo 'project: ovgit' > .cilo/config.yml
+            printf 'services:\\n  web:\\n    image: cilo-test/busybox\\n' > docker-compose.yml
+            echo one > lib/deep/a.txt && echo two > lib/b.txt && echo '*.log' > .gitignore && echo keep > stable.txt
+            git init -q && git add -A && git -c user.email=t@t -c user.name=t commit -qm base
+            echo uncommitted >> stable.txt && echo untracked > loose.txt
+            """, in: source)
+        let environment = ["CILO_HOME": root + "/home"]
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: source)
+        }
+        #expect(json(try cilo(["create", "g", "--json"]).out)["cloneStrategy"] as? String == "overlay")
+        let workspace = root + "/home/envs/ovgit/g"
+        func names() throws -> [String] { try cilo(["diff", "g", "--name-only"]).out.split(separator: "\n").map(String.init).sorted() }
+        #expect(try names() == ["loose.txt", "stable.txt"], "the source's uncommitted work is in the workspace, as with a clone")
+        try sh("echo changed >> lib/b.txt && echo brief > brief.txt && echo noise > debug.log", in: workspace)
+        #expect(try names() == ["brief.txt", "lib/b.txt", "loose.txt", "stable.txt"])
+        try sh("rm brief.txt && mv lib moved", in: workspace)
+        // git names a file moved unchanged by its new name only (rename detection); the changed one as removed and added.
+        #expect(try names() == ["lib/b.txt", "loose.txt", "moved/b.txt", "moved/deep/a.txt", "stable.txt"],
+                "a file made and removed between diffs is gone again; a moved folder is seen whole")
+    }
 }

@@ -95,9 +95,16 @@ extension EnvironmentManager {
     }
 
     func snapshot(_ record: EnvironmentRecord, base: String) async throws(CiloError) -> WorkspaceSnapshot {
-        try await WorkspaceSnapshot.take(
+        // An overlay: only what its upper folder holds (and its base held uncommitted) can differ.
+        var touched: [[UInt8]]?
+        if let overlayBase = record.overlayBase {
+            let baseline = try OverlayBaseline(record: record, base: overlayBase, home: home, loadingManifest: false)
+            let upper = try await WorkerThreads.offload { () throws(CiloError) -> [[UInt8]] in try baseline.touchedPaths() }
+            touched = upper + (try await OverlayBase.uncommittedPaths(overlayBase, project: record.project, home: home))
+        }
+        return try await WorkspaceSnapshot.take(
             record.workspace, head: base, cilosOwn: cilosOwnPaths(record),
-            in: home.changesDirectory(project: record.project, env: record.name), home: home)
+            in: home.changesDirectory(project: record.project, env: record.name), home: home, touched: touched)
     }
 
     /// The changes between `base` and the snapshot; the whole workspace's count is kept for `cilo list`.

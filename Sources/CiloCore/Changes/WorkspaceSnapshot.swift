@@ -18,7 +18,11 @@ struct WorkspaceSnapshot {
     let tree: String
 
     /// Snapshots `workspace`; `cilosOwn` are paths cilo rendered or removed (not the agent's).
-    static func take(_ workspace: String, head: String, cilosOwn: [String], in scratch: BytePath, home: CiloHome) async throws(CiloError) -> WorkspaceSnapshot {
+    /// `touched`: the only paths that can differ from the workspace's first index (an overlay's
+    /// upper folder, and what its base held uncommitted), so status looks at those alone.
+    static func take(
+        _ workspace: String, head: String, cilosOwn: [String], in scratch: BytePath, home: CiloHome, touched: [[UInt8]]? = nil
+    ) async throws(CiloError) -> WorkspaceSnapshot {
         let paths = try await repositoryPaths(workspace)
         try home.makeDirectory(scratch).closeIgnoringErrors()
         let scratch = scratch.display
@@ -53,7 +57,7 @@ struct WorkspaceSnapshot {
             // what status names is added (a full `git add -A` hashed every file a second time: the
             // first diff of the kernel took 6.6 s against 4.5 s for the first `git status`).
             var changed: [[UInt8]]?
-            if lastTree != nil || copied { changed = try await changedSinceLastSnapshot(git) }
+            if lastTree != nil || copied { changed = try await changedSinceLastSnapshot(git, limitedTo: touched, scratch: scratch) }
             if let lastTree, let changed, changed.isEmpty && cilosOwn.isEmpty {
                 environment["GIT_INDEX_FILE"] = nil
                 return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: lastTree)
@@ -109,14 +113,32 @@ struct WorkspaceSnapshot {
     /// whose mtime moved are read again (git 2.39 uses that cache with `-unormal` only: 0.12 s
     /// against 0.22 s for the kernel), and writes the refreshed index back, so entries once racy
     /// are not hashed at every diff.
-    private static func changedSinceLastSnapshot(_ git: Git) async throws(CiloError) -> [[UInt8]] {
+    ///
+    /// `touched` (with the paths the last snapshot looked at, kept in `scratch/touched`: a file made
+    /// and removed since leaves no trace in an upper folder) limits status to those paths, when
+    /// they are few enough to name and all UTF-8; else the whole workspace is looked at.
+    private static func changedSinceLastSnapshot(_ git: Git, limitedTo touched: [[UInt8]]?, scratch: String) async throws(CiloError) -> [[UInt8]] {
         var ownIndex = git
         ownIndex.optionalLocks = true  // GIT_INDEX_FILE is cilo's: status may write it back
-        let output = try await ownIndex.bytes([
+        var arguments = [
             "-c", "core.untrackedCache=true", "status", "--porcelain=v2", "-z", "--untracked-files=normal", "--no-renames",
             "--ignore-submodules=all",
-        ])
-        return changedPaths(inStatus: output)
+        ]
+        let list = scratch + "/touched"
+        if let touched {
+            let earlier = ((try? Data(contentsOf: URL(fileURLWithPath: list))).map { Array($0) } ?? []).split(separator: 0).map { Array($0) }
+            let all = Array(Set(touched + earlier)).sorted { $0.lexicographicallyPrecedes($1) }
+            // Kept whole even when too many to name: a later, shorter list still looks at them.
+            do { try Data(all.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
+                throw CiloError(.failed, "cannot keep the list of touched paths", path: list, cause: ErrorText(error))
+            }
+            let names = all.compactMap { String(validating: $0, as: UTF8.self) }
+            if names.count == all.count && names.count <= 4096 {
+                if names.isEmpty { return [] }
+                arguments = ["--literal-pathspecs"] + arguments + ["--"] + names
+            }
+        }
+        return changedPaths(inStatus: try await ownIndex.bytes(arguments))
     }
 
     /// The paths of `git status --porcelain=v2 -z` records that differ in the worktree (`Y` is not

@@ -57,6 +57,27 @@ struct OverlayBase: Codable, Sendable, Equatable {
         return (bases.sorted { $0.createdAt > $1.createdAt || ($0.createdAt == $1.createdAt && $0.id > $1.id) }, unfinished)
     }
 
+    /// What the base's tree holds that its index does not (the source's uncommitted and untracked
+    /// files when it was cloned), as `git status` names them; asked once, kept in `uncommitted`.
+    static func uncommittedPaths(_ id: String, project: String, home: CiloHome) async throws(CiloError) -> [[UInt8]] {
+        let folder = self.folder(id, project: project, home: home)
+        let kept = folder.appending(FileName("uncommitted"))
+        if let bytes = try? Data(contentsOf: URL(fileURLWithPath: kept.display)) {
+            return Array(bytes).split(separator: 0).map { Array($0) }
+        }
+        // The base is never written: status may not refresh its index (GIT_OPTIONAL_LOCKS=0).
+        let output = try await Git(directory: tree(id, project: project, home: home).display).bytes([
+            "status", "--porcelain=v2", "-z", "--untracked-files=normal", "--no-renames", "--ignore-submodules=all",
+        ])
+        let paths = WorkspaceSnapshot.changedPaths(inStatus: output)
+        let directory = try home.makeDirectory(folder)
+        defer { directory.closeIgnoringErrors() }
+        do throws(Errno) { try AtomicFile.write(paths.joined(separator: [0]) + [0], to: FileName("uncommitted"), in: directory, permissions: 0o600) } catch {
+            throw .system(error, "cannot keep the base's uncommitted paths", path: kept.display)
+        }
+        return paths
+    }
+
     /// A new id: the time and a random part, so ids sort by age and never repeat.
     static func newID(now: Date = Date()) -> String {
         let milliseconds = UInt64(now.timeIntervalSince1970 * 1000)
