@@ -23,7 +23,17 @@ extension Doctor {
         } catch {
             return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
         }
-        guard let objects else { return [DoctorFinding(.ok, "disk", subject, parts.joined() + "; Docker's share unknown")] }
+        // Overlay workspaces share their bases: counted once, here.
+        if let bases = try? PathOpening.statusIfPresent(self.home.path("bases").bytes), bases.kind == .directory {
+            do throws(CiloError) {
+                let measured = try await DiskUsage().measureOffPool([self.home.path("bases")])
+                total += measured.total.exclusiveBytes
+                parts.append("overlay bases \(ByteFormatting.iec(measured.total.exclusiveBytes))")
+            } catch {
+                parts.append("overlay bases unknown (\(error.message))")
+            }
+        }
+        guard let objects else { return [DoctorFinding(.ok, "disk", subject, parts.joined(separator: ", ") + "; Docker's share unknown")] }
         let home = self.home.root.display
         let volumes = objects.filter { $0.kind == .volume && ($0.home == nil || $0.home == home) }.map(\.name)
         do throws(CiloError) {

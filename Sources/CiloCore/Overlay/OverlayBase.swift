@@ -88,7 +88,7 @@ struct OverlayBase: Codable, Sendable, Equatable {
     /// `id` of `project` as its lower folder: then it is never removed, whatever the records say.
     static func isMounted(_ id: String, project: String, home: CiloHome) -> Bool {
         guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return true }
-        // mountinfo escapes space, tab, newline and backslash as octal.
+        // mountinfo's options escape space, tab, newline, backslash and comma as octal (overlayfs's show_options).
         var escaped = ""
         for character in tree(id, project: project, home: home).display {
             switch character {
@@ -96,6 +96,7 @@ struct OverlayBase: Codable, Sendable, Equatable {
             case "\t": escaped += "\\011"
             case "\n": escaped += "\\012"
             case "\\": escaped += "\\134"
+            case ",": escaped += "\\054"
             default: escaped.append(character)
             }
         }
