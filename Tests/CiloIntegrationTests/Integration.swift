@@ -101,7 +101,7 @@ enum Integration {
     /// Removes a test's folder: whatever is still mounted below it (an overlay workspace a
     /// test did not destroy) is unmounted first, never deleted through.
     static func removeTemporary(_ path: String) {
-        _ = try? run(["sh", "-c", "findmnt -rn -o TARGET | grep -F '\(path)/' | sort -r | xargs -r umount -l"])
+        _ = try? run(["sh", "-c", "findmnt -n -l -o TARGET | grep -F \"$1/\" | sort -r | while IFS= read -r m; do umount -l \"$m\"; done", "sh", path])
         try? FileManager.default.removeItem(atPath: path)
     }
 

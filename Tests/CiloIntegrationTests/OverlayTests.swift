@@ -240,4 +240,27 @@ struct OverlayTests {
         #expect(try names() == ["lib/b.txt", "loose.txt", "moved/b.txt", "moved/deep/a.txt", "stable.txt"],
                 "a file made and removed between diffs is gone again; a moved folder is seen whole")
     }
+
+    @Test("a base an overlay still mounts is kept when its record is lost, in a home whose path holds a space and a comma",
+          .enabled(if: Integration.canRun(needing: tools) && Integration.isRoot))
+    func mountedBaseIsKept() throws {
+        try requireRoot()
+        let root = try Integration.temporaryDirectory("overlay-kept")
+        defer { Integration.removeTemporary(root) }
+        let source = root + "/source"
+        try FileManager.default.createDirectory(atPath: source + "/.cilo", withIntermediateDirectories: true)
+        try sh("echo 'project: kept' > .cilo/config.yml && printf 'services:\\n  web:\\n    image: cilo-test/busybox\\n' > docker-compose.yml",
+               in: source)
+        let home = root + "/a home, odd/h"
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: ["CILO_HOME": home], directory: source)
+        }
+        let first = json(try cilo(["create", "lost", "--json"]).out)
+        let base = try #require(first["overlayBase"] as? String)
+        try FileManager.default.removeItem(atPath: home + "/state/kept/lost.json")
+        try sh("echo changed > README.md", in: source)
+        #expect(try cilo(["create", "next", "--json"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: home + "/bases/kept/\(base)/tree"), "the lost record's overlay still shows its base")
+        #expect(FileManager.default.fileExists(atPath: home + "/envs/kept/lost/docker-compose.yml"))
+    }
 }

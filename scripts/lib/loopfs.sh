@@ -21,8 +21,8 @@ cleanup_loopfs() {
     local dir=$1 mountpoint
     [ -d "$dir" ] || return 0
     # Overlay workspaces a failed run left mounted inside, deepest first, before their file systems.
-    findmnt -rn -o TARGET | grep -F "$dir/" | grep -vxF -e "$dir/btrfs" -e "$dir/xfs" -e "$dir/ext4" | sort -r |
-        while read -r mountpoint; do umount "$mountpoint" || umount -l "$mountpoint"; done || true
+    findmnt -n -l -o TARGET | grep -F "$dir/" | grep -vxF -e "$dir/btrfs" -e "$dir/xfs" -e "$dir/ext4" | sort -r |
+        while IFS= read -r mountpoint; do umount "$mountpoint" || umount -l "$mountpoint"; done || true
     for mountpoint in "$dir"/btrfs "$dir"/xfs "$dir"/ext4; do
         if mountpoint -q "$mountpoint" 2>/dev/null; then
             umount "$mountpoint" || umount -l "$mountpoint"
