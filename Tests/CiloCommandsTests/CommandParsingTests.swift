@@ -30,6 +30,8 @@ struct CommandParsingTests {
             == ["cilo", "run", "--project", "p", "--wait=forever", "sh", "e", "-c", "x --wait"])
         #expect(OptionalWaitValue.rewrite(["cilo", "run", "tool", "e", "--wait", "x"]) == ["cilo", "run", "tool", "e", "--wait", "x"])
         #expect(OptionalWaitValue.rewrite(["cilo", "list", "--wait"]) == ["cilo", "list", "--wait"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "run", "--sandbox-network", "none", "--wait", "sh", "e"])
+            == ["cilo", "run", "--sandbox-network", "none", "--wait=forever", "sh", "e"])
     }
 
     @Test("every strategy name parses; overlay is for environments, not cilo clone", arguments: CloneStrategy.allCases)
