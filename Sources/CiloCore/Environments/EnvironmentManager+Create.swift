@@ -49,7 +49,7 @@ extension EnvironmentManager {
                 notice("\(env): git is not installed, so cilo diff and merge will not know the commit it was made from")
             }
         }
-        let strategy = try workspaceStrategy(request.strategy, source: sourceDirectory)
+        let strategy = try await workspaceStrategy(request.strategy, source: sourceDirectory)
         record.subnet = try await reserveSubnet(for: record)
         do throws(CiloError) {
             try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()

@@ -107,7 +107,7 @@ extension EnvironmentManager {
             if keepWorkspace {
                 try await keepOverlayAsFolder(record, home: home)
             } else {
-                try removeOverlay(record, home: home)
+                try await WorkerThreads.offload { () throws(CiloError) in try removeOverlay(record, home: home) }
             }
         }
         if !keepWorkspace {

@@ -26,16 +26,19 @@ extension EnvironmentManager {
 
     /// The workspace strategy of a new environment: `auto` is a snapshot where one can be taken,
     /// else an overlay where cilo may mount (unless `workspace: clone`), else a per-file clone.
-    func workspaceStrategy(_ requested: CloneStrategy, source: String) throws(CiloError) -> CloneStrategy {
+    func workspaceStrategy(_ requested: CloneStrategy, source: String) async throws(CiloError) -> CloneStrategy {
         let setting = project.config.workspace
         let wantsOverlay = requested == .overlay || (requested == .auto && setting == .overlay)
+        let home = self.home
+        // The checks stat, open and mount: on a thread of their own, off the cooperative pool.
+        let unavailable = { () async -> String? in await WorkerThreads.offload { Self.overlayUnavailableReason(home: home) } }
         if wantsOverlay {
-            if let reason = overlayUnavailableReason() { throw CiloError(.unsupported, "cannot make an overlay workspace: \(reason)") }
+            if let reason = await unavailable() { throw CiloError(.unsupported, "cannot make an overlay workspace: \(reason)") }
             return .overlay
         }
         guard requested == .auto, setting == .auto else { return requested }
-        if CloneEngine.canSnapshot(source: BytePath(source), into: home.root) { return .auto }
-        if let reason = overlayUnavailableReason() {
+        if await WorkerThreads.offload({ CloneEngine.canSnapshot(source: BytePath(source), into: home.root) }) { return .auto }
+        if let reason = await unavailable() {
             explain("overlay workspaces unavailable (\(reason)): the workspace is a clone")
             return .auto
         }
@@ -102,7 +105,7 @@ extension EnvironmentManager {
         let keptName = FileName(".\(record.name).kept")
         let kept = folder.appending(keptName)
         _ = try await CloneEngine(options: CloneOptions()).clone(source: BytePath(record.workspace), destination: kept)
-        try removeOverlay(record, home: home)
+        try await WorkerThreads.offload { () throws(CiloError) in try removeOverlay(record, home: home) }
         do throws(Errno) {
             let parent = try PathOpening.openDirectory(folder.bytes)
             defer { parent.closeIgnoringErrors() }
