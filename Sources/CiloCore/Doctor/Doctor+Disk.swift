@@ -24,7 +24,7 @@ extension Doctor {
             return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
         }
         // Overlay workspaces share their bases: counted once, here.
-        if let bases = try? PathOpening.statusIfPresent(self.home.path("bases").bytes), bases.kind == .directory {
+        if let bases = try? StateStore(home: self.home).folders(in: "bases"), !bases.isEmpty {
             do throws(CiloError) {
                 let measured = try await DiskUsage().measureOffPool([self.home.path("bases")])
                 total += measured.total.exclusiveBytes
