@@ -126,7 +126,15 @@ struct WorkspaceSnapshot {
         ]
         let list = scratch + "/touched"
         if let touched {
-            let earlier = ((try? Data(contentsOf: URL(fileURLWithPath: list))).map { Array($0) } ?? []).split(separator: 0).map { Array($0) }
+            // A list that cannot be read would hide a path an earlier diff looked at: an error, not an empty list.
+            let earlier: [[UInt8]]
+            do throws(Errno) {
+                let folder = try PathOpening.openDirectory(BytePath(scratch).bytes)
+                defer { folder.closeIgnoringErrors() }
+                earlier = (try AtomicFile.read(FileName("touched"), in: folder) ?? []).split(separator: 0).map { Array($0) }
+            } catch {
+                throw .system(error, "cannot read the list of touched paths", path: list)
+            }
             let all = Array(Set(touched + earlier)).sorted { $0.lexicographicallyPrecedes($1) }
             // Kept whole even when too many to name: a later, shorter list still looks at them.
             do { try Data(all.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {

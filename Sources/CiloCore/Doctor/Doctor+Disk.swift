@@ -24,14 +24,14 @@ extension Doctor {
             return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
         }
         // Overlay workspaces share their bases: counted once, here.
-        if let bases = try? StateStore(home: self.home).folders(in: "bases"), !bases.isEmpty {
-            do throws(CiloError) {
+        do throws(CiloError) {
+            if try !store.folders(in: "bases").isEmpty {
                 let measured = try await DiskUsage().measureOffPool([self.home.path("bases")])
                 total += measured.total.exclusiveBytes
                 parts.append("overlay bases \(ByteFormatting.iec(measured.total.exclusiveBytes))")
-            } catch {
-                parts.append("overlay bases unknown (\(error.message))")
             }
+        } catch {
+            parts.append("overlay bases unknown (\(error.message))")
         }
         guard let objects else { return [DoctorFinding(.ok, "disk", subject, parts.joined(separator: ", ") + "; Docker's share unknown")] }
         let home = self.home.root.display

@@ -16,27 +16,35 @@ extension Doctor {
             guard let base = record.overlayBase, record.status != .creating, record.status != .destroying else { continue }
             let key = EnvironmentKey(project: record.project, env: record.name)
             if busy.contains(key) { continue }
-            let tree = OverlayBase.tree(base, project: record.project, home: home)
-            if (try? PathOpening.statusIfPresent(tree.bytes)) == nil {
-                findings.append(DoctorFinding(
-                    .problem, "overlay", key.description,
-                    "its base \(base) is gone (\(tree.display)): what the agent wrote is kept, the rest is lost",
-                    fix: .remakeBase(project: record.project, env: record.name)))
-            } else if (try? OverlayWorkspace.isMounted(BytePath(record.workspace))) == false {
-                findings.append(DoctorFinding(
-                    .problem, "overlay", key.description, "its workspace is not mounted (the machine restarted?)",
-                    fix: .mountWorkspace(project: record.project, env: record.name)))
+            do throws(CiloError) {
+                if try !OverlayBase.hasTree(base, project: record.project, home: home) {
+                    findings.append(DoctorFinding(
+                        .problem, "overlay", key.description,
+                        "its base \(base) is gone (\(OverlayBase.tree(base, project: record.project, home: home).display)): "
+                            + "what the agent wrote is kept, the rest is lost",
+                        fix: .remakeBase(project: record.project, env: record.name)))
+                } else if try !OverlayWorkspace.isMounted(BytePath(record.workspace)) {
+                    findings.append(DoctorFinding(
+                        .problem, "overlay", key.description, "its workspace is not mounted (the machine restarted?)",
+                        fix: .mountWorkspace(project: record.project, env: record.name)))
+                }
+            } catch {
+                findings.append(DoctorFinding(.problem, "overlay", key.description, error.description))
             }
         }
-        let projects = Set(records.map(\.project)).union(((try? store.folders(in: "bases")) ?? []).map(\.project))
-        for project in projects.sorted() where !damaged.contains(where: { $0.project == project }) {
-            let used = Set(records.filter { $0.project == project }.compactMap(\.overlayBase))
-            guard let found = try? OverlayBase.all(project: project, home: home) else { continue }
-            for id in (found.bases.map(\.id) + found.unfinished) where !used.contains(id) && !OverlayBase.isMounted(id, project: project, home: home) {
-                findings.append(DoctorFinding(
-                    .warning, "overlay", "\(project)/base \(id)", "no environment uses this base",
-                    fix: .removeBase(project: project, id: id)))
+        do throws(CiloError) {
+            let projects = Set(records.map(\.project)).union(try store.folders(in: "bases").map(\.project))
+            for project in projects.sorted() where !damaged.contains(where: { $0.project == project }) {
+                let used = Set(records.filter { $0.project == project }.compactMap(\.overlayBase))
+                let found = try OverlayBase.all(project: project, home: home)
+                for id in (found.bases.map(\.id) + found.unfinished) where !used.contains(id) && !OverlayBase.isMounted(id, project: project, home: home) {
+                    findings.append(DoctorFinding(
+                        .warning, "overlay", "\(project)/base \(id)", "no environment uses this base",
+                        fix: .removeBase(project: project, id: id)))
+                }
             }
+        } catch {
+            findings.append(DoctorFinding(.problem, "overlay", home.path("bases").display, error.description))
         }
         return findings
     }
@@ -46,8 +54,8 @@ extension Doctor {
         guard var record = try store.load(project: project, env: env), record.overlayBase != nil else {
             throw CiloError(.failed, "\(project)/\(env) no longer has an overlay workspace; left alone")
         }
-        var manager = EnvironmentManager(project: Project(name: project, root: record.source, composeFiles: []), home: home)
-        if let resolved = try? Project.resolve(explicit: project, from: record.source) { manager = EnvironmentManager(project: resolved, home: home) }
+        // The project's own config (its exclusions), read from the source as a create reads it.
+        let manager = EnvironmentManager(project: try Project.resolve(explicit: project, from: record.source), home: home)
         if remakeBase {
             // A mount of the deleted base still shows it: unmounted first, remounted on the new one.
             try OverlayWorkspace.unmount(BytePath(record.workspace))

@@ -33,36 +33,35 @@ extension EnvironmentManager {
             let existing = try store.allReadable(project: project.name)
             let used = Set(existing.records.filter { $0.name != named.name }.compactMap(\.overlayBase))
             var checkSeconds = 0.0
-            var chosen: AcquiredBase?
+            var reused: AcquiredBase?
             if let candidate = bases.first(where: { $0.source == source && $0.excludes == project.excludes }),
-                BaseCheck.load(candidate.id, project: project.name, home: home)?.covers(arrival) == true,
-                (try? PathOpening.statusIfPresent(OverlayBase.tree(candidate.id, project: project.name, home: home).bytes)) != nil
+                try OverlayBase.hasTree(candidate.id, project: project.name, home: home)
             {
-                chosen = AcquiredBase(base: candidate, made: nil, checkSeconds: 0)
-            } else if let candidate = bases.first(where: { $0.source == source && $0.excludes == project.excludes }) {
-                let checkStart = DispatchTime.now()
-                let began = BaseCheck.now()
-                let now: SourceFingerprint?
-                do throws(CiloError) {
-                    now = try SourceFingerprint.of(
-                        source: BytePath(source), excludes: project.excludes, skipping: options.skippedDirectories,
-                        jobs: options.jobs ?? CPUCapacity.usableCPUs())
-                } catch where error.code == .notFound {
-                    now = nil  // an entry went while the walk read it: the project is changing
-                }
-                checkSeconds = Self.seconds(since: checkStart)
-                let treePresent = (try? PathOpening.statusIfPresent(OverlayBase.tree(candidate.id, project: project.name, home: home).bytes)) != nil
-                if now == candidate.fingerprint && treePresent {
-                    chosen = AcquiredBase(base: candidate, made: nil, checkSeconds: checkSeconds)
-                    began.save(candidate.id, project: project.name, home: home)
+                if BaseCheck.load(candidate.id, project: project.name, home: home)?.covers(arrival) == true {
+                    reused = AcquiredBase(base: candidate, made: nil, checkSeconds: 0)
+                } else {
+                    let checkStart = DispatchTime.now()
+                    let began = BaseCheck.now()
+                    let now: SourceFingerprint?
+                    do throws(CiloError) {
+                        now = try SourceFingerprint.of(
+                            source: BytePath(source), excludes: project.excludes, skipping: options.skippedDirectories,
+                            jobs: options.jobs ?? CPUCapacity.usableCPUs())
+                    } catch where error.code == .notFound {
+                        now = nil  // an entry went while the walk read it: the project is changing
+                    }
+                    checkSeconds = Self.seconds(since: checkStart)
+                    if now == candidate.fingerprint {
+                        reused = AcquiredBase(base: candidate, made: nil, checkSeconds: checkSeconds)
+                        began.save(candidate.id, project: project.name, home: home)
+                    }
                 }
             }
-            if chosen == nil {
-                var made = try Self.makeBase(source: source, project: project, options: options, home: home)
-                made.checkSeconds = checkSeconds
-                chosen = made
+            var chosen: AcquiredBase
+            if let reused { chosen = reused } else {
+                chosen = try Self.makeBase(source: source, withoutGit: named.baseCommit == nil, project: project, options: options, home: home)
+                chosen.checkSeconds = checkSeconds
             }
-            guard let chosen else { throw CiloError(.failed, "no overlay base") }
             // Bases nobody uses go: unfinished ones, and older ones of a state that changed since.
             let idle = (unfinished + bases.map(\.id)).filter { $0 != chosen.base.id && !used.contains($0) }
             if existing.damaged.isEmpty { for id in idle { try OverlayBase.remove(id, project: project.name, home: home) } }
@@ -76,15 +75,16 @@ extension EnvironmentManager {
 
     /// Clones `source` into a new base (the clone fingerprinting the source as it lists it), then
     /// writes `base.json`.
-    private static func makeBase(source: String, project: Project, options: CloneOptions, home: CiloHome) throws(CiloError) -> AcquiredBase {
+    private static func makeBase(
+        source: String, withoutGit: Bool, project: Project, options: CloneOptions, home: CiloHome
+    ) throws(CiloError) -> AcquiredBase {
         let id = OverlayBase.newID()
         let began = BaseCheck.now()
         let folder = OverlayBase.folder(id, project: project.name, home: home)
         try home.makeDirectory(folder).closeIgnoringErrors()
         do throws(CiloError) {
             let tree = folder.appending(OverlayBase.treeName)
-            // The manifest only for a source without git: its diff reads the source's stamps.
-            let withoutGit = !FileManager.default.fileExists(atPath: source + "/.git")
+            // The manifest only for a source without git (no commit recorded): its diff reads the source's stamps.
             let cloned = try CloneEngine(options: options).cloneRecording(
                 source: BytePath(source), destination: tree, manifest: withoutGit, fingerprint: true)
             if let manifest = cloned.manifest { try manifest.save(in: folder, home: home) }
@@ -103,8 +103,12 @@ extension EnvironmentManager {
             began.save(id, project: project.name, home: home)
             return AcquiredBase(base: base, made: cloned.report, checkSeconds: 0)
         } catch {
-            try? OverlayBase.remove(id, project: project.name, home: home)
-            throw error
+            // What the failed clone left: removed now, or (named in the error) by the next create.
+            var failure = error
+            do throws(CiloError) { try OverlayBase.remove(id, project: project.name, home: home) } catch let cleanup {
+                failure.note = "its unfinished base \(folder.display) is left (\(cleanup.description)); the next create removes it"
+            }
+            throw failure
         }
     }
 

@@ -31,6 +31,14 @@ struct OverlayBase: Codable, Sendable, Equatable {
         folder(id, project: project, home: home).appending(treeName)
     }
 
+    /// Whether base `id`'s tree is there (a base deleted by hand is not); any other failure to tell throws.
+    static func hasTree(_ id: String, project: String, home: CiloHome) throws(CiloError) -> Bool {
+        let path = tree(id, project: project, home: home)
+        do throws(Errno) { return try PathOpening.statusIfPresent(path.bytes) != nil } catch {
+            throw .system(error, "cannot read the overlay base", path: path.display)
+        }
+    }
+
     /// The finished bases of `project` (newest first) and the ids of folders without `base.json`.
     static func all(project: String, home: CiloHome) throws(CiloError) -> (bases: [OverlayBase], unfinished: [String]) {
         var ids: [String] = []
@@ -62,8 +70,12 @@ struct OverlayBase: Codable, Sendable, Equatable {
     static func uncommittedPaths(_ id: String, project: String, home: CiloHome) async throws(CiloError) -> [[UInt8]] {
         let folder = self.folder(id, project: project, home: home)
         let kept = folder.appending(FileName("uncommitted"))
-        if let bytes = try? Data(contentsOf: URL(fileURLWithPath: kept.display)) {
-            return Array(bytes).split(separator: 0).map { Array($0) }
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(folder.bytes)
+            defer { directory.closeIgnoringErrors() }
+            if let bytes = try AtomicFile.read(FileName("uncommitted"), in: directory) { return bytes.split(separator: 0).map { Array($0) } }
+        } catch {
+            throw .system(error, "cannot read the base's uncommitted paths", path: kept.display)
         }
         // The base is never written: status may not refresh its index (GIT_OPTIONAL_LOCKS=0).
         let output = try await Git(directory: tree(id, project: project, home: home).display).bytes([
@@ -87,23 +99,26 @@ struct OverlayBase: Codable, Sendable, Equatable {
     /// Whether an overlay mounted now (by cilo or by hand, of a record lost since) has base
     /// `id` of `project` as its lower folder: then it is never removed, whatever the records say.
     static func isMounted(_ id: String, project: String, home: CiloHome) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return true }
+        // Read to its end by cilo's own loop (with Docker's mounts the table is long), as bytes;
+        // one that cannot be read whole counts as mounted: a base is never removed on a doubt.
+        let limit = 64 << 20
+        guard let table = HostFacts.readSmallFile("/proc/self/mountinfo", limit: limit), table.count < limit else { return true }
         // mountinfo's options escape space, tab, newline, backslash and comma as octal (overlayfs's show_options).
-        var escaped = ""
-        for character in tree(id, project: project, home: home).display {
-            switch character {
-            case " ": escaped += "\\040"
-            case "\t": escaped += "\\011"
-            case "\n": escaped += "\\012"
-            case "\\": escaped += "\\134"
-            case ",": escaped += "\\054"
-            default: escaped.append(character)
+        var escaped: [UInt8] = []
+        for byte in tree(id, project: project, home: home).bytes {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x5C, 0x2C: escaped += Array("\\\(String(byte, radix: 8).leftPadded(to: 3))".utf8)
+            default: escaped.append(byte)
             }
         }
-        return table.split(separator: "\n").contains { line in
-            guard line.contains(" - overlay ") else { return false }
+        let overlay = Array(" - overlay ".utf8)
+        return table.split(separator: 0x0A).contains { line in
+            guard line.firstRange(of: overlay) != nil else { return false }
             return ["lowerdir+=", "lowerdir="].contains { key in
-                line.contains(key + escaped + ",") || line.hasSuffix(key + escaped) || line.contains(key + escaped + ":")
+                let needle = Array(key.utf8) + escaped
+                guard let found = line.firstRange(of: needle) else { return false }
+                // The whole path: followed by the next option, the next layer or the end of the line.
+                return found.upperBound == line.endIndex || [0x2C, 0x3A].contains(line[found.upperBound])
             }
         }
     }

@@ -121,29 +121,37 @@ struct OverlayWorkspace: Sendable {
     /// nil when that works, else the kernel's reason the home cannot hold an overlay.
     static func probe(_ home: CiloHome) -> String? {
         let folder = home.path("tmp", "overlay-probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        defer {
-            try? unmount(folder.appending(FileName("merged")))
-            if let (parent, name) = folder.parentAndName { try? home.removeFolder(name.displayString, in: parent) }
-        }
+        var refusal: String?
         do throws(CiloError) {
             let directory = try home.makeDirectory(folder)
             defer { directory.closeIgnoringErrors() }
             do throws(Errno) {
                 for name in ["lower", "upper", "work", "merged"] { try directory.makeDirectory(FileName(name), mode: 0o700) }
+                do throws(OverlayMount.Refusal) {
+                    try OverlayMount.mount(
+                        lower: folder.appending(FileName("lower")).bytes, upper: folder.appending(FileName("upper")).bytes,
+                        work: folder.appending(FileName("work")).bytes, on: FileName("merged"), in: directory)
+                } catch {
+                    refusal = failure(error, upper: home.root).message + (error.reason == nil ? " (\(error.errno))" : "")
+                }
             } catch {
-                return "cannot make folders in cilo's home (\(error))"
+                refusal = "cannot make folders in cilo's home (\(error))"
             }
-            do throws(OverlayMount.Refusal) {
-                try OverlayMount.mount(
-                    lower: folder.appending(FileName("lower")).bytes, upper: folder.appending(FileName("upper")).bytes,
-                    work: folder.appending(FileName("work")).bytes, on: FileName("merged"), in: directory)
-            } catch {
-                return failure(error, upper: home.root).message + (error.reason == nil ? " (\(error.errno))" : "")
-            }
-            return nil
         } catch {
             return error.description
         }
+        // What the trial made goes; a trial mount that cannot go is a reason too (nothing is left unsaid).
+        do throws(CiloError) {
+            try unmount(folder.appending(FileName("merged")))
+            if let (parent, name) = folder.parentAndName {
+                do throws(Errno) { try home.removeFolder(name.displayString, in: parent) } catch {
+                    throw .system(error, "cannot remove the trial overlay's folders", path: folder.display)
+                }
+            }
+        } catch {
+            return refusal ?? error.description
+        }
+        return refusal
     }
 
     /// Unmounts the workspace if mounted; one still in use (a shell inside it) is detached and

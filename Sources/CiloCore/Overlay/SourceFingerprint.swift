@@ -26,15 +26,19 @@ struct SourceFingerprint: Equatable, Sendable, Codable {
             first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
             second = (second &+ UInt64(byte)) &* 0x9e37_79b9_7f4a_7c15
         }
-        let fields: [UInt64] = [
-            UInt64(stamp.kind), UInt64(stamp.mode), UInt64(bitPattern: stamp.size),
-            UInt64(bitPattern: stamp.modified.seconds), UInt64(bitPattern: stamp.modified.nanoseconds),
-            UInt64(bitPattern: stamp.changed.seconds), UInt64(bitPattern: stamp.changed.nanoseconds), stamp.inode,
-        ]
-        for field in fields {
+        // Field by field, no array: this runs for every entry of the clone and of each check.
+        func fold(_ field: UInt64) {
             first = Self.mix(first ^ field)
             second = Self.mix(second &+ field &* 0xbf58_476d_1ce4_e5b9)
         }
+        fold(UInt64(stamp.kind))
+        fold(UInt64(stamp.mode))
+        fold(UInt64(bitPattern: stamp.size))
+        fold(UInt64(bitPattern: stamp.modified.seconds))
+        fold(UInt64(bitPattern: stamp.modified.nanoseconds))
+        fold(UInt64(bitPattern: stamp.changed.seconds))
+        fold(UInt64(bitPattern: stamp.changed.nanoseconds))
+        fold(stamp.inode)
         entries += 1
         low = low &+ first
         high = high &+ second

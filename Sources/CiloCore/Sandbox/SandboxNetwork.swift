@@ -50,8 +50,11 @@ struct SandboxNetwork: Sendable {
             try await ip(["-n", name, "link", "set", "eth0", "up"])
             try await ip(["-n", name, "route", "add", "default", "via", subnet.host(1)])
         } catch {
-            try? await remove()
-            throw error
+            var failure = error
+            do throws(CiloError) { try await remove() } catch let cleanup {
+                failure.note = "and its half-made namespace \(name) could not be removed (\(cleanup.description)); the next run makes it again"
+            }
+            throw failure
         }
     }
 
@@ -68,12 +71,5 @@ struct SandboxNetwork: Sendable {
             throw CiloError(.failed, "ip \(arguments.joined(separator: " ")) failed for the sandbox of '\(record.name)': \(result.tail(2))")
         }
         return result
-    }
-}
-
-extension String {
-    /// The string with zeros in front up to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
