@@ -48,6 +48,11 @@ extension CiloCommand {
                     try await manager.destroy(name, keepWorkspace: keepWorkspace)
                     print("destroyed \(manager.project.name)/\(name)")
                 }
+                // The last environment gone: the project's shared services go too.
+                if selection.all {
+                    let removed = try await manager.removeSharedServicesOfEmptyProject()
+                    if !removed.isEmpty { print("removed shared \(removed.joined(separator: ", ")) of project \(manager.project.name) (containers, network, volumes)") }
+                }
             }
         }
 

@@ -16,6 +16,10 @@ enum EnvironmentText {
         var text = service.status
         if service.oomKilled == true { text += ", killed for lack of memory" }
         if let restarts = service.restartCount, restarts > 0 { text += ", \(restarts) restart\(restarts == 1 ? "" : "s")" }
+        if service.shared == true {
+            let others = service.usedBy.map { $0.isEmpty ? "" : " by " + $0.joined(separator: ", ") } ?? ""
+            text += ", shared\(others)"
+        }
         return text
     }
 

@@ -45,8 +45,8 @@ extension CiloCommand {
         }
 
         func run() async throws {
-            let records = try await global.perform { () throws(CiloError) in
-                try await projectOptions.manager().list(allProjects: all)
+            let (records, shared) = try await global.perform { () throws(CiloError) in
+                try await projectOptions.manager().listing(allProjects: all)
             }
             if quiet {
                 for record in records { print(all ? "\(record.project)/\(record.name)" : record.name) }
@@ -78,6 +78,22 @@ extension CiloCommand {
                              diskText(entry), changesText(entry), Self.age(entry.createdAt)])
             }
             print(rows.count == 1 ? "no environments" : Table.render(rows))
+            if !shared.isEmpty {
+                var sharedRows = [["PROJECT", "SHARED SERVICE", "STATUS", "USED BY"]]
+                for service in shared {
+                    let users = service.usedBy.isEmpty ? (service.stopsAt.map { "nobody; stops \(Self.due($0))" } ?? "nobody") : service.usedBy.joined(separator: ", ")
+                    sharedRows.append([service.project, service.service, service.status, users])
+                }
+                print("")
+                print(Table.render(sharedRows))
+            }
+        }
+
+        /// "in 45 s" (or "now") until an ISO 8601 time.
+        static func due(_ iso: String) -> String {
+            guard let date = ISO8601DateFormatter().date(from: iso) else { return iso }
+            let seconds = Int(date.timeIntervalSinceNow.rounded(.up))
+            return seconds <= 0 ? "at the next cilo call" : "in \(seconds) s"
         }
 
         /// "12.0 MiB" when measured now (`--disk`), else "12.0 MiB (3 min ago)"; "-" if never measured.

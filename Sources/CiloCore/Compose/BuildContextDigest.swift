@@ -34,7 +34,18 @@ struct BuildContextDigest {
         } catch {
             throw .system(error, "cannot read the build context", path: path)
         }
-        let text = String(digest.hash, radix: 16)
+        return digest.hexadecimal
+    }
+
+    /// The digest of a text alone (a resolved service definition), as 16 hex digits.
+    static func of(text: String) -> String {
+        var digest = BuildContextDigest()
+        digest.add(Array(text.utf8))
+        return digest.hexadecimal
+    }
+
+    private var hexadecimal: String {
+        let text = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - text.count) + text
     }
 }

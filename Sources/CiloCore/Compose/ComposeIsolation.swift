@@ -18,6 +18,8 @@ public struct ComposeIsolation: Sendable {
     public var paths: ComposePaths?
     /// The ingress when no service is labelled (the original's `default_ingress_service`).
     public var defaultIngress: String?
+    /// The project's shared services (`dev.cilo.shared` instead of an environment label).
+    public var sharedScope = false
 
     public init(
         project: String, env: String, dockerName: String? = nil, home: String? = nil, subnet: Subnet? = nil,
@@ -34,7 +36,8 @@ public struct ComposeIsolation: Sendable {
 
     /// The labels every object cilo makes carries.
     public var labels: [(String, String)] {
-        [("dev.cilo.managed", "true"), ("dev.cilo.project", project), ("dev.cilo.env", env)] + (home.map { [("dev.cilo.home", $0)] } ?? [])
+        [("dev.cilo.managed", "true"), ("dev.cilo.project", project), sharedScope ? ("dev.cilo.shared", "true") : ("dev.cilo.env", env)]
+            + (home.map { [("dev.cilo.home", $0)] } ?? [])
     }
 
     /// What the rewrite produced.
@@ -51,6 +54,10 @@ public struct ComposeIsolation: Sendable {
         public var hostnames: [String] = []
         /// The tags of images cilo builds for `build:` services (shared by the project's environments).
         public var images: [String] = []
+        /// The shared services an environment joins (`ComposeSharing`), left out of its model.
+        public var shared: [ComposeSharing.Attachment] = []
+        /// The shared project's model: each service's definition digest (`dev.cilo.shared.hash`).
+        public var definitionDigests: [String: String] = [:]
     }
 
     public func apply(to input: Node) throws(CiloError) -> Result {

@@ -13,6 +13,10 @@ public struct ComposeRenderer: Sendable {
     public var isolation: ComposeIsolation
     /// What every service that sets no limit of its own gets.
     public var limits: ResourceLimits
+    /// An environment's shared services, left out of its model (nil: none are).
+    public var sharing: ComposeSharing?
+    /// The shared project's render: only these services, each stamped with its definition's digest.
+    public var sharedServices: Set<String>?
 
     public init(tool: ComposeTool, isolation: ComposeIsolation, limits: ResourceLimits = ResourceLimits()) {
         self.tool = tool
@@ -70,8 +74,11 @@ public struct ComposeRenderer: Sendable {
             throw CiloError(.invalidArgument, "cannot read compose config's output: \(error)", path: workspace)
         }
         var isolated = try isolation.apply(to: model)
+        if let sharedServices { try ComposeSharing.keepOnly(sharedServices, in: &isolated) }
+        if let sharing { isolated.shared = try sharing.split(&isolated, dockerName: isolation.dockerName) }
         ComposeLimits.apply(limits, to: &isolated.model)
         isolated.images = try BuildImages.assignTags(&isolated, project: isolation.project)
+        if sharedServices != nil { try ComposeSharing.stampDigests(&isolated) }
         let text: String
         do { text = try Yams.serialize(node: isolated.model) } catch {
             throw CiloError(.failed, "cannot write the generated compose file: \(error)")

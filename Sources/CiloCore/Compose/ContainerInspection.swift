@@ -45,6 +45,10 @@ public struct ContainerInspection: Decodable, Sendable, Equatable {
     public var service: String
     /// The address on each network, by network name.
     public var addresses: [String: String]
+    /// Every network it is connected to (a stopped container has no addresses but keeps these).
+    public var networks: [String] = []
+    /// Its labels.
+    public var labels: [String: String] = [:]
     /// Its memory limit in bytes; nil without one.
     public var memoryLimit: Int?
 
@@ -54,9 +58,10 @@ public struct ContainerInspection: Decodable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         state = try container.decode(State.self, forKey: .state)
-        let labels = try container.decodeIfPresent(Config.self, forKey: .config)?.labels ?? [:]
+        labels = try container.decodeIfPresent(Config.self, forKey: .config)?.labels ?? [:]
         service = labels["com.docker.compose.service"] ?? ""
         let networks = try container.decodeIfPresent(NetworkSettings.self, forKey: .network)?.networks ?? [:]
+        self.networks = networks.keys.sorted()
         addresses = networks.compactMapValues { $0.address.flatMap { $0.isEmpty ? nil : $0 } }
         memoryLimit = try container.decodeIfPresent(HostConfig.self, forKey: .hostConfig)?.memory.flatMap { $0 > 0 ? $0 : nil }
     }

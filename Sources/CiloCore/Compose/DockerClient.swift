@@ -40,6 +40,8 @@ public struct DockerClient: Sendable {
         public var restartCount = 0
         /// Its memory limit in bytes; nil without one.
         public var memoryLimit: Int?
+        /// One of the project's shared services (`dev.cilo.shared`): no environment's own.
+        public var shared = false
     }
 
     func docker(_ arguments: [String]) async throws(CiloError) -> ToolResult {
@@ -76,8 +78,11 @@ public struct DockerClient: Sendable {
         public var env: String
         /// The cilo home that made it (`dev.cilo.home`), nil when unlabelled.
         public var home: String?
+        /// One of a project's shared services' objects (`dev.cilo.shared`), no environment's.
+        public var shared = false
 
-        public init(kind: Kind, name: String, project: String, env: String, home: String?) {
+        public init(kind: Kind, name: String, project: String, env: String, home: String?, shared: Bool = false) {
+            self.shared = shared
             self.kind = kind
             self.name = name
             self.project = project
@@ -97,7 +102,7 @@ public struct DockerClient: Sendable {
 
     /// Every container, network and volume labelled `dev.cilo.managed=true` (three calls).
     public func managedObjects() async throws(CiloError) -> [ManagedObject] {
-        let labels = "\t{{.Label \"dev.cilo.project\"}}\t{{.Label \"dev.cilo.env\"}}\t{{.Label \"dev.cilo.home\"}}"
+        let labels = "\t{{.Label \"dev.cilo.project\"}}\t{{.Label \"dev.cilo.env\"}}\t{{.Label \"dev.cilo.home\"}}\t{{.Label \"dev.cilo.shared\"}}"
         let filter = ["--filter", "label=dev.cilo.managed=true"]
         var objects: [ManagedObject] = []
         let listings: [(ManagedObject.Kind, [String], String)] = [
@@ -107,8 +112,9 @@ public struct DockerClient: Sendable {
             let result = try await check(command + filter + ["--format", name + labels], "docker \(command.joined(separator: " "))")
             for line in result.output.split(separator: "\n") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                guard fields.count == 4 else { continue }
-                objects.append(ManagedObject(kind: kind, name: fields[0], project: fields[1], env: fields[2], home: fields[3].isEmpty ? nil : fields[3]))
+                guard fields.count == 5 else { continue }
+                objects.append(ManagedObject(
+                    kind: kind, name: fields[0], project: fields[1], env: fields[2], home: fields[3].isEmpty ? nil : fields[3], shared: fields[4] == "true"))
             }
         }
         return objects
@@ -123,12 +129,15 @@ public struct DockerClient: Sendable {
         enum CodingKeys: String, CodingKey { case id = "ID", state = "State", status = "Status", labels = "Labels" }
     }
 
-    /// Every cilo-managed container of this home (of one project or environment, when given):
-    /// two calls, the listing and an inspect of exit codes, memory kills, restarts and memory limits.
+    /// Every cilo-managed container of this home (of one project, or one environment and the
+    /// project's shared services, when given): two calls, the listing and an inspect of exit
+    /// codes, memory kills, restarts and memory limits.
     public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
-        if let env { filters += ["--filter", "label=dev.cilo.env=\(env)"] }
+        let listedContainers = { (text: String) throws(CiloError) -> [Container] in
+            try self.listedContainers(text).filter { env == nil || $0.env == env || $0.shared }
+        }
         let inspect = ["inspect", "--format", "{{.Id}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.RestartCount}} {{.HostConfig.Memory}}"]
         let listing = ["ps", "-a", "--no-trunc"] + filters + ["--format", "{{json .}}"]
         guard let answers = try await listThenInspect(listing, inspect, ids: { text throws(CiloError) in try listedContainers(text).map(\.id) })
@@ -162,9 +171,11 @@ public struct DockerClient: Sendable {
             // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
             let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
                 : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
-            containers.append(Container(
+            var container = Container(
                 id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
-                service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health))
+                service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health)
+            container.shared = labels["dev.cilo.shared"] == "true"
+            containers.append(container)
         }
         return containers
     }
@@ -189,7 +200,7 @@ public struct DockerClient: Sendable {
     /// Lists with `list`, then runs `inspect` on the IDs `ids` reads from the listing (one per
     /// line by default); nil when there are none. An object removed between the two calls fails
     /// the inspect as a whole, so both are asked again, three times at most.
-    private func listThenInspect(
+    func listThenInspect(
         _ list: [String], _ inspect: [String], ids: (String) throws(CiloError) -> [String] = { $0.split(separator: "\n").map(String.init) }
     ) async throws(CiloError) -> (listed: String, inspected: String)? {
         for attempt in 1...3 {
@@ -262,17 +273,26 @@ public struct DockerClient: Sendable {
 
     /// Removes every container, volume and network labelled with this project and environment.
     public func removeLabelled(project: String, env: String) async throws(CiloError) {
-        let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
+        try await removeObjects(filters: ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"])
+    }
+
+    /// Removes every container (with its anonymous volumes), volume and network of this home that `filters` finds.
+    func removeObjects(filters: [String]) async throws(CiloError) {
+        let containers = try await labelled(["ps", "-a"], "{{.ID}}", filters: filters)
         if !containers.isEmpty { _ = try await check(["rm", "-f", "-v"] + containers, "removing containers") }
-        let volumes = try await labelled(["volume", "ls"], "{{.Name}}", project: project, env: env)
+        let volumes = try await labelled(["volume", "ls"], "{{.Name}}", filters: filters)
         if !volumes.isEmpty { _ = try await check(["volume", "rm", "-f"] + volumes, "removing volumes") }
-        let networks = try await labelled(["network", "ls"], "{{.ID}}", project: project, env: env)
+        let networks = try await labelled(["network", "ls"], "{{.ID}}", filters: filters)
         if !networks.isEmpty { _ = try await check(["network", "rm"] + networks, "removing networks") }
     }
 
     /// The objects `listing` finds labelled with this project and environment, of this client's home.
     private func labelled(_ listing: [String], _ identity: String, project: String, env: String) async throws(CiloError) -> [String] {
-        let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
+        try await labelled(listing, identity, filters: ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"])
+    }
+
+    /// The objects `listing` finds with `filters`, of this client's home.
+    func labelled(_ listing: [String], _ identity: String, filters: [String]) async throws(CiloError) -> [String] {
         let format = identity + "\t{{.Label \"dev.cilo.home\"}}"
         let output = try await check(listing + filters + ["--format", format], "docker \(listing.joined(separator: " "))").output
         return output.split(separator: "\n").compactMap { line in

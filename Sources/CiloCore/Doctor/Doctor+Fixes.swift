@@ -91,6 +91,11 @@ extension Doctor {
             }
         case .removeBase(let project, let id):
             try removeUnusedBase(project: project, id: id)
+        case .stopSharedService(let project, let service):
+            try await SharedServices.stopUnused(project: project, service: service, home: home)
+        case .removeSharedServices(let project):
+            guard try store.allReadable(project: project).records.isEmpty else { throw CiloError(.failed, "project \(project) has environments again; left alone") }
+            try await SharedServices.removeAll(project: project, home: home)
         case .recordStatus(let project, let env, _):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }

@@ -67,6 +67,7 @@ public struct Doctor: Sendable {
         } catch {
             findings.append(DoctorFinding(.problem, "orphan", home.root.display, error.description))
         }
+        if engineAnswers { findings += await checkShared(records) }
         findings += await checkDisk(records, objects: objects)
         findings += await checkNames(records.map { record in
             containers.map { EnvironmentManager.reconcile(record, with: $0) } ?? record

@@ -79,7 +79,8 @@ enum DoctorAnalysis {
         var findings: [DoctorFinding] = []
         var owned: [EnvironmentKey: [DockerClient.ManagedObject]] = [:]
         var unowned: [EnvironmentKey: [DockerClient.ManagedObject]] = [:]
-        for object in objects {
+        // Shared services' objects belong to no environment: `checkShared` judges them.
+        for object in objects where !object.shared {
             let key = EnvironmentKey(project: object.project, env: object.env)
             if records.contains(key) { continue }
             if object.home == home {

@@ -62,6 +62,10 @@ public enum DoctorFix: Sendable, Equatable {
     case remakeBase(project: String, env: String)
     /// Remove an overlay base no environment uses.
     case removeBase(project: String, id: String)
+    /// Stop a shared service no environment uses.
+    case stopSharedService(project: String, service: String)
+    /// Remove the shared services of a project that has no environment left (containers, network, volumes).
+    case removeSharedServices(project: String)
 
     public var description: String {
         switch self {
@@ -74,6 +78,8 @@ public enum DoctorFix: Sendable, Equatable {
         case .mountWorkspace: "mount the workspace again (the agent's writes are kept)"
         case .remakeBase: "clone the base again from the project as it is now, and mount the workspace on it"
         case .removeBase: "remove the base"
+        case .stopSharedService: "stop it (the next up that needs it starts it again)"
+        case .removeSharedServices: "remove their containers, network and volumes"
         }
     }
 }

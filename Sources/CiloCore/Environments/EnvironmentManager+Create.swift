@@ -41,6 +41,7 @@ extension EnvironmentManager {
             services: [], cloneStrategy: "", lastError: nil)
         record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
         record.limits = request.limits.isEmpty ? nil : request.limits
+        record.sharing = request.sharing.isEmpty ? nil : request.sharing
         // What the workspace is compared with later: the source's commit, when it has one.
         if FileManager.default.fileExists(atPath: sourceDirectory + "/.git") {
             do throws(CiloError) {
@@ -87,6 +88,11 @@ extension EnvironmentManager {
             let rendered = try await render(record, request: request)
             if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
+                + rendered.shared.map { attachment in
+                    var service = ServiceRecord(name: attachment.service.name, ip: nil, ports: attachment.service.ports, status: "created")
+                    service.shared = true
+                    return service
+                }
             record.ingressService = rendered.ingress
             record.warnings = rendered.warnings
             record.images = rendered.images

@@ -8,7 +8,10 @@ extension EnvironmentManager {
     public func prepare(_ asked: EnvironmentRequest) async throws(CiloError) -> EnvironmentOutcome {
         var request = asked
         request.askedAt = BaseCheck.now()
-        if request.start != .never { try await docker.requireEngine() }
+        if request.start != .never {
+            try await docker.requireEngine()
+            await stopIdleShared()
+        }
         // A place to start in, held until the environment runs (or failed): see `admit`.
         let place = try await admit(request)
         defer { place?.release() }
@@ -18,6 +21,13 @@ extension EnvironmentManager {
             // An overlay workspace a restart unmounted is mounted again before anything uses it.
             if created.report == nil { try await mountWorkspace(record) }
             if created.rendered == nil && !request.limits.isEmpty { record.limits = request.limits.over(record.limits ?? ResourceLimits()) }
+            if !request.sharing.isEmpty {
+                let choice = (record.sharing ?? SharingChoice()).updated(with: request.sharing)
+                if choice != record.sharing {
+                    record.sharing = choice
+                    try store.save(record)
+                }
+            }
             if let sandbox = request.sandbox, record.sandbox != sandbox {
                 record.sandbox = sandbox
                 try store.save(record)

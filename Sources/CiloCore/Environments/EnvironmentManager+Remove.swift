@@ -21,10 +21,16 @@ extension EnvironmentManager {
             // Anything compose did not know about (renamed services) goes too, volumes excepted.
             try await docker.removeContainers(project: record.project, env: env)
             record.status = .stopped
-            record.services = record.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "stopped", completes: $0.completes) }
+            record.services = record.services.map { service in
+                var stopped = ServiceRecord(name: service.name, ip: nil, ports: service.ports, status: "stopped", completes: service.completes)
+                stopped.shared = service.shared
+                return stopped
+            }
             try store.save(record)
+            try await SharedServices.leave(record, home: home, grace: project.config.sharedGraceSeconds)
         }
         await publishNames(startServer: false)
+        await stopIdleShared()
     }
 
     /// Stops and deletes `env`: containers, volumes, network, generated files, workspace
@@ -40,6 +46,14 @@ extension EnvironmentManager {
             try await destroyLocked(try recordOrDamaged(env), keepWorkspace: keepWorkspace, holding: lock)
         }
         await publishNames(startServer: false)
+        await stopIdleShared()
+    }
+
+    /// Removes the project's shared services (containers, network, volumes) when it has no
+    /// environment left. - Returns: the services removed (none while environments remain).
+    public func removeSharedServicesOfEmptyProject() async throws(CiloError) -> [String] {
+        guard try store.allReadable(project: project.name).records.isEmpty, SharedServiceState.exists(project: project.name, home: home) else { return [] }
+        return try await SharedServices.removeAll(project: project.name, home: home)
     }
 
     /// Destroys `env` only if no other cilo works on it now and `condition` holds for its
@@ -62,13 +76,13 @@ extension EnvironmentManager {
             record.status = .destroying
             try store.save(record)
         }
-        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home, sharedGrace: project.config.sharedGraceSeconds)
         try home.forgetEnvironment(project: project.name, env: record.name, holding: lock)
     }
 
     /// Removes the environment's Docker objects, generated files, workspace and record.
     func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool) async throws(CiloError) {
-        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home)
+        try await Self.removeEverything(record, keepWorkspace: keepWorkspace, home: home, sharedGrace: project.config.sharedGraceSeconds)
     }
 
     /// Removes those of `images` that no other environment of the project records and no
@@ -83,8 +97,9 @@ extension EnvironmentManager {
 
     /// Removes the environment's Docker objects, generated files, workspace and record
     /// (the caller holds its lock). The record goes last: whatever stops this half-way
-    /// leaves a record that says what is left to do.
-    static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome) async throws(CiloError) {
+    /// leaves a record that says what is left to do. `sharedGrace`: the project's `shared_grace:`
+    /// (nil: the one written when it joined its shared services).
+    static func removeEverything(_ record: EnvironmentRecord, keepWorkspace: Bool, home: CiloHome, sharedGrace: Double? = nil) async throws(CiloError) {
         let docker = DockerClient(home: home.root.display)
         // A create that never started made nothing of Docker's, so it needs no engine to undo;
         // anything else does: without one its containers and volumes would outlive the record.
@@ -93,6 +108,8 @@ extension EnvironmentManager {
             throw CiloError(.failed, "Docker is not reachable: start it to remove \(record.project)/\(record.name) cleanly")
         }
         if engineAnswers {
+            // Shared services leave its networks first: Docker removes no network still in use.
+            try await SharedServices.leave(record, home: home, grace: sharedGrace)
             try await docker.removeLabelled(project: record.project, env: record.name)
             try await removeImages(record.images ?? [], of: record, home: home)
         }

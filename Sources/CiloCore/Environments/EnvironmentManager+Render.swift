@@ -12,7 +12,8 @@ extension EnvironmentManager {
             subnet: Subnet(record.subnet),
             paths: ComposePaths(workspace: record.workspace, source: record.source, home: home.root.display),
             defaultIngress: project.config.defaultIngressService)
-        let renderer = ComposeRenderer(tool: tool, isolation: isolation, limits: defaultLimits(record))
+        var renderer = ComposeRenderer(tool: tool, isolation: isolation, limits: defaultLimits(record))
+        renderer.sharing = ComposeSharing(choice: record.sharing ?? SharingChoice())
         var result = try await renderer.render(
             workspace: record.workspace, shownAs: record.source, files: record.composeSources, output: BytePath(record.composeFile),
             profiles: profiles, environment: try composeEnvironment(record, extra: request.variables))

@@ -21,6 +21,13 @@ extension EnvironmentManager {
                 // The subnet moved (an overlap): fixed addresses must follow it.
                 model = try await render(record, request: request)
             }
+            // Shared services first: started once for the project, ready, and attached to this
+            // environment's networks before any of its own services looks for them.
+            let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
+            for network in ComposeSharing.madeNetworks(model.shared, dockerName: record.dockerName) {
+                try await docker.ensureLabelledNetwork(network, labels: labels)
+            }
+            let shared = model.shared.isEmpty ? [] : try await joinShared(record, model.shared, request: request)
             var arguments = request.profiles.flatMap { ["--profile", $0] } + ["up", "-d", "--remove-orphans"]
             if request.build { arguments.append("--build") }
             if request.recreate { arguments.append("--force-recreate") }
@@ -35,7 +42,7 @@ extension EnvironmentManager {
                     name: service.name, ip: container?.addresses[record.dockerName], ports: service.ports,
                     status: container.map(Self.statusText) ?? (service.isActive(profiles: request.profiles) ? "missing" : "inactive"),
                     completes: !service.restartsAfterSuccess)
-            }
+            } + shared
             record.ingressService = model.ingress
             record.labelHostnames = model.hostnames
             record.warnings = model.warnings
@@ -58,6 +65,12 @@ extension EnvironmentManager {
             record.lastError = error.description
             var failure = error
             if stopped?.succeeded != true && !othersProject { failure.note = "stopping its services failed too: cilo down \(record.name) retries" }
+            // Nothing left half-attached: the shared services it joined (or began to) are left.
+            if !othersProject {
+                do throws(CiloError) { try await SharedServices.leave(record, home: home, grace: project.config.sharedGraceSeconds) } catch let leaving {
+                    failure.note = (failure.note.map { $0 + "; " } ?? "") + "leaving its shared services failed: \(leaving.description)"
+                }
+            }
             do throws(CiloError) { try store.save(record) } catch let saving {
                 failure.note = (failure.note.map { $0 + "; " } ?? "") + "and recording it failed: \(saving.description)"
             }
@@ -111,9 +124,21 @@ extension EnvironmentManager {
     /// service that exited otherwise, died or turned unhealthy fails at once, naming its
     /// exit code and last log lines.
     func waitUntilReady(_ record: EnvironmentRecord, services: [RenderedService], timeout: Double) async throws(CiloError) -> [ContainerInspection] {
+        let docker = self.docker
+        return try await waitUntilReady(services, timeout: timeout, naming: { "\($0) of '\(record.name)'" }) { () throws(CiloError) in
+            try await docker.inspectContainers(project: record.project, env: record.name)
+        }
+    }
+
+    /// Polls `inspect` until every one of `services` is ready (see above); `naming` says whose
+    /// services they are in errors ("db of 'agent-1'", "shared service db of project 'shop'").
+    func waitUntilReady(
+        _ services: [RenderedService], timeout: Double, naming: (String) -> String,
+        inspect: () async throws(CiloError) -> [ContainerInspection]
+    ) async throws(CiloError) -> [ContainerInspection] {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
         while true {
-            let containers = try await docker.inspectContainers(project: record.project, env: record.name)
+            let containers = try await inspect()
             var waiting: [String] = []
             for service in services {
                 let own = containers.filter { $0.service == service.name }
@@ -127,14 +152,14 @@ extension EnvironmentManager {
                     case .waiting: waiting.append(service.name)
                     case .failed(let why):
                         let logs = await docker.logs(containerID: container.id)
-                        throw CiloError(.failed, "service \(service.name) of '\(record.name)' \(why); its last log lines:\n\(logs)")
+                        throw CiloError(.failed, "service \(naming(service.name)) \(why); its last log lines:\n\(logs)")
                     }
                 }
             }
             if waiting.isEmpty { return containers }
             if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             if DispatchTime.now().uptimeNanoseconds > deadline {
-                throw CiloError(.failed, "timed out after \(Int(timeout)) s waiting for \(Set(waiting).sorted().joined(separator: ", ")) of '\(record.name)'")
+                throw CiloError(.failed, "timed out after \(Int(timeout)) s waiting for \(naming(Set(waiting).sorted().joined(separator: ", ")))")
             }
             try? await Task.sleep(nanoseconds: 250_000_000)
         }

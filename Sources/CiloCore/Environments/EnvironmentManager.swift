@@ -135,6 +135,11 @@ public struct EnvironmentManager: Sendable {
         }
     }
 
+    /// Stops the home's shared services nobody used for their grace time; what cannot be done is a warning.
+    func stopIdleShared() async {
+        for warning in await SharedServices.stopIdle(home: home) { warn(warning) }
+    }
+
     /// Publishes every environment's names (starting the server if asked and needed).
     /// - Returns: a warning when the names are not served (never a failed up or down).
     @discardableResult

@@ -53,6 +53,8 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var sandbox: SandboxSettings?
     /// Limits given to this environment (`--memory`, `--cpus`, `--pids`), kept for its later starts.
     public var limits: ResourceLimits?
+    /// `--shared` and `--isolate` given to this environment, kept for its later starts.
+    public var sharing: SharingChoice?
 
     /// Every extra name, label ones first.
     public var hostnames: [String] {
@@ -141,6 +143,10 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     public var restartCount: Int?
     /// Its memory limit in bytes, where it has one; set when read back from Docker.
     public var memoryLimit: Int?
+    /// A shared service: one container for every environment of the project that uses it.
+    public var shared: Bool?
+    /// A shared service's environments using it now; set when read back (`list`, `status`).
+    public var usedBy: [String]?
 
     public init(name: String, ip: String?, ports: [String], status: String, completes: Bool? = nil) {
         self.name = name

@@ -39,6 +39,8 @@ public struct EnvironmentRequest: Sendable {
     public var admission = Admission.refuse
     /// `--memory`, `--cpus`, `--pids`: over the project's `limits:` for every service that sets none.
     public var limits = ResourceLimits()
+    /// `--shared` and `--isolate`: over the environment's earlier choice, kept in its record.
+    public var sharing = SharingChoice()
     /// `cilo run`: the command's confinement (nil: none), kept in the record for status and list.
     public var sandbox: SandboxSettings??
     /// When it was asked for (set by `prepare`): an overlay base checked since needs no check of its own.

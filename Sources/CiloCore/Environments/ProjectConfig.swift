@@ -34,6 +34,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var sandbox = false
     /// `workspace:`: how `--strategy auto` makes workspaces.
     public var workspace = WorkspaceSetting.auto
+    /// `shared_grace:`: seconds a shared service nobody uses keeps running (0: it stops at once).
+    public var sharedGraceSeconds: Double = 60
 
     /// What `workspace:` allows `--strategy auto` to make.
     public enum WorkspaceSetting: String, Sendable, CaseIterable {
@@ -48,7 +50,7 @@ public struct ProjectConfig: Sendable, Equatable {
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
-        "limits", "max_environments", "reserve_memory", "workspace", "sandbox",
+        "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace",
     ]
 
     public init() {}
@@ -125,6 +127,12 @@ public struct ProjectConfig: Sendable, Equatable {
             do throws(CiloError) { config.maxEnvironments = try AdmissionLimits.parseCount(text, name: "max_environments") } catch {
                 throw reader.error(error.message)
             }
+        }
+        if let text = try reader.scalar(map, "shared_grace") {
+            guard let seconds = Double(text), seconds >= 0, seconds <= 86400 * 7, seconds.isFinite else {
+                throw reader.error("shared_grace: '\(text)' is not a number of seconds (0 stops a shared service as soon as nobody uses it)")
+            }
+            config.sharedGraceSeconds = seconds
         }
         if let text = try reader.scalar(map, "reserve_memory") {
             guard let reserve = MemoryReserve(text) else {

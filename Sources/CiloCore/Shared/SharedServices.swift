@@ -1,0 +1,126 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// The parts of shared services that need no project config: leaving them when an
+/// environment goes down, stopping those nobody used for their grace time, and reading them
+/// back for `list`, `status` and `doctor`.
+///
+/// Nothing runs in the background: a shared service nobody uses stops when its grace time has
+/// passed and any cilo of the home runs (`stopIdle`, called by up, run, down, destroy, list,
+/// status and doctor), or at once with `shared_grace: 0`.
+public enum SharedServices {
+    /// Runs `body` holding the project's shared lock (taken on a thread of its own).
+    static func withLock<Result: Sendable>(
+        project: String, home: CiloHome, _ body: () async throws(CiloError) -> Result
+    ) async throws(CiloError) -> Result {
+        let path = SharedServiceState.lockFile(project: project, home: home)
+        let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(path) }
+        defer { lock.unlock() }
+        return try await body()
+    }
+
+    /// `record`'s environment leaves every shared service it joined: detached from its
+    /// networks, struck from the users; a service nobody else uses stops after the project's
+    /// grace time (`grace`, the project's `shared_grace:`, else the one written when it was
+    /// joined; at once with 0). Nothing to do, and no Docker call, for a project that never shared one.
+    static func leave(_ record: EnvironmentRecord, home: CiloHome, grace: Double? = nil) async throws(CiloError) {
+        guard SharedServiceState.exists(project: record.project, home: home) else { return }
+        let docker = DockerClient(home: home.root.display)
+        try await withLock(project: record.project, home: home) { () throws(CiloError) in
+            var state = try SharedServiceState.load(project: record.project, home: home)
+            if let grace { state.graceSeconds = grace }
+            let now = Date().timeIntervalSince1970
+            for (name, service) in state.services where service.users.contains(record.name) {
+                state.services[name]?.users.removeAll { $0 == record.name }
+                if try state.liveUsers(of: name, project: record.project, home: home).isEmpty {
+                    state.services[name]?.stopAt = now + state.graceSeconds
+                }
+            }
+            // Detached by what Docker says it is connected to, not by the list: a cilo killed
+            // half-way may have attached it without writing so.
+            let containers = try await docker.sharedContainers(project: record.project)
+            for container in containers {
+                for network in container.networks where network == record.dockerName || network.hasPrefix(record.dockerName + "_") {
+                    try await docker.disconnect(container.id, from: network)
+                }
+            }
+            try state.save(project: record.project, home: home)
+            if state.graceSeconds == 0 { try await stopExpired(project: record.project, state: &state, containers: containers, home: home) }
+        }
+    }
+
+    /// Stops the shared services of every project of the home whose grace time has passed with
+    /// nobody using them (a user whose environment no longer runs does not count). A project
+    /// another cilo is changing now is left for the next call. - Returns: what could not be done, as warnings.
+    @discardableResult
+    public static func stopIdle(home: CiloHome) async -> [String] {
+        var warnings: [String] = []
+        let now = Date().timeIntervalSince1970
+        for project in projects(home: home) {
+            do throws(CiloError) {
+                let state = try SharedServiceState.load(project: project, home: home)
+                var due = false
+                for name in state.services.keys where try isDue(name, state, project: project, home: home, now: now) { due = true }
+                guard due else { continue }
+                guard let lock = try home.tryLock(SharedServiceState.lockFile(project: project, home: home)) else { continue }
+                defer { lock.unlock() }
+                var current = try SharedServiceState.load(project: project, home: home)
+                let containers = try await DockerClient(home: home.root.display).sharedContainers(project: project)
+                try await stopExpired(project: project, state: &current, containers: containers, home: home)
+            } catch {
+                warnings.append("shared services of project \(project): \(error.description)")
+            }
+        }
+        return warnings
+    }
+
+    /// Whether `name` should stop now: its grace time passed, or its listed users are all gone
+    /// (then its grace time starts now and is written by `stopExpired`).
+    private static func isDue(_ name: String, _ state: SharedServiceState, project: String, home: CiloHome, now: Double) throws(CiloError) -> Bool {
+        guard let service = state.services[name] else { return false }
+        if let stopAt = service.stopAt, stopAt > now { return false }
+        guard service.stopAt != nil || !service.users.isEmpty else { return false }
+        return try state.liveUsers(of: name, project: project, home: home).isEmpty
+    }
+
+    /// Under the project's shared lock: stops every service whose time is up and nobody uses,
+    /// starts the grace time of those whose users are all gone, and saves the state.
+    private static func stopExpired(
+        project: String, state: inout SharedServiceState, containers: [ContainerInspection], home: CiloHome
+    ) async throws(CiloError) {
+        let now = Date().timeIntervalSince1970
+        var due: [String] = []
+        for (name, service) in state.services {
+            let live = try state.liveUsers(of: name, project: project, home: home)
+            guard live.isEmpty else { continue }
+            if let stopAt = service.stopAt, stopAt <= now {
+                due.append(name)
+            } else if service.stopAt == nil && !service.users.isEmpty {
+                state.services[name]?.users = []
+                state.services[name]?.stopAt = now + state.graceSeconds
+                if state.graceSeconds == 0 { due.append(name) }
+            }
+        }
+        let running = containers.filter { due.contains($0.service) && $0.state.status != "exited" && $0.state.status != "created" }
+        try await DockerClient(home: home.root.display).stop(running.map(\.id))
+        for name in due {
+            state.services[name]?.users = []
+            state.services[name]?.stopAt = nil
+        }
+        try state.save(project: project, home: home)
+    }
+
+    /// The projects of the home with a shared-services state.
+    static func projects(home: CiloHome) -> [String] {
+        guard let directory = try? PathOpening.openDirectory(home.path("shared").bytes) else { return [] }
+        defer { directory.closeIgnoringErrors() }
+        var names: [String] = []
+        try? DirectoryReader(directory: directory).forEachEntry { name, _ in
+            let text = name.displayString
+            if NameRules.isValid(text) { names.append(text) }
+            return true
+        }
+        return names.sorted()
+    }
+}
