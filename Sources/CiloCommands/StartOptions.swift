@@ -45,15 +45,20 @@ struct StartOptions: ParsableArguments {
         values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
-    func validate() throws {
+    /// `--shared` and `--isolate`, checked: service names, none in both.
+    func sharingChoice() throws(CiloError) -> SharingChoice {
         for (flag, values) in [("--shared", shared), ("--isolate", isolate)] {
             for name in Self.serviceNames(values) where name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "/" }) {
-                throw ValidationError("\(flag) needs a service name, not '\(name)'")
+                throw CiloError(.invalidArgument, "\(flag) needs a service name, not '\(name)'")
             }
         }
         if let both = Self.serviceNames(shared).first(where: Self.serviceNames(isolate).contains) {
-            throw ValidationError("service \(both) is named by both --shared and --isolate: choose one")
+            throw CiloError(.invalidArgument, "service \(both) is named by both --shared and --isolate: choose one")
         }
+        return SharingChoice(shared: Self.serviceNames(shared), isolated: Self.serviceNames(isolate))
+    }
+
+    func validate() throws {
         if let wait, wait != "forever" {
             guard let seconds = Double(wait), seconds > 0, seconds.isFinite else { throw ValidationError("--wait takes a number of seconds above 0, not '\(wait)'") }
         }
@@ -70,7 +75,7 @@ struct StartOptions: ParsableArguments {
         request.profiles = profiles
         request.build = build
         request.timeoutSeconds = timeout
-        request.sharing = SharingChoice(shared: Self.serviceNames(shared), isolated: Self.serviceNames(isolate))
+        request.sharing = try sharingChoice()
         if let wait { request.admission = .wait(seconds: wait == "forever" ? nil : Double(wait)) }
         request.limits = try ResourceLimits.parse(memory: memory, cpus: cpus, pids: pids, names: ("--memory", "--cpus", "--pids"))
         return request

@@ -78,6 +78,7 @@ public struct ComposeIsolation: Sendable {
             }
             if labelledIngress == nil && Self.isIngress(service["labels"]) { labelledIngress = name }
             result.hostnames += hostnames(of: name, service["labels"], warnings: &result.warnings)
+            if sharedScope { result.warnings += Self.sharedWarnings(name, service) }
             service["container_name"] = nil
             result.warnings += Self.privilegeWarnings(name, service)
             var containerPorts: [String] = []
@@ -233,6 +234,18 @@ public struct ComposeIsolation: Sendable {
             warnings.append("\(what) is outside the project's workspace (\(outside)): every environment shares it")
             return outside
         }
+    }
+
+    /// What a shared service loses like any other: its published ports and fixed name.
+    static func sharedWarnings(_ name: String, _ service: Node.Mapping) -> [String] {
+        var warnings: [String] = []
+        if let ports = service["ports"]?.sequence, !ports.isEmpty {
+            warnings.append("shared service \(name): its published ports are not published on the host (environments reach it as \(name) on their own network)")
+        }
+        if let fixed = service["container_name"]?.string {
+            warnings.append("shared service \(name): container_name \(fixed) dropped (cilo names its container)")
+        }
+        return warnings
     }
 
     /// Privileges that reach past the environment: named, not refused.

@@ -25,9 +25,11 @@ extension EnvironmentManager {
             // environment's networks before any of its own services looks for them.
             let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
             for network in ComposeSharing.madeNetworks(model.shared, dockerName: record.dockerName) {
-                try await docker.ensureLabelledNetwork(network, labels: labels)
+                // Compose's own labels too: should the service stop being shared, compose takes the network as its own.
+                let composeLabels = [("com.docker.compose.project", record.dockerName), ("com.docker.compose.network", String(network.dropFirst(record.dockerName.count + 1)))]
+                try await docker.ensureLabelledNetwork(network, labels: labels + composeLabels)
             }
-            let shared = model.shared.isEmpty ? [] : try await joinShared(record, model.shared, request: request)
+            let shared = model.shared.isEmpty ? (services: [], warnings: []) : try await joinShared(record, model.shared, request: request)
             var arguments = request.profiles.flatMap { ["--profile", $0] } + ["up", "-d", "--remove-orphans"]
             if request.build { arguments.append("--build") }
             if request.recreate { arguments.append("--force-recreate") }
@@ -42,10 +44,10 @@ extension EnvironmentManager {
                     name: service.name, ip: container?.addresses[record.dockerName], ports: service.ports,
                     status: container.map(Self.statusText) ?? (service.isActive(profiles: request.profiles) ? "missing" : "inactive"),
                     completes: !service.restartsAfterSuccess)
-            } + shared
+            } + shared.services
             record.ingressService = model.ingress
             record.labelHostnames = model.hostnames
-            record.warnings = model.warnings
+            record.warnings = model.warnings + shared.warnings
             let superseded = (record.images ?? []).filter { !model.images.contains($0) }
             record.images = model.images
             record.status = .running

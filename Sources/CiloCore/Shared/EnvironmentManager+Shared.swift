@@ -7,19 +7,20 @@ extension EnvironmentManager {
     /// the project: under its shared lock, so environments coming up at once make exactly one
     /// container), waits until they are ready, and attaches each to the environment's networks
     /// under its name. The caller holds the environment's lock; on failure the caller's
-    /// clean-up leaves them (`SharedServices.leave`). - Returns: their records for the environment.
+    /// clean-up leaves them (`SharedServices.leave`). - Returns: their records for the
+    /// environment, and what their render could not keep (published ports, fixed names).
     func joinShared(
         _ record: EnvironmentRecord, _ attachments: [ComposeSharing.Attachment], request: EnvironmentRequest
-    ) async throws(CiloError) -> [ServiceRecord] {
+    ) async throws(CiloError) -> (services: [ServiceRecord], warnings: [String]) {
         let active = attachments.filter { $0.service.isActive(profiles: request.profiles) }
         let inactive = attachments.filter { !$0.service.isActive(profiles: request.profiles) }.map {
             var service = ServiceRecord(name: $0.service.name, ip: nil, ports: $0.service.ports, status: "inactive")
             service.shared = true
             return service
         }
-        guard !active.isEmpty else { return inactive }
+        guard !active.isEmpty else { return (inactive, []) }
         let names = Set(active.map(\.service.name))
-        try await SharedServices.withLock(project: project.name, home: home) { () throws(CiloError) in
+        let warnings = try await SharedServices.withLock(project: project.name, home: home) { () throws(CiloError) -> [String] in
             try await startShared(names, for: record, request: request)
         }
         let docker = self.docker
@@ -35,20 +36,21 @@ extension EnvironmentManager {
             }
         }
         containers = try await docker.sharedContainers(project: project)
-        return active.map { attachment in
+        let services = active.map { attachment in
             let container = containers.first { $0.service == attachment.service.name }
             var service = ServiceRecord(
                 name: attachment.service.name, ip: container?.addresses[record.dockerName], ports: attachment.service.ports,
                 status: container.map(Self.statusText) ?? "missing", completes: !attachment.service.restartsAfterSuccess)
             service.shared = true
             return service
-        } + inactive
+        }
+        return (services + inactive, warnings)
     }
 
     /// Under the shared lock: renders the shared project from the source, refuses a changed
     /// definition while other environments use the running one, writes this environment as a
     /// user, and has compose start what is not running (recreating a changed one nobody uses).
-    private func startShared(_ names: Set<String>, for record: EnvironmentRecord, request: EnvironmentRequest) async throws(CiloError) {
+    private func startShared(_ names: Set<String>, for record: EnvironmentRecord, request: EnvironmentRequest) async throws(CiloError) -> [String] {
         var state = try SharedServiceState.load(project: project.name, home: home)
         state.graceSeconds = project.config.sharedGraceSeconds
         let rendered = try await renderShared(names, profiles: request.profiles)
@@ -87,6 +89,7 @@ extension EnvironmentManager {
             try state.save(project: project.name, home: home)
             throw error
         }
+        return rendered.warnings
     }
 
     /// The shared project's isolation: its own compose project and network, host paths as in the source.
