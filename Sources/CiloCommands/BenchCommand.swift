@@ -21,6 +21,7 @@ extension CiloCommand {
         @Flag(help: "Keep the bench environments.") var keep = false
         @Flag(help: "Run even when the capacity plan says the machine cannot fit --envs.") var force = false
         @Option(help: "Seconds of memory and CPU sampling once the environments run.") var sample: Double = 3
+        @OptionGroup var sharing: SharingOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -55,6 +56,7 @@ extension CiloCommand {
                 options.keep = keep
                 options.force = force
                 options.sampleSeconds = sample
+                options.sharing = try sharing.choice()
                 let showProgress = HostFacts.isTerminal(2)
                 options.progress = { phase in
                     HostFacts.writeToStandardError(showProgress ? "\r\u{1B}[K  \(phase)" : "cilo bench: \(phase)\n")

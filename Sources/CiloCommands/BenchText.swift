@@ -58,6 +58,13 @@ enum BenchText {
                          limit.environments.map { ByteFormatting.grouped($0) } ?? "-"])
         }
         out.append(Table.render(plan, rightAligned: [1, 2, 3]))
+        if let shared = result.plan.sharedMemoryBytes, let alone = result.plan.fitsWithoutSharing {
+            let names = result.strategies.first?.sharedServices?.sorted().joined(separator: ", ") ?? "shared services"
+            out.append("shared (\(names)): \(ByteFormatting.iec(shared)) of memory, counted once and taken from what is available; "
+                + "each environment running its own copy would need \(ByteFormatting.iec(shared)) more: \(alone) instead of \(result.plan.fits) would fit"
+                + (result.plan.memoryFitsShared.flatMap { shared in
+                    result.plan.memoryFitsWithoutSharing.map { " (memory alone: \($0) instead of \(shared))" } } ?? ""))
+        }
         out.append(result.plan.summary)
         return out.joined(separator: "\n")
     }

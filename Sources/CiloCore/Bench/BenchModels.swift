@@ -40,6 +40,10 @@ public struct BenchStrategyResult: Sendable, Codable, Equatable {
     public var cumulative: [BenchCumulative]
     /// Wall time for all environments of the strategy (less than the sum when parallel).
     public var wallSeconds: Double
+    /// The memory of the project's shared services, counted once for all the environments; nil when none ran.
+    public var sharedMemoryBytes: Int? = nil
+    /// The shared services measured.
+    public var sharedServices: [String]? = nil
 
     func mean(_ value: (BenchEnvironment) -> Double?) -> Double? {
         let values = environments.compactMap(value)

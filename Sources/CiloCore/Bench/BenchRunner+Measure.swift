@@ -8,9 +8,13 @@ extension BenchRunner {
         _ strategy: CloneStrategy, source: String, host: HostCapacity, made: MadeEnvironments, checkPlan: Bool
     ) async throws(CiloError) -> BenchStrategyResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        // Shared services already running before the bench are in MemAvailable's "before" already.
+        let sharedBefore = options.stack ? try await manager.docker.sharedContainers(project: manager.project.name).filter { $0.state.status == "running" }.count : 0
         let availableBefore = HostCapacity.memAvailable()
         var environments: [BenchEnvironment] = []
         var finishTimes: [Double] = []
+        var sharedMemory: Int?
+        var sharedServices: [String]?
         if options.parallel {
             options.progress("\(strategy.rawValue): making \(options.environments) environments at once")
             let before = freeBytes()
@@ -58,9 +62,17 @@ extension BenchRunner {
         if options.stack {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
             let stats = try await StatsCollector.collect(
-                project: manager.project.name, envs: Set(environments.map(\.name)), interval: options.sampleSeconds, docker: manager.docker)
+                project: manager.project.name, envs: Set(environments.map(\.name) + [EnvironmentStats.sharedName]), interval: options.sampleSeconds,
+                docker: manager.docker)
+            // The shared services, counted once: not in any environment's figures.
+            let shared = stats.first { $0.env == EnvironmentStats.sharedName }
+            sharedMemory = shared?.memoryBytes
+            sharedServices = shared?.services.map(\.service)
+            let sharedStarted = sharedBefore == 0 ? (shared?.memoryBytes ?? 0) : 0
             var hostShare: Int?
-            if let before = availableBefore, let during = HostCapacity.memAvailable() { hostShare = max(0, before - during) / max(1, environments.count) }
+            if let before = availableBefore, let during = HostCapacity.memAvailable() {
+                hostShare = max(0, before - during - sharedStarted) / max(1, environments.count)
+            }
             let containers = try await manager.docker.managedContainers(project: manager.project.name)
             for index in environments.indices {
                 let sample = stats.first { $0.env == environments[index].name }
@@ -82,8 +94,11 @@ extension BenchRunner {
             cumulative.append(BenchCumulative(environments: index + 1, exclusiveBytes: exclusive, statfsDropBytes: drop,
                                               seconds: finishTimes[index]))
         }
-        return BenchStrategyResult(strategy: strategy.rawValue, environments: environments, cumulative: cumulative,
-                                   wallSeconds: Self.seconds(since: start))
+        var result = BenchStrategyResult(strategy: strategy.rawValue, environments: environments, cumulative: cumulative,
+                                         wallSeconds: Self.seconds(since: start))
+        result.sharedMemoryBytes = sharedMemory
+        result.sharedServices = sharedServices
+        return result
     }
 
     func workspace(of name: String) -> BytePath {
@@ -125,6 +140,7 @@ extension BenchRunner {
                                     exclusiveBytes: 0, statfsDropBytes: 0, memoryBytes: nil, cpuPercent: nil, containers: 0)
         }
         var create = EnvironmentRequest(env: name, start: .never)
+        create.sharing = options.sharing
         create.source = source
         create.strategy = strategy
         create.mustBeNew = true
@@ -134,10 +150,11 @@ extension BenchRunner {
         var up = EnvironmentRequest(env: name, start: .always)
         up.timeoutSeconds = 300
         up.admission = .unchecked
+        up.sharing = options.sharing
         let record = try await manager.prepare(up).record
         return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy, cloneSeconds: report?.seconds ?? 0,
                                 upSeconds: Self.seconds(since: start), exclusiveBytes: 0, statfsDropBytes: 0,
-                                memoryBytes: nil, cpuPercent: nil, containers: record.services.count)
+                                memoryBytes: nil, cpuPercent: nil, containers: record.services.filter { $0.shared != true }.count)
     }
 
     /// Each environment's share of the images cilo built for the bench's environments.
@@ -186,6 +203,16 @@ extension BenchRunner {
                 do throws(CiloError) { try await manager.destroy(name) } catch {
                     if error.code != .notFound { manager.warn("could not remove \(name): \(error.description)") }
                 }
+            }
+            // Shared services the bench started for a project that had none go with it; those it
+            // used and nobody else does are stopped now, not after their grace time.
+            do throws(CiloError) {
+                if !made.hadSharedServices, try await !manager.removeSharedServicesOfEmptyProject().isEmpty { return }
+                for shared in try await manager.sharedServices(allProjects: false) where shared.usedBy.isEmpty && shared.isRunning {
+                    try await SharedServices.stopUnused(project: manager.project.name, service: shared.service, home: manager.home)
+                }
+            } catch {
+                manager.warn("could not stop the shared services the bench used: \(error.description)")
             }
         } else if let parent = try? PathOpening.openDirectory(manager.home.path("bench").bytes) {
             defer { parent.closeIgnoringErrors() }

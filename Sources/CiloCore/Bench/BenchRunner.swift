@@ -17,6 +17,8 @@ public struct BenchRunner: Sendable {
         public var keep = false
         public var force = false
         public var sampleSeconds = 3.0
+        /// `--shared` and `--isolate` for every bench environment.
+        public var sharing = SharingChoice()
         public var cancellation = CancellationFlag()
         public var progress: @Sendable (String) -> Void = { _ in }
 
@@ -40,6 +42,7 @@ public struct BenchRunner: Sendable {
         let sourceUsage = try await DiskUsage().measureOffPool(BytePath(source))
         try refuseImpossible(host: host, sourceAllocated: sourceUsage.allocatedBytes)
         let made = MadeEnvironments()
+        made.hadSharedServices = SharedServiceState.exists(project: manager.project.name, home: manager.home)
         do throws(CiloError) {
             var results: [BenchStrategyResult] = []
             for strategy in options.strategies {
@@ -48,7 +51,8 @@ public struct BenchRunner: Sendable {
             }
             let freeSubnets = SubnetAllocator().capacity - (try manager.store.allReadable().records.count)
             let containers = results.first?.environments.first?.containers ?? 0
-            let plan = CapacityPlan.make(host: host, result: results[0], freeSubnets: freeSubnets, containersPerEnv: containers)
+            let plan = CapacityPlan.make(host: host, result: results[0], freeSubnets: freeSubnets, containersPerEnv: containers,
+                                         sharedMemoryBytes: results[0].sharedMemoryBytes ?? 0)
             return BenchResult(
                 project: manager.project.name, source: source, sourceApparentBytes: sourceUsage.apparentBytes,
                 sourceAllocatedBytes: sourceUsage.allocatedBytes,
@@ -115,6 +119,8 @@ public struct BenchRunner: Sendable {
 final class MadeEnvironments: @unchecked Sendable {
     private let lock = NSLock()
     private var names: [String] = []
+    /// Whether the project had shared services before the bench (then they are only stopped after it, never removed).
+    var hadSharedServices = false
 
     func add(_ name: String) {
         lock.lock()

@@ -19,9 +19,34 @@ public struct CapacityPlan: Sendable, Codable, Equatable {
     /// The resource that binds.
     public var binding: String
     public var summary: String
+    /// The memory of the shared services, taken once from what is available; nil when none ran.
+    public var sharedMemoryBytes: Int? = nil
+    /// What would fit if every environment ran its own copy of the shared services; nil when none ran.
+    public var fitsWithoutSharing: Int? = nil
+    /// What memory alone would allow, with sharing and without; nil when none ran or memory was not measured.
+    public var memoryFitsShared: Int? = nil
+    public var memoryFitsWithoutSharing: Int? = nil
 
     /// The plan from one strategy's measurements.
-    public static func make(host: HostCapacity, result: BenchStrategyResult, freeSubnets: Int, containersPerEnv: Int) -> CapacityPlan {
+    /// Shared services' memory (`sharedMemoryBytes`) is counted once: taken from what is available,
+    /// not from each environment; the plan also says what would fit without sharing.
+    public static func make(
+        host: HostCapacity, result: BenchStrategyResult, freeSubnets: Int, containersPerEnv: Int, sharedMemoryBytes: Int = 0
+    ) -> CapacityPlan {
+        var plan = make(host: host, result: result, freeSubnets: freeSubnets, containersPerEnv: containersPerEnv, memoryTaken: sharedMemoryBytes, memoryAdded: 0)
+        guard sharedMemoryBytes > 0 else { return plan }
+        let unshared = make(host: host, result: result, freeSubnets: freeSubnets, containersPerEnv: containersPerEnv, memoryTaken: 0, memoryAdded: sharedMemoryBytes)
+        plan.sharedMemoryBytes = sharedMemoryBytes
+        plan.fitsWithoutSharing = unshared.fits
+        plan.memoryFitsShared = plan.limits.first { $0.resource == "memory" }?.environments
+        plan.memoryFitsWithoutSharing = unshared.limits.first { $0.resource == "memory" }?.environments
+        plan.summary += "; its shared services (\(ByteFormatting.iec(sharedMemoryBytes))) are counted once: each environment running its own copy, \(unshared.fits) would fit"
+        return plan
+    }
+
+    private static func make(
+        host: HostCapacity, result: BenchStrategyResult, freeSubnets: Int, containersPerEnv: Int, memoryTaken: Int, memoryAdded: Int
+    ) -> CapacityPlan {
         var limits: [Limit] = []
         func add(_ resource: String, available: Double, perEnvironment: Double?) {
             guard let perEnvironment else {
@@ -33,7 +58,7 @@ public struct CapacityPlan: Sendable, Codable, Equatable {
             limits.append(Limit(resource: resource, available: available, perEnvironment: perEnvironment,
                                 environments: Int((available / per).rounded(.down))))
         }
-        add("memory", available: Double(host.memoryBytes), perEnvironment: result.meanPlannedMemoryBytes)
+        add("memory", available: Double(max(0, host.memoryBytes - memoryTaken)), perEnvironment: result.meanPlannedMemoryBytes.map { $0 + Double(memoryAdded) })
         add("cpu", available: Double(host.cpus), perEnvironment: result.meanCPUPercent.map { $0 / 100 })
         add("disk", available: Double(host.diskAvailableBytes), perEnvironment: result.meanDiskBytes)
         limits.append(Limit(resource: "subnets", available: Double(freeSubnets), perEnvironment: 1, environments: freeSubnets))

@@ -17,6 +17,9 @@ public struct ServiceStats: Sendable, Codable, Equatable {
 
 /// The sum over an environment's services.
 public struct EnvironmentStats: Sendable, Codable, Equatable {
+    /// The `env` of a project's shared services (no environment's own; never a valid name).
+    public static let sharedName = "(shared)"
+
     public var project: String
     public var env: String
     public var services: [ServiceStats]
@@ -32,7 +35,7 @@ public enum StatsCollector {
         project: String?, envs: Set<String>? = nil, interval: Double = 0.25, docker: DockerClient = DockerClient()
     ) async throws(CiloError) -> [EnvironmentStats] {
         let containers = try await docker.managedContainers(project: project).filter {
-            $0.state == "running" && (envs?.contains($0.env) ?? true)
+            $0.state == "running" && (envs?.contains($0.shared ? EnvironmentStats.sharedName : $0.env) ?? true)
         }
         let locations = ContainerCgroups.locate(containers.map(\.id))
         let first = locations.compactMapValues { CgroupSample.read($0) }
@@ -48,8 +51,9 @@ public enum StatsCollector {
             let stats = ServiceStats(service: container.service, containerID: container.id, cpuPercent: cpu,
                                      memoryBytes: after.memoryBytes, memoryPeakBytes: after.memoryPeakBytes, pids: after.pids,
                                      memoryLimitBytes: after.memoryLimitBytes, oomKills: after.oomKills)
-            let key = "\(container.project)/\(container.env)"
-            var environment = byEnv[key] ?? EnvironmentStats(project: container.project, env: container.env, services: [],
+            let env = container.shared ? EnvironmentStats.sharedName : container.env
+            let key = "\(container.project)/\(env)"
+            var environment = byEnv[key] ?? EnvironmentStats(project: container.project, env: env, services: [],
                                                              cpuPercent: 0, memoryBytes: 0, pids: 0)
             environment.services.append(stats)
             environment.cpuPercent += cpu
