@@ -32,6 +32,22 @@ struct CommandParsingTests {
         #expect(OptionalWaitValue.rewrite(["cilo", "list", "--wait"]) == ["cilo", "list", "--wait"])
         #expect(OptionalWaitValue.rewrite(["cilo", "run", "--sandbox-network", "none", "--wait", "sh", "e"])
             == ["cilo", "run", "--sandbox-network", "none", "--wait=forever", "sh", "e"])
+        #expect(OptionalWaitValue.rewrite(["cilo", "run", "--shared", "db", "--isolate", "cache", "--wait", "sh", "e"])
+            == ["cilo", "run", "--shared", "db", "--isolate", "cache", "--wait=forever", "sh", "e"])
+    }
+
+    @Test("--shared and --isolate: repeatable or comma-separated, for up, run and bench; a name in both is one clear error")
+    func sharing() throws {
+        let up = try #require(try CiloCommand.parseAsRoot(["up", "e", "--shared", "db,search", "--shared", "cache", "--isolate", "queue"]) as? CiloCommand.Up)
+        #expect(try up.start.sharing.choice() == SharingChoice(shared: ["db", "search", "cache"], isolated: ["queue"]))
+        let run = try #require(try CiloCommand.parseAsRoot(["run", "--isolate", "db", "sh", "e"]) as? CiloCommand.Run)
+        #expect(try run.start.sharing.choice() == SharingChoice(isolated: ["db"]))
+        let bench = try #require(try CiloCommand.parseAsRoot(["bench", "--isolate", "db"]) as? CiloCommand.Bench)
+        #expect(try bench.sharing.choice() == SharingChoice(isolated: ["db"]))
+        let both = try #require(try CiloCommand.parseAsRoot(["up", "e", "--shared", "db", "--isolate", "x,db"]) as? CiloCommand.Up)
+        #expect { try both.start.sharing.choice() } throws: { ($0 as? CiloError)?.description.contains("service db is named by both") == true }
+        let empty = try #require(try CiloCommand.parseAsRoot(["up", "e", "--shared", "db,"]) as? CiloCommand.Up)
+        #expect { try empty.start.sharing.choice() } throws: { ($0 as? CiloError)?.description.contains("--shared needs a service name") == true }
     }
 
     @Test("every strategy name parses; overlay is for environments, not cilo clone", arguments: CloneStrategy.allCases)

@@ -56,6 +56,8 @@ struct DoctorAnalysisTests {
             .init(kind: .container, name: "c2", project: "shop", env: "alive", home: home),
             .init(kind: .container, name: "c3", project: "shop", env: "theirs", home: "/home/ann/.cilo"),
             .init(kind: .network, name: "n2", project: "old", env: "x", home: nil),
+            .init(kind: .container, name: "db", project: "shop", env: "", home: home, shared: true),
+            .init(kind: .volume, name: "dbdata", project: "shop", env: "", home: home, shared: true),
         ]
         let findings = DoctorAnalysis.orphans(
             records: [key("alive")], objects: objects, home: home,
@@ -70,5 +72,6 @@ struct DoctorAnalysisTests {
                 "a workspace without a record may hold unsaved work: reported, never deleted")
         #expect(findings.contains { $0.subject == "shop/gen-only" && $0.fix == .removeGenerated(project: "shop", env: "gen-only") })
         #expect(!findings.contains { $0.subject == "shop/theirs" || $0.subject == "shop/alive" })
+        #expect(!findings.contains { $0.subject.hasPrefix("shop/") && $0.subject.hasSuffix("/") }, "shared services' objects are no environment's leftovers")
     }
 }

@@ -58,6 +58,8 @@ struct ProjectConfigTests {
         ("env: {copy_mode: some}\n", "env.copy_mode: 'some'"),
         ("env: {render: [{file: ../../etc/passwd}]}\n", "must be a path inside the project"),
         ("env_files: [/etc/shadow]\n", "must be a path inside the project"),
+        ("shared_grace: -1\n", "shared_grace: '-1' is not a number of seconds"),
+        ("shared_grace: soon\n", "shared_grace: 'soon'"),
     ])
     func unknownKeys(text: String, mentioned: String) throws {
         let root = try folder()
