@@ -6,9 +6,11 @@ import SystemPackage
 
 /// Hands the terminal to compose for an environment: the process becomes compose.
 enum ComposePassthrough {
-    static func exec(_ manager: EnvironmentManager, env: String, _ arguments: [String]) async throws(CiloError) -> Never {
+    /// `service`: the one service the arguments name, if any; a shared one is the shared project's.
+    static func exec(_ manager: EnvironmentManager, env: String, _ arguments: [String], service: String? = nil) async throws(CiloError) -> Never {
         let record = try manager.record(env)
-        let commandLine = try await manager.composeCommandLine(record, arguments)
+        let shared = record.services.contains { $0.name == service && $0.shared == true }
+        let commandLine = shared ? try await manager.sharedComposeCommandLine(arguments) : try await manager.composeCommandLine(record, arguments)
         var environment = ProcessInfo.processInfo.environment
         environment["CILO_ENV"] = record.name
         environment["CILO_PROJECT"] = record.project
@@ -58,7 +60,7 @@ extension CiloCommand {
                     try ComposePassthrough.requireService(service, of: manager, env: name)
                     arguments.append(service)
                 }
-                try await ComposePassthrough.exec(manager, env: name, arguments)
+                try await ComposePassthrough.exec(manager, env: name, arguments, service: service)
             }
         }
     }
@@ -81,7 +83,7 @@ extension CiloCommand {
                 let words = ComposePassthrough.words(command)
                 // A TTY only when stdin is one: scripts and agents pipe into exec.
                 let tty = HostFacts.isTerminal(0) ? [] : ["-T"]
-                try await ComposePassthrough.exec(manager, env: name, ["exec"] + tty + [service] + (words.isEmpty ? ["sh"] : words))
+                try await ComposePassthrough.exec(manager, env: name, ["exec"] + tty + [service] + (words.isEmpty ? ["sh"] : words), service: service)
             }
         }
     }

@@ -22,6 +22,21 @@ struct DNSNamesTests {
         #expect(names["shop.agent-1"]?.first { $0.name == "shop.agent-1.test" }?.address == "10.224.0.2")
     }
 
+    @Test("a shared service answers in each environment with its address on that environment's network")
+    func sharedService() {
+        var first = record("shop", "agent-1")
+        var second = record("shop", "agent-2")
+        second.subnet = "10.224.1.0/24"
+        var db = ServiceRecord(name: "db", ip: "10.224.0.9", ports: ["5432"], status: "running (healthy)")
+        db.shared = true
+        first.services.append(db)
+        db.ip = "10.224.1.9"
+        second.services.append(db)
+        let names = DNSNames.compute([first, second], suffix: ".test")
+        #expect(names["shop.agent-1"]?.first { $0.name == "db.agent-1.shop.test" }?.address == "10.224.0.9")
+        #expect(names["shop.agent-2"]?.first { $0.name == "db.agent-2.shop.test" }?.address == "10.224.1.9")
+    }
+
     @Test("the short form is withheld while two projects use the env name")
     func ambiguousShortNames() {
         let names = DNSNames.compute([record("shop", "agent-1"), record("blog", "agent-1", status: .stopped)], suffix: ".test")

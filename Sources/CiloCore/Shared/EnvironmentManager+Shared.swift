@@ -124,12 +124,17 @@ extension EnvironmentManager {
         return files.merging(["CILO_PROJECT": project.name]) { $1 }
     }
 
+    /// The command line that runs compose on the project's shared services (`cilo exec` and `logs` of a shared service).
+    public func sharedComposeCommandLine(_ arguments: [String]) async throws(CiloError) -> [String] {
+        let tool = try await ComposeTool.detect(override: composeOverride)
+        return [tool.executable] + tool.arguments(
+            projectName: SharedServiceState.dockerName(project: project.name), files: [sharedComposeFile.display], arguments)
+    }
+
     /// Runs compose on the shared project, in the project's folder.
     private func composeShared(_ arguments: [String]) async throws(CiloError) -> ToolResult {
-        let tool = try await ComposeTool.detect(override: composeOverride)
+        let commandLine = try await sharedComposeCommandLine(arguments)
         return try await ToolRunner.run(
-            tool.executable,
-            tool.arguments(projectName: SharedServiceState.dockerName(project: project.name), files: [sharedComposeFile.display], arguments),
-            workingDirectory: project.root, environment: try sharedEnvironment())
+            commandLine[0], Array(commandLine.dropFirst()), workingDirectory: project.root, environment: try sharedEnvironment())
     }
 }

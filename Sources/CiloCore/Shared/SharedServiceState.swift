@@ -79,10 +79,13 @@ public struct SharedServiceState: Codable, Sendable, Equatable {
     /// Whether `env` of `project` still uses what it joined: its record says it runs, or
     /// another cilo holds its lock now (coming up, going down: that cilo joins or leaves).
     static func isAlive(project: String, env: String, home: CiloHome) throws(CiloError) -> Bool {
-        if let record = try StateStore(home: home).load(project: project, env: env),
-            record.status == .running || record.status == .partial {
-            return true
+        // No record: destroyed, or never made (a user can only be written once its record exists).
+        let found: EnvironmentRecord?
+        do throws(CiloError) { found = try StateStore(home: home).load(project: project, env: env) } catch where error.code == .damaged {
+            return true  // its state cannot be read: it may run, so it keeps what it uses
         }
+        guard let record = found else { return false }
+        if record.status == .running || record.status == .partial { return true }
         guard let lock = try home.tryLock(home.lockFile(project: project, env: env)) else { return true }
         lock.unlock()
         return false
