@@ -39,6 +39,22 @@ struct DoctorAnalysisTests {
         #expect(findings.contains { $0.severity == .ok && $0.subject == "1 of 6" })
     }
 
+    @Test("a finished one-shot job and a shared service another environment runs are not 'services not running'")
+    func finishedJobsAndSharedServices() {
+        var job = record("g", .running)
+        job.services = [ServiceRecord(name: "web", ip: nil, ports: [], status: ""), ServiceRecord(name: "migrate", ip: nil, ports: [], status: "", completes: true)]
+        var db = ServiceRecord(name: "db", ip: nil, ports: [], status: "")
+        db.shared = true
+        job.services.append(db)
+        var finished = container("g", "migrate", "exited")
+        finished.exitedCleanly = true
+        var shared = DockerClient.Container(id: "shareddb", project: "shop", env: "", service: "db", state: "running", health: nil)
+        shared.shared = true
+        let findings = DoctorAnalysis.environments(
+            [job], containers: [container("g", "web", "running"), finished, shared], missingWorkspaces: [], busy: [])
+        #expect(!findings.contains { $0.subject == "shop/g" }, "\(findings.map(\.message))")
+    }
+
     @Test("without Docker, only what disk and records say is judged")
     func withoutDocker() {
         let findings = DoctorAnalysis.environments([record("b", .running)], containers: nil, missingWorkspaces: [], busy: [])

@@ -52,7 +52,11 @@ enum DoctorAnalysis {
                         .warning, "memory", "\(subject) \(service.name)",
                         "service \(service.name): \(kills) killed for lack of memory (\(limit)\(restarts)); raise limits.memory or its mem_limit"))
                 }
-                let down = reconciled.services.filter { !$0.status.hasPrefix("running") && $0.status != "created" }
+                // A one-shot job that finished (exit 0, not restarted) is done, and an inactive profile's service is off on purpose.
+                let down = reconciled.services.filter { service in
+                    !service.status.hasPrefix("running") && !["created", "inactive"].contains(service.status)
+                        && !(service.status == "exited (0)" && service.completes == true)
+                }
                 if reconciled.status == .partial || (reconciled.status == .running && !down.isEmpty) {
                     fine = false
                     let list = down.map { "\($0.name) (\($0.status))" }.joined(separator: ", ")
