@@ -101,6 +101,16 @@ struct SharedServicesTests {
         #expect(try Integration.run(["wget", "-q", "-T", "3", "-O", "-", "http://\(address):5432/greeting"]).out == "from-env-file\n")
         #expect(try demo.cilo(["list"], environment: variables).out.contains("e1, e2, e3"))
 
+        // Going and coming at once: two downs and an up; the one container stays for the two left.
+        let mixed = try demo.ciloConcurrently([["down", "e1"], ["up", "e4"], ["down", "e2"]])
+        for result in mixed { #expect(result.status == 0, "\(result.err)") }
+        #expect(try containers(demo, env: nil, service: "db", all: false).count == 1, "e3 and e4 use it")
+        #expect(try sharedNetworks(demo).filter { $0.contains("_e1") || $0.contains("_e2") }.isEmpty, "detached from e1 and e2")
+        #expect(try fetch(demo, env: "e4", "http://db:5432/greeting") == "from-env-file\n")
+        #expect(try demo.cilo(["destroy", "e4", "--force"], environment: variables).status == 0)
+        #expect(try demo.cilo(["up", "e1"], environment: variables).status == 0)
+        #expect(try demo.cilo(["up", "e2"], environment: variables).status == 0)
+
         // Data in its volume outlives the container: down all (grace 0 stops it), up again.
         let db1 = try #require(try containers(demo, env: nil, service: "db").first)
         _ = try Integration.check(["docker", "exec", db1, "sh", "-c", "echo kept > /var/lib/db/row"])
