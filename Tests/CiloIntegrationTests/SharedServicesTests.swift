@@ -17,7 +17,7 @@ struct SharedServicesTests {
               dev.cilo.share: "true"
             command: ["sh", "-c", "mkdir -p /var/lib/db && echo ${DB_GREETING:-unset} > /var/lib/db/greeting && touch /var/lib/db/ready && exec httpd -f -p 5432 -h /var/lib/db"]
             ports: ["5432:5432"]
-            volumes: [dbdata:/var/lib/db]
+            volumes: [dbdata:/var/lib/db, ./seed:/seed:ro]
             networks: [backend]
             healthcheck:
               test: ["CMD", "test", "-f", "/var/lib/db/ready"]
@@ -41,6 +41,8 @@ struct SharedServicesTests {
     private func makeProject(grace: Int, yaml: String = Self.compose, tool: String? = nil) throws -> DemoEnvironment {
         let demo = try DemoEnvironment(composeOverride: yaml, compose: tool)
         try "DB_GREETING=from-env-file\n".write(toFile: demo.directory + "/shared.env", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: demo.directory + "/seed", withIntermediateDirectories: true)
+        try "rows from the source\n".write(toFile: demo.directory + "/seed/rows", atomically: true, encoding: .utf8)
         let config = demo.directory + "/.cilo/config.yml"
         let text = try String(contentsOfFile: config, encoding: .utf8)
         try (text + "\nenv_files: [shared.env]\nshared_grace: \(grace)\n").write(toFile: config, atomically: true, encoding: .utf8)
@@ -139,6 +141,9 @@ struct SharedServicesTests {
         let exec = try demo.cilo(["exec", "e1", "db", "--", "cat", "/var/lib/db/row"])
         #expect(exec.status == 0 && exec.out == "kept\n", "cilo exec reaches the shared container: \(exec.err)")
         #expect(try demo.cilo(["logs", "e1", "db"]).status == 0)
+        let seed = try Integration.check(["docker", "inspect", "--format", "{{range .Mounts}}{{if eq .Destination \"/seed\"}}{{.Source}}{{end}}{{end}}", first])
+        #expect(seed.trimmingCharacters(in: .whitespacesAndNewlines) == demo.directory + "/seed", "a relative bind resolves as in the source: \(seed)")
+        #expect(try demo.cilo(["exec", "e1", "db", "--", "cat", "/seed/rows"]).out == "rows from the source\n")
         try "DB_GREETING=changed\n".write(toFile: demo.directory + "/shared.env", atomically: true, encoding: .utf8)
         let refused = try demo.cilo(["up", "e2"])
         #expect(refused.status == 75, "\(refused.err)")
