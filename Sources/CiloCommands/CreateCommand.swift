@@ -22,6 +22,9 @@ extension CiloCommand {
         @Flag(help: "Print the environment record as JSON (warnings included).")
         var json = false
 
+        @Option(help: ArgumentHelp("Where it goes: local, an engine's name (cilo engines add) or auto; default engine: in .cilo/config.yml, else local.", valueName: "name"))
+        var engine: String?
+
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -29,6 +32,9 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from, explaining: global.verbose)
+                if let remote = try await RemoteRouting.target(name, asked: engine, from: from, manager: manager) {
+                    try RemoteRouting.forward(to: remote, project: manager.project.name)
+                }
                 var request = EnvironmentRequest(env: name, start: .never)
                 request.source = from
                 request.strategy = strategy

@@ -26,7 +26,7 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
                 let names = try await selection.names(manager)
-                for name in names { _ = try manager.recordOrDamaged(name) }
+                for name in names where try RemoteRouting.engine(of: name, manager) == nil { _ = try manager.recordOrDamaged(name) }
                 if names.isEmpty {
                     print("no environments in project \(manager.project.name)")
                     return
@@ -45,6 +45,10 @@ extension CiloCommand {
                     }
                 }
                 for name in names {
+                    if try RemoteRouting.engine(of: name, manager) != nil {
+                        try await RemoteRouting.destroy(name, manager, force: force)
+                        continue
+                    }
                     try await manager.destroy(name, keepWorkspace: keepWorkspace)
                     print("destroyed \(manager.project.name)/\(name)")
                 }

@@ -37,6 +37,7 @@ extension CiloCommand {
             let changes = try await global.perform { () throws(CiloError) -> ChangeSet? in
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
+                if let remote = try RemoteRouting.engine(of: name, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
                 if json { return try await manager.changes(name, paths: paths) }
                 try await manager.printDiff(name, format: stat ? .stat : nameOnly ? .nameOnly : .patch, paths: paths)
                 return nil

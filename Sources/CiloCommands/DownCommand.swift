@@ -17,6 +17,11 @@ extension CiloCommand {
                 let manager = try projectOptions.manager()
                 let names = try await selection.names(manager)
                 for name in names {
+                    if let remote = try RemoteRouting.engine(of: name, manager) {
+                        let status = try await RemoteRouting.run(["down", name], on: remote, project: manager.project.name)
+                        guard status == 0 else { throw CiloError(.failed, "down of \(name) on engine \(remote.name) failed (exit \(status))") }
+                        continue
+                    }
                     try await manager.down(name)
                     print("stopped \(manager.project.name)/\(name)")
                 }

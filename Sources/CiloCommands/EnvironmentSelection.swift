@@ -15,6 +15,8 @@ struct EnvironmentSelection: ParsableArguments {
 
     /// The selected names: validated ones, or every environment of the project with `--all`.
     func names(_ manager: EnvironmentManager) async throws(CiloError) -> [String] {
-        all ? try await manager.list(allProjects: false).map(\.name) : try environmentNames(envs)
+        guard all else { return try environmentNames(envs) }
+        let remote = try EngineRegistry(home: manager.home).placements(project: manager.project.name).map(\.env)
+        return try await manager.list(allProjects: false).map(\.name) + remote
     }
 }

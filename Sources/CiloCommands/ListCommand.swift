@@ -1,5 +1,6 @@
 import ArgumentParser
 import CiloCore
+import CiloSystem
 import Foundation
 
 extension CiloCommand {
@@ -24,6 +25,8 @@ extension CiloCommand {
         @OptionGroup var global: GlobalOptions
 
         struct Entry: Encodable {
+            /// Where it runs: `local`, or the engine's name (`cilo engines`).
+            var engine = Engine.local
             var project: String
             var name: String
             var status: String
@@ -45,11 +48,16 @@ extension CiloCommand {
         }
 
         func run() async throws {
-            let (records, shared) = try await global.perform { () throws(CiloError) in
-                try await projectOptions.manager().listing(allProjects: all)
+            let (records, shared, remote) = try await global.perform { () throws(CiloError) in
+                let manager = try projectOptions.manager()
+                let listing = try await manager.listing(allProjects: all)
+                let remote = try await RemoteEnvironments(home: manager.home).list(project: all ? nil : manager.project.name)
+                return (listing.records, listing.shared, remote)
             }
+            for warning in remote.warnings { HostFacts.writeToStandardError("cilo: warning: \(warning)\n") }
             if quiet {
                 for record in records { print(all ? "\(record.project)/\(record.name)" : record.name) }
+                for (_, listed) in remote.environments { print(all ? "\(listed.project)/\(listed.name)" : listed.name) }
                 return
             }
             let cache = WorkspaceDiskCache(home: .fromEnvironment())
@@ -67,14 +75,18 @@ extension CiloCommand {
                              services: record.services, sandbox: record.sandbox, cloneStrategy: record.cloneStrategy,
                              overlayBase: record.overlayBase))
             }
+            for (engine, listed) in remote.environments {
+                entries.append(Entry(engine: engine, project: listed.project, name: listed.name, status: listed.status, subnet: listed.subnet,
+                                     workspace: listed.workspace, createdAt: listed.createdAt, services: listed.services, cloneStrategy: ""))
+            }
             if json {
                 print(try JSONOutput.encode(entries))
                 return
             }
-            var rows = [["PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CHANGES", "CREATED"]]
+            var rows = [["ENGINE", "PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CHANGES", "CREATED"]]
             for entry in entries {
                 let running = entry.services.filter { $0.status.hasPrefix("running") }.count
-                rows.append([entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet,
+                rows.append([entry.engine, entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet.isEmpty ? "-" : entry.subnet,
                              diskText(entry), changesText(entry), Self.age(entry.createdAt)])
             }
             print(rows.count == 1 ? "no environments" : Table.render(rows))

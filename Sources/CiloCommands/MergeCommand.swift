@@ -36,6 +36,7 @@ extension CiloCommand {
                 let outcome = try await global.perform { () throws(CiloError) in
                     let manager = try projectOptions.manager()
                     let name = try NameRules.environmentName(env)
+                    try RemoteRouting.refuseMerge(of: name, manager)
                     return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                         try await manager.apply(name, threeWay: threeWay)
                     }
@@ -50,6 +51,7 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
+                try RemoteRouting.refuseMerge(of: name, manager)
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                     try await manager.merge(name, branch: branch, message: message)
                 }

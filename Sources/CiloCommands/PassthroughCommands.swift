@@ -8,6 +8,7 @@ import SystemPackage
 enum ComposePassthrough {
     /// `service`: the one service the arguments name, if any; a shared one is the shared project's.
     static func exec(_ manager: EnvironmentManager, env: String, _ arguments: [String], service: String? = nil) async throws(CiloError) -> Never {
+        if let remote = try RemoteRouting.engine(of: env, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
         let record = try manager.record(env)
         let shared = record.services.contains { $0.name == service && $0.shared == true }
         let commandLine = shared ? try await manager.sharedComposeCommandLine(arguments) : try await manager.composeCommandLine(record, arguments)
@@ -29,6 +30,8 @@ enum ComposePassthrough {
 
     /// Throws unless `service` is one of the environment's services.
     static func requireService(_ service: String, of manager: EnvironmentManager, env: String) throws(CiloError) {
+        // One on another engine is checked there.
+        if try RemoteRouting.engine(of: env, manager) != nil { return }
         let record = try manager.record(env)
         guard record.services.contains(where: { $0.name == service }) else {
             let known = record.services.map(\.name).joined(separator: ", ")

@@ -49,6 +49,9 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
+                if let remote = try await RemoteRouting.target(name, asked: start.engine, from: start.from, manager: manager) {
+                    try RemoteRouting.forward(to: remote, project: manager.project.name)
+                }
                 var extra: [String: String] = [:]
                 for variable in variables {
                     let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

@@ -31,6 +31,9 @@ struct StartOptions: ParsableArguments {
 
     @OptionGroup var sharing: SharingOptions
 
+    @Option(help: ArgumentHelp("Where a new environment goes: local, an engine's name (cilo engines add) or auto; default engine: in .cilo/config.yml, else local.", valueName: "name"))
+    var engine: String?
+
     func validate() throws {
         if let wait, wait != "forever" {
             guard let seconds = Double(wait), seconds > 0, seconds.isFinite else { throw ValidationError("--wait takes a number of seconds above 0, not '\(wait)'") }

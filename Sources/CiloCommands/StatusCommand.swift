@@ -1,5 +1,6 @@
 import ArgumentParser
 import CiloCore
+import Foundation
 
 extension CiloCommand {
     /// `cilo status <env>`: one environment in detail.
@@ -17,7 +18,10 @@ extension CiloCommand {
 
         func run() async throws {
             let record = try await global.perform { () throws(CiloError) in
-                try await projectOptions.manager().status(try NameRules.environmentName(env))
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                if let remote = try RemoteRouting.engine(of: name, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
+                return try await manager.status(name)
             }
             if json {
                 print(try JSONOutput.encode(record))
@@ -44,10 +48,17 @@ extension CiloCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let record = try await global.perform { () throws(CiloError) in
-                try projectOptions.manager().record(try NameRules.environmentName(env))
+            let path = try await global.perform { () throws(CiloError) -> String in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                if let remote = try RemoteRouting.engine(of: name, manager) {
+                    let result = try await RemoteEngine(engine: remote).cilo(["path", name], project: manager.project.name)
+                    guard result.succeeded else { throw CiloError(.failed, "engine \(remote.name): \(result.tail(1))") }
+                    return remote.name + ":" + result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                return try manager.record(name).workspace
             }
-            print(record.workspace)
+            print(path)
         }
     }
 }

@@ -38,6 +38,22 @@ public enum ToolRunner {
         }
     }
 
+    /// Runs `executable` with the file `input` (opened for reading) as its standard input:
+    /// cilo's own binary sent to an engine over ssh.
+    public static func run(
+        _ executable: String, _ arguments: [String], input: FileDescriptor, environment: [String: String] = [:]
+    ) async throws(CiloError) -> ToolResult {
+        do {
+            let result = try await Subprocess.run(
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                input: .fileDescriptor(input, closeAfterSpawningProcess: false),
+                output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
+            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
+        } catch {
+            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
+        }
+    }
+
     /// Runs a tool whose output is bytes (file names that are not UTF-8): its status,
     /// standard output as bytes and standard error as text.
     public static func runForBytes(

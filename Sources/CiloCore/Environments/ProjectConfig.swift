@@ -36,6 +36,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var workspace = WorkspaceSetting.auto
     /// `shared_grace:`: seconds a shared service nobody uses keeps running (0: it stops at once).
     public var sharedGraceSeconds: Double = 60
+    /// `engine:`: where new environments go (an engine's name, `local` or `auto`); nil: this machine.
+    public var engine: String?
 
     /// What `workspace:` allows `--strategy auto` to make.
     public enum WorkspaceSetting: String, Sendable, CaseIterable {
@@ -50,7 +52,7 @@ public struct ProjectConfig: Sendable, Equatable {
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
-        "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace",
+        "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace", "engine",
     ]
 
     public init() {}
@@ -87,6 +89,7 @@ public struct ProjectConfig: Sendable, Equatable {
         config.dnsSuffix = try reader.string(map, "dns_suffix")
         config.buildTool = try reader.string(map, "build_tool")
         config.defaultEnvironment = try reader.string(map, "default_environment")
+        config.engine = try reader.string(map, "engine")
         config.defaultIngressService = try reader.string(map, "default_ingress_service")
         config.hostnames = try reader.strings(map, "hostnames") ?? []
         config.environments = try reader.strings(map, "environments") ?? []

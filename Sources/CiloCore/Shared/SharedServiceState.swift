@@ -39,22 +39,8 @@ public struct SharedServiceState: Codable, Sendable, Equatable {
 
     /// The state, empty when the project never shared a service; a file that cannot be read is an error.
     public static func load(project: String, home: CiloHome) throws(CiloError) -> SharedServiceState {
-        let path = folder(project: project, home: home)
-        let directory: FileDescriptor
-        do throws(Errno) { directory = try PathOpening.openDirectory(path.bytes) } catch {
-            if error == .noSuchFileOrDirectory { return SharedServiceState() }
-            throw .system(error, "cannot read the shared services' state", path: path.display)
-        }
-        defer { directory.closeIgnoringErrors() }
-        let bytes: [UInt8]?
-        do throws(Errno) { bytes = try AtomicFile.read(fileName, in: directory) } catch {
-            throw .system(error, "cannot read the shared services' state", path: path.appending(fileName).display)
-        }
-        guard let bytes else { return SharedServiceState() }
-        do { return try JSONDecoder().decode(SharedServiceState.self, from: Data(bytes)) } catch {
-            throw CiloError(.damaged, "the shared services' state cannot be read (delete it to start again; cilo doctor lists what runs)",
-                            path: path.appending(fileName).display)
-        }
+        try StateFile.load(SharedServiceState.self, fileName, in: folder(project: project, home: home), what: "the shared services' state")
+            ?? SharedServiceState()
     }
 
     /// Whether the project has a state file (any shared service was ever started).
@@ -64,16 +50,7 @@ public struct SharedServiceState: Codable, Sendable, Equatable {
 
     /// Writes the state atomically (the caller holds the project's shared lock).
     func save(project: String, home: CiloHome) throws(CiloError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(self) } catch { throw CiloError(.failed, "cannot encode the shared services' state") }
-        let path = Self.folder(project: project, home: home)
-        let directory = try home.makeDirectory(path)
-        defer { directory.closeIgnoringErrors() }
-        do throws(Errno) { try AtomicFile.write(Array(data), to: Self.fileName, in: directory, permissions: 0o600) } catch {
-            throw .system(error, "cannot write the shared services' state", path: path.appending(Self.fileName).display)
-        }
+        try StateFile.save(self, Self.fileName, in: Self.folder(project: project, home: home), home: home, what: "the shared services' state")
     }
 
     /// Whether `env` of `project` still uses what it joined: its record says it runs, or

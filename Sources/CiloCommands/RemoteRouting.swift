@@ -1,0 +1,110 @@
+import CiloCore
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Commands of an environment that lives on another engine run there: the same command line,
+/// through ssh, by the engine's own cilo in the project's synced source.
+enum RemoteRouting {
+    /// The engine `env` of the manager's project lives on; nil when it is this machine's.
+    static func engine(of env: String, _ manager: EnvironmentManager) throws(CiloError) -> Engine? {
+        let registry = EngineRegistry(home: manager.home)
+        guard let placement = try registry.placement(project: manager.project.name, env: env) else { return nil }
+        return try registry.engine(placement.engine)
+    }
+
+    /// This command line as given, without `--engine` (the engine runs it as its own).
+    static var forwardedArguments: [String] {
+        var result: [String] = []
+        var skipNext = false
+        for argument in CommandLine.arguments.dropFirst() {
+            if skipNext { skipNext = false; continue }
+            if argument == "--engine" { skipNext = true; continue }
+            if argument.hasPrefix("--engine=") { continue }
+            result.append(argument)
+        }
+        return result
+    }
+
+    /// Becomes ssh running this same command on `engine` (a terminal when standard input is
+    /// one), so output, signals and exit status are the remote command's.
+    static func forward(to engine: Engine, project: String, arguments: [String] = forwardedArguments) throws(CiloError) -> Never {
+        let line = RemoteEngine(engine: engine).ciloCommandLine(arguments, project: project)
+        let ssh = engine.sshArguments(line, terminal: HostFacts.isTerminal(0) && HostFacts.isTerminal(1))
+        do throws(Errno) {
+            try ProcessReplacement.exec(ssh[0], arguments: Array(ssh.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                                        workingDirectory: nil)
+        } catch {
+            throw .system(error, "cannot run \(ssh[0]) to reach engine \(engine.name)", path: nil)
+        }
+    }
+
+    /// Runs a cilo command on `engine`, its standard output passed through and its standard
+    /// error printed after it. - Returns: its exit status.
+    static func run(_ arguments: [String], on engine: Engine, project: String) async throws(CiloError) -> Int32 {
+        let line = RemoteEngine(engine: engine).ciloCommandLine(arguments, project: project)
+        let ssh = engine.sshArguments(line)
+        let result = try await ToolRunner.runPassingOutput(ssh[0], Array(ssh.dropFirst()))
+        if !result.error.isEmpty { HostFacts.writeToStandardError(result.error.hasSuffix("\n") ? result.error : result.error + "\n") }
+        if result.status == 255 { throw CiloError(.failed, "engine \(engine.name): ssh failed (\(result.error.split(separator: "\n").last ?? ""))") }
+        return result.status
+    }
+
+    /// Destroys `env` on its engine and forgets where it lived. An engine that cannot be reached
+    /// is an error, unless `force`: then it is forgotten here, and what may remain there is said.
+    static func destroy(_ env: String, _ manager: EnvironmentManager, force: Bool) async throws(CiloError) {
+        guard let remote = try engine(of: env, manager) else { return }
+        let registry = EngineRegistry(home: manager.home)
+        let result: ToolResult
+        do throws(CiloError) {
+            result = try await RemoteEngine(engine: remote).cilo(["destroy", env, "--force"], project: manager.project.name)
+        } catch {
+            guard force else { throw CiloError(.failed, "\(error.description); --force forgets \(env) here") }
+            try registry.forget(project: manager.project.name, env: env)
+            print("forgot \(manager.project.name)/\(env): engine \(remote.name) is unreachable; its containers, volumes and workspace may remain there")
+            return
+        }
+        let gone = result.error.contains("no environment '\(env)'")
+        guard result.succeeded || gone else {
+            throw CiloError(.failed, "destroy of \(env) on engine \(remote.name) failed: \(result.tail(2))")
+        }
+        try registry.forget(project: manager.project.name, env: env)
+        print("destroyed \(manager.project.name)/\(env) on engine \(remote.name)")
+    }
+
+    /// `cilo merge` writes into this machine's source: not from another engine's workspace yet.
+    static func refuseMerge(of env: String, _ manager: EnvironmentManager) throws(CiloError) {
+        guard let remote = try engine(of: env, manager) else { return }
+        throw CiloError(.invalidArgument, "environment '\(env)' lives on engine \(remote.name): cilo merge does not bring work back from another engine yet (cilo diff \(env) shows it)")
+    }
+
+    /// For `create`, `up` and `run` of `env`: the engine asked for (`--engine`, else `engine:` in
+    /// the config, else this machine), made ready and synced, or the one it already lives on.
+    /// Nil: this machine.
+    static func target(_ env: String, asked: String?, from: String?, manager: EnvironmentManager) async throws(CiloError) -> Engine? {
+        if try manager.store.load(project: manager.project.name, env: env) != nil {
+            guard asked == nil || asked == Engine.local else {
+                throw CiloError(.alreadyExists, "environment '\(env)' of project '\(manager.project.name)' exists on this machine (engine local), not on \(asked ?? "")")
+            }
+            return nil
+        }
+        if let existing = try engine(of: env, manager) {
+            if let asked, asked != existing.name {
+                throw CiloError(.alreadyExists, "environment '\(env)' lives on engine \(existing.name), not \(asked)")
+            }
+            let remote = RemoteEngine(engine: existing)
+            try await remote.prepare()
+            let synced = try await remote.sync(manager.project, home: manager.home)
+            if synced { HostFacts.writeToStandardError("cilo: synced \(manager.project.name) to engine \(existing.name)\n") }
+            return existing
+        }
+        let name = asked ?? manager.project.config.engine ?? Engine.local
+        guard name != Engine.local else { return nil }
+        guard from == nil else {
+            throw CiloError(.invalidArgument, "--from cannot be used with engine \(name): the project's own folder is what is synced there")
+        }
+        let placed = try await RemoteEnvironments(home: manager.home).place(env, project: manager.project, on: name)
+        HostFacts.writeToStandardError("cilo: \(placed.synced ? "synced" : "source unchanged on") engine \(name)\n")
+        return placed.engine
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// A second machine on this one (`scripts/second-engine`): its own network namespace and
+/// address, dockerd and sshd, and a tmpfs for its files that this side cannot see. ssh is the
+/// only way to it, and all traffic goes to its address.
+final class SecondEngine: Sendable {
+    let folder: String
+    let address: String
+    let key: String
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/second-engine").path
+
+    init() throws {
+        folder = try Integration.temporaryDirectory("engine")
+        // Through the shell with output to a file: Foundation's Process was seen never to reap
+        // this script (its engine, left running in namespaces of its own, outlives it).
+        let answer = folder + "/started"
+        let status = Integration.spawnAndWait(["/bin/sh", "-c", "exec \"$0\" start \"$1\" >\"$2\" 2>&1", Self.script, folder, answer])
+        let started = (try? String(contentsOfFile: answer, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            Issue.record("the second engine did not start: \(started)")
+            throw IntegrationError.missing("a second engine")
+        }
+        let words = started.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        address = words[0]
+        key = words[1]
+        _ = try Integration.check([Self.script, "load", folder, "cilo-test/busybox"])
+    }
+
+    /// `CILO_SSH` for it: the engine's key, no host-key prompts.
+    var ssh: String { "ssh -i \(key) -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" }
+
+    /// Runs a shell command on the engine itself (to look at its Docker).
+    func shell(_ command: String) throws -> String {
+        try Integration.check(ssh.split(separator: " ").map(String.init) + ["root@\(address)", command])
+    }
+
+    func stop() {
+        _ = Integration.spawnAndWait([Self.script, "stop", folder])
+    }
+
+    deinit {
+        stop()
+        Integration.removeTemporary(folder)
+    }
+}
+
+@Suite("Engines over ssh", .serialized)
+struct RemoteEngineTests {
+    static let tools = EnvironmentTests.tools + ["ssh", "sshd", "rsync", "nsenter", "unshare"]
+
+    @Test("an environment on a second engine: made there from the synced source, listed here, run, exec, path, down, destroy; an engine that vanished",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func remoteEnvironment() throws {
+        try EnvironmentTests.requireDocker()
+        try Integration.require(Self.tools)
+        let engine = try SecondEngine()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        let variables = ["CILO_SSH": engine.ssh]
+        let config = demo.directory + "/.cilo/config.yml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\nexclude: [scratch]\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: demo.directory + "/scratch", withIntermediateDirectories: true)
+        try "not synced\n".write(toFile: demo.directory + "/scratch/notes", atomically: true, encoding: .utf8)
+
+        let added = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address)", "--home", engine.folder + "/files/cilo"], environment: variables)
+        #expect(added.status == 0, "\(added.err)")
+        let engines = try demo.cilo(["engines", "list", "--json"], environment: variables)
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(engines.out.utf8)) as? [[String: Any]], "\(engines.err)")
+        #expect(listed.map { $0["name"] as? String } == ["local", "e2"])
+        #expect(listed.last?["reachable"] as? Bool == true)
+
+        let up = try demo.cilo(["up", "r1", "--engine", "e2"], environment: variables)
+        #expect(up.status == 0, "\(up.err)")
+        #expect(try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)"]).isEmpty,
+                "nothing of it runs on this machine")
+        #expect(try engine.shell("docker ps -q --filter label=dev.cilo.env=r1 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        let run = try demo.cilo(["run", "sh", "r1", "-c", "wget -q -O - $CILO_BASE_URL; test -e scratch/notes || echo excluded; exit 7"], environment: variables)
+        #expect(run.status == 7, "the exit status comes back: \(run.err)")
+        #expect(run.out.contains("hello from r1") && run.out.contains("excluded"), "\(run.out)")
+        let path = try demo.cilo(["path", "r1"], environment: variables)
+        #expect(path.out.hasPrefix("e2:" + engine.folder + "/files/cilo/home/envs/\(demo.project)/r1"), "\(path.out)")
+        #expect(try demo.cilo(["exec", "r1", "web", "--", "cat", "/www/index.html"], environment: variables).out == "hello from r1\n")
+        #expect(try demo.cilo(["status", "r1"], environment: variables).out.contains("running"))
+
+        let second = try demo.cilo(["up", "r2", "--engine", "e2"], environment: variables)
+        #expect(second.status == 0 && second.err.contains("source unchanged on engine e2"), "the second skips the sync: \(second.err)")
+        try "fresh\n".write(toFile: demo.directory + "/added.txt", atomically: true, encoding: .utf8)
+        let third = try demo.cilo(["run", "--engine", "e2", "cat", "r3", "added.txt"], environment: variables)
+        #expect(third.status == 0 && third.out == "fresh\n" && third.err.contains("synced"), "a change is synced: \(third.err)")
+        #expect(try demo.cilo(["up", "l1"], environment: variables).status == 0)
+        let list = try demo.cilo(["list", "--json"], environment: variables)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]], "\(list.err)")
+        #expect(Set(entries.map { "\($0["engine"] ?? "")/\($0["name"] ?? "")/\($0["status"] ?? "")" })
+            == ["local/l1/running", "e2/r1/running", "e2/r2/running", "e2/r3/running"])
+
+        let held = try demo.cilo(["engines", "remove", "e2"], environment: variables)
+        #expect(held.status == 75 && held.err.contains("holds"), "\(held.err)")
+        #expect(try demo.cilo(["down", "r2"], environment: variables).status == 0)
+        let destroyed = try demo.cilo(["destroy", "r2", "r3", "--force"], environment: variables)
+        #expect(destroyed.status == 0 && destroyed.out.contains("destroyed \(demo.project)/r2 on engine e2"), "\(destroyed.err)")
+        #expect(try engine.shell("docker ps -aq --filter label=dev.cilo.env=r2 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+        // The engine vanishes while it holds r1.
+        engine.stop()
+        let gone = try demo.cilo(["list"], environment: variables)
+        #expect(gone.status == 0 && gone.out.contains("unreachable") && gone.out.contains("l1"), "the others still show: \(gone.out) \(gone.err)")
+        #expect(gone.err.contains("engine e2") && gone.err.split(separator: "\n").count == 1, "one line of warning: \(gone.err)")
+        let forced = try demo.cilo(["destroy", "r1", "--force"], environment: variables)
+        #expect(forced.status == 0 && forced.out.contains("may remain there"), "\(forced.out) \(forced.err)")
+        #expect(try demo.cilo(["engines", "remove", "e2"], environment: variables).status == 0)
+    }
+
+    @Test("bad input: an unreachable host, a refused key, a bad address or name, an unknown engine: one line naming the engine and the cause, nothing made",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func badInput() throws {
+        try EnvironmentTests.requireDocker()
+        try Integration.require(Self.tools)
+        let engine = try SecondEngine()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        let variables = ["CILO_SSH": engine.ssh]
+        let closed = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address):2"], environment: variables)
+        Integration.expectOneLineError(closed, mentioning: ["engine e2", "unreachable"])
+        let otherKey = engine.folder + "/other"
+        _ = try Integration.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", otherKey])
+        let wrongKey = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address)"],
+                                     environment: ["CILO_SSH": engine.ssh.replacingOccurrences(of: engine.key, with: otherKey)])
+        Integration.expectOneLineError(wrongKey, mentioning: ["engine e2", "refused the key"])
+        Integration.expectOneLineError(try demo.cilo(["engines", "add", "local", "ssh://h"]), mentioning: ["engine name 'local'"])
+        Integration.expectOneLineError(try demo.cilo(["engines", "add", "e3", "http://h"]), mentioning: ["'http://h' is not ssh://"])
+        Integration.expectOneLineError(try demo.cilo(["up", "x", "--engine", "nope"]), mentioning: ["no engine 'nope'"])
+        #expect(try demo.cilo(["engines", "list", "--json"]).out.contains("\"e2\"") == false, "nothing was added")
+        #expect(try demo.list().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote"), "no placement was written")
+    }
+}
