@@ -72,6 +72,29 @@ enum RemoteRouting {
         print("destroyed \(manager.project.name)/\(env) on engine \(remote.name)")
     }
 
+    /// `--engine auto`: the engine (this machine included) where the project's plan and the
+    /// memory reserve still allow one more environment and the most memory is left; an engine
+    /// that does not answer is skipped with a warning. None: `busy` (exit 75) at once.
+    static func roomiest(for env: String, _ manager: EnvironmentManager) async throws(CiloError) -> String {
+        var rooms: [(name: String, room: EngineRoom)] = [(Engine.local, try EngineRoom.measure(home: manager.home, project: manager.project.name))]
+        for engine in try EngineRegistry(home: manager.home).engines() {
+            do throws(CiloError) {
+                let remote = RemoteEngine(engine: engine)
+                try await remote.prepare()
+                rooms.append((engine.name, try await remote.room(project: manager.project.name)))
+            } catch {
+                HostFacts.writeToStandardError("cilo: warning: \(error.description); not considered\n")
+            }
+        }
+        let open = rooms.filter { $0.room.hasRoom }
+        guard let best = open.max(by: { $0.room.spareMemoryBytes < $1.room.spareMemoryBytes }) else {
+            let said = rooms.map { "\($0.name): \(ByteFormatting.iec(max(0, $0.room.spareMemoryBytes))) above the reserve, plan \($0.room.planFits.map { "fits \($0) more" } ?? "none")" }
+            throw CiloError(.busy, "no engine has room for '\(env)' (\(said.joined(separator: "; ")))")
+        }
+        HostFacts.writeToStandardError("cilo: \(env) goes to engine \(best.name) (\(ByteFormatting.iec(best.room.spareMemoryBytes)) of memory above the reserve)\n")
+        return best.name
+    }
+
     /// `cilo merge` writes into this machine's source: not from another engine's workspace yet.
     static func refuseMerge(of env: String, _ manager: EnvironmentManager) throws(CiloError) {
         guard let remote = try engine(of: env, manager) else { return }
@@ -98,7 +121,8 @@ enum RemoteRouting {
             if synced { HostFacts.writeToStandardError("cilo: synced \(manager.project.name) to engine \(existing.name)\n") }
             return existing
         }
-        let name = asked ?? manager.project.config.engine ?? Engine.local
+        var name = asked ?? manager.project.config.engine ?? Engine.local
+        if name == "auto" { name = try await roomiest(for: env, manager) }
         guard name != Engine.local else { return nil }
         guard from == nil else {
             throw CiloError(.invalidArgument, "--from cannot be used with engine \(name): the project's own folder is what is synced there")

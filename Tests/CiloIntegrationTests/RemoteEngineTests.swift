@@ -96,6 +96,15 @@ struct RemoteEngineTests {
         #expect(Set(entries.map { "\($0["engine"] ?? "")/\($0["name"] ?? "")/\($0["status"] ?? "")" })
             == ["local/l1/running", "e2/r1/running", "e2/r2/running", "e2/r3/running"])
 
+        // auto: this machine's plan says one environment of the project, and l1 runs: e2 has the room.
+        try FileManager.default.createDirectory(atPath: demo.home + "/plans", withIntermediateDirectories: true)
+        try #"{"fits": 1, "binding": "memory", "containersPerEnvironment": 3, "measuredAt": "2026-11-30T00:00:00Z"}"#
+            .write(toFile: demo.home + "/plans/\(demo.project).json", atomically: true, encoding: .utf8)
+        let auto = try demo.cilo(["up", "a1", "--engine", "auto"], environment: variables)
+        #expect(auto.status == 0 && auto.err.contains("a1 goes to engine e2"), "\(auto.err)")
+        #expect(try engine.shell("docker ps -q --filter label=dev.cilo.env=a1 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(try demo.cilo(["destroy", "a1", "--force"], environment: variables).status == 0)
+
         let held = try demo.cilo(["engines", "remove", "e2"], environment: variables)
         #expect(held.status == 75 && held.err.contains("holds"), "\(held.err)")
         #expect(try demo.cilo(["down", "r2"], environment: variables).status == 0)
