@@ -47,6 +47,15 @@ extension CiloCommand {
 
         func run() throws {
             let targets = paths.isEmpty ? ["."] : paths
+            // One environment that lives on another engine: measured there.
+            if targets.count == 1, !targets[0].contains("/"), !FileManager.default.fileExists(atPath: targets[0]),
+                let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(targets[0]) {
+                do throws(CiloError) {
+                    if let remote = try RemoteRouting.engine(of: env, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
+                } catch {
+                    throw global.report(error)
+                }
+            }
             let engine = DiskUsage(jobs: jobs)
             var measured: [BytePath] = []
             /// The environments measured, by their index in `measured`: their figures are kept for `cilo list`.

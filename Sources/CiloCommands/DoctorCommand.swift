@@ -35,6 +35,13 @@ extension CiloCommand {
             let doctor = CiloCore.Doctor()
             var findings = await doctor.examine()
             if fix { findings = await doctor.repair(findings) }
+            // Every engine's own doctor, after this machine's.
+            let engines: [Engine]
+            do throws(CiloError) { engines = try EngineRegistry(home: .fromEnvironment()).engines() } catch {
+                engines = []
+                findings.append(DoctorFinding(.problem, "engine", "engines", error.description))
+            }
+            for engine in engines { findings += await RemoteEngine(engine: engine).doctor(fix: fix) }
             let remaining = findings.filter { $0.fixed != true }
             let report = Report(
                 findings: findings, problems: remaining.filter { $0.severity == .problem }.count,

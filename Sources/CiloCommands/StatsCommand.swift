@@ -1,5 +1,6 @@
 import ArgumentParser
 import CiloCore
+import CiloSystem
 import Foundation
 
 extension CiloCommand {
@@ -29,10 +30,27 @@ extension CiloCommand {
                 let stats = try await global.perform { () throws(CiloError) -> [EnvironmentStats] in
                     let manager = try projectOptions.manager()
                     let names = try environmentNames(envs)
+                    var engines = Set<String>()
+                    for name in names { engines.insert(try RemoteRouting.engine(of: name, manager)?.name ?? Engine.local) }
+                    guard engines.count <= 1 else { throw CiloError(.invalidArgument, "name environments of one engine at a time (these are on \(engines.sorted().joined(separator: ", ")))") }
+                    if let first = names.first, let remote = try RemoteRouting.engine(of: first, manager) {
+                        try RemoteRouting.forward(to: remote, project: manager.project.name)
+                    }
                     for name in names { _ = try manager.record(name) }
-                    return try await StatsCollector.collect(
+                    var stats = try await StatsCollector.collect(
                         project: all ? nil : manager.project.name, envs: names.isEmpty ? nil : Set(names), interval: interval,
                         docker: manager.docker)
+                    // Every engine holding environments of the project (or any, with --all): its own reading.
+                    guard names.isEmpty else { return stats }
+                    let registry = EngineRegistry(home: manager.home)
+                    for name in Set(try registry.placements(project: all ? nil : manager.project.name).map(\.engine)).sorted() {
+                        do throws(CiloError) {
+                            stats += try await RemoteEngine(engine: try registry.engine(name)).stats(project: all ? nil : manager.project.name)
+                        } catch {
+                            HostFacts.writeToStandardError("cilo: warning: \(error.description)\n")
+                        }
+                    }
+                    return stats
                 }
                 if json {
                     print(try JSONOutput.encode(stats))

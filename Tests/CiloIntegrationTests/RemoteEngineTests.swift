@@ -84,6 +84,8 @@ struct RemoteEngineTests {
         #expect(path.out.hasPrefix("e2:" + engine.folder + "/files/cilo/home/envs/\(demo.project)/r1"), "\(path.out)")
         #expect(try demo.cilo(["exec", "r1", "web", "--", "cat", "/www/index.html"], environment: variables).out == "hello from r1\n")
         #expect(try demo.cilo(["status", "r1"], environment: variables).out.contains("running"))
+        let du = try demo.cilo(["du", "r1"], environment: variables)
+        #expect(du.status == 0 && du.out.contains("envs/\(demo.project)/r1"), "measured there: \(du.out) \(du.err)")
 
         let second = try demo.cilo(["up", "r2", "--engine", "e2"], environment: variables)
         #expect(second.status == 0 && second.err.contains("source unchanged on engine e2"), "the second skips the sync: \(second.err)")
@@ -95,6 +97,11 @@ struct RemoteEngineTests {
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]], "\(list.err)")
         #expect(Set(entries.map { "\($0["engine"] ?? "")/\($0["name"] ?? "")/\($0["status"] ?? "")" })
             == ["local/l1/running", "e2/r1/running", "e2/r2/running", "e2/r3/running"])
+
+        let stats = try demo.cilo(["stats"], environment: variables)
+        #expect(stats.status == 0 && stats.out.contains("e2:\(demo.project)/r1") && stats.out.contains("\(demo.project)/l1"), "\(stats.out) \(stats.err)")
+        let doctor = try demo.cilo(["doctor"], environment: variables)
+        #expect(doctor.out.contains("answers over ssh") && doctor.out.contains("e2: "), "every engine's doctor: \(doctor.out)")
 
         // auto: this machine's plan says one environment of the project, and l1 runs: e2 has the room.
         try FileManager.default.createDirectory(atPath: demo.home + "/plans", withIntermediateDirectories: true)
@@ -117,6 +124,8 @@ struct RemoteEngineTests {
         let gone = try demo.cilo(["list"], environment: variables)
         #expect(gone.status == 0 && gone.out.contains("unreachable") && gone.out.contains("l1"), "the others still show: \(gone.out) \(gone.err)")
         #expect(gone.err.contains("engine e2") && gone.err.split(separator: "\n").count == 1, "one line of warning: \(gone.err)")
+        let sick = try demo.cilo(["doctor"], environment: variables)
+        #expect(sick.status != 0 && sick.out.contains("engine e2: reaching it failed"), "\(sick.out)")
         let forced = try demo.cilo(["destroy", "r1", "--force"], environment: variables)
         #expect(forced.status == 0 && forced.out.contains("may remain there"), "\(forced.out) \(forced.err)")
         #expect(try demo.cilo(["engines", "remove", "e2"], environment: variables).status == 0)

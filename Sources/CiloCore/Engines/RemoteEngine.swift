@@ -97,8 +97,10 @@ public struct RemoteEngine: Sendable {
         }
         defer { binary.closeIgnoringErrors() }
         let home = engine.homeWord
-        let script = "set -e; umask 022; mkdir -p \(home)/bin \(home)/home \(home)/sources; cat > \(home)/bin/.cilo.new; "
-            + "chmod 755 \(home)/bin/.cilo.new; mv -f \(home)/bin/.cilo.new \(home)/bin/cilo; printf %s \(Engine.quoted(build)) > \(home)/bin/cilo.build"
+        // A temporary name of this upload's own: two cilo putting it there at once never mix their bytes.
+        let script = "set -e; umask 022; mkdir -p \(home)/bin \(home)/home \(home)/sources; new=\(home)/bin/.cilo.new.$$; cat > \"$new\"; "
+            + "chmod 755 \"$new\"; mv -f \"$new\" \(home)/bin/cilo; printf %s \(Engine.quoted(build)) > \(home)/bin/cilo.build.$$; "
+            + "mv -f \(home)/bin/cilo.build.$$ \(home)/bin/cilo.build"
         let arguments = engine.sshArguments(script)
         let result = try await ToolRunner.run(arguments[0], Array(arguments.dropFirst()), input: binary)
         guard result.succeeded else { throw failure(result, doing: "putting cilo there") }
