@@ -48,10 +48,20 @@ extension CiloCommand {
                 }
                 return
             }
+            let remoteMerge = try await global.perform { () throws(CiloError) -> (branch: String, said: String, engine: String)? in
+                let manager = try projectOptions.manager()
+                let name = try NameRules.environmentName(env)
+                guard let remote = try RemoteRouting.engine(of: name, manager) else { return nil }
+                let merged = try await RemoteEngine(engine: remote).merge(name, project: manager.project, branch: branch, message: message)
+                return (merged.branch, merged.said, remote.name)
+            }
+            if let remoteMerge {
+                print("\(remoteMerge.said) (on engine \(remoteMerge.engine)); fetched into this source as \(remoteMerge.branch)")
+                return
+            }
             let outcome = try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
-                try RemoteRouting.refuseMerge(of: name, manager)
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                     try await manager.merge(name, branch: branch, message: message)
                 }

@@ -95,10 +95,10 @@ enum RemoteRouting {
         return best.name
     }
 
-    /// `cilo merge` writes into this machine's source: not from another engine's workspace yet.
+    /// `cilo merge --apply` writes into this machine's working tree: not from another engine's workspace yet.
     static func refuseMerge(of env: String, _ manager: EnvironmentManager) throws(CiloError) {
         guard let remote = try engine(of: env, manager) else { return }
-        throw CiloError(.invalidArgument, "environment '\(env)' lives on engine \(remote.name): cilo merge does not bring work back from another engine yet (cilo diff \(env) shows it)")
+        throw CiloError(.invalidArgument, "environment '\(env)' lives on engine \(remote.name): cilo merge --apply does not reach another engine yet (cilo merge \(env) makes its branch here)")
     }
 
     /// For `create`, `up` and `run` of `env`: the engine asked for (`--engine`, else `engine:` in

@@ -65,6 +65,10 @@ struct RemoteEngineTests {
         try FileManager.default.createDirectory(atPath: demo.directory + "/scratch", withIntermediateDirectories: true)
         try "not synced\n".write(toFile: demo.directory + "/scratch/notes", atomically: true, encoding: .utf8)
 
+        for step in [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "base"]] {
+            _ = try Integration.check(["git", "-C", demo.directory] + step)
+        }
+
         let added = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address)", "--home", engine.folder + "/files/cilo"], environment: variables)
         #expect(added.status == 0, "\(added.err)")
         let engines = try demo.cilo(["engines", "list", "--json"], environment: variables)
@@ -92,6 +96,14 @@ struct RemoteEngineTests {
         try "fresh\n".write(toFile: demo.directory + "/added.txt", atomically: true, encoding: .utf8)
         let third = try demo.cilo(["run", "--engine", "e2", "cat", "r3", "added.txt"], environment: variables)
         #expect(third.status == 0 && third.out == "fresh\n" && third.err.contains("synced"), "a change is synced: \(third.err)")
+        // The agent's work comes back as a branch of this machine's source.
+        #expect(try demo.cilo(["run", "sh", "r1", "-c", "echo from-e2 > merged.txt"], environment: variables).status == 0)
+        let merge = try demo.cilo(["merge", "r1"], environment: variables)
+        #expect(merge.status == 0 && merge.out.contains("fetched into this source as cilo/r1"), "\(merge.out) \(merge.err)")
+        #expect(try Integration.check(["git", "-C", demo.directory, "show", "cilo/r1:merged.txt"]) == "from-e2\n")
+        #expect(!FileManager.default.fileExists(atPath: demo.directory + "/merged.txt"), "the working tree is not touched")
+        Integration.expectOneLineError(try demo.cilo(["merge", "r1", "--apply"], environment: variables), mentioning: ["engine e2", "--apply"])
+
         #expect(try demo.cilo(["up", "l1"], environment: variables).status == 0)
         let list = try demo.cilo(["list", "--json"], environment: variables)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]], "\(list.err)")
