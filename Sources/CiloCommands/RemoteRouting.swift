@@ -74,8 +74,25 @@ enum RemoteRouting {
 
     /// `--engine auto`: the engine (this machine included) where the project's plan and the
     /// memory reserve still allow one more environment and the most memory is left; an engine
-    /// that does not answer is skipped with a warning. None: `busy` (exit 75) at once.
-    static func roomiest(for env: String, _ manager: EnvironmentManager) async throws(CiloError) -> String {
+    /// that does not answer is skipped with a warning. None: `busy` (exit 75) at once, or with
+    /// `wait` (`--wait [SECONDS]`) asked again every 2 s until one has room or the time is up.
+    static func roomiest(for env: String, _ manager: EnvironmentManager, wait: String?) async throws(CiloError) -> String {
+        let deadline = wait.flatMap { $0 == "forever" ? nil : Double($0) }.map { Date().addingTimeInterval($0) }
+        var said = false
+        while true {
+            do throws(CiloError) {
+                return try await roomiest(for: env, manager)
+            } catch where error.code == .busy && wait != nil {
+                if let deadline, Date() >= deadline { throw CiloError(.busy, "\(error.message); waited \(wait ?? "") s") }
+                if !said { HostFacts.writeToStandardError("cilo: \(error.message); waiting for room\n") }
+                said = true
+                if manager.cancellation.isCancelled { throw CiloError(.cancelled, "cancelled while waiting for room") }
+                try? await Task.sleep(nanoseconds: 2_000_000_000)
+            }
+        }
+    }
+
+    private static func roomiest(for env: String, _ manager: EnvironmentManager) async throws(CiloError) -> String {
         var rooms: [(name: String, room: EngineRoom)] = [(Engine.local, try EngineRoom.measure(home: manager.home, project: manager.project.name))]
         for engine in try EngineRegistry(home: manager.home).engines() {
             do throws(CiloError) {
@@ -104,7 +121,7 @@ enum RemoteRouting {
     /// For `create`, `up` and `run` of `env`: the engine asked for (`--engine`, else `engine:` in
     /// the config, else this machine), made ready and synced, or the one it already lives on.
     /// Nil: this machine.
-    static func target(_ env: String, asked: String?, from: String?, manager: EnvironmentManager) async throws(CiloError) -> Engine? {
+    static func target(_ env: String, asked: String?, from: String?, wait: String? = nil, manager: EnvironmentManager) async throws(CiloError) -> Engine? {
         if try manager.store.load(project: manager.project.name, env: env) != nil {
             guard asked == nil || asked == Engine.local else {
                 throw CiloError(.alreadyExists, "environment '\(env)' of project '\(manager.project.name)' exists on this machine (engine local), not on \(asked ?? "")")
@@ -122,7 +139,7 @@ enum RemoteRouting {
             return existing
         }
         var name = asked ?? manager.project.config.engine ?? Engine.local
-        if name == "auto" { name = try await roomiest(for: env, manager) }
+        if name == "auto" { name = try await roomiest(for: env, manager, wait: wait) }
         guard name != Engine.local else { return nil }
         guard from == nil else {
             throw CiloError(.invalidArgument, "--from cannot be used with engine \(name): the project's own folder is what is synced there")

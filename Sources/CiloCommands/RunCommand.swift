@@ -49,7 +49,7 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
-                if let remote = try await RemoteRouting.target(name, asked: start.engine, from: start.from, manager: manager) {
+                if let remote = try await RemoteRouting.target(name, asked: start.engine, from: start.from, wait: start.wait, manager: manager) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }
                 var extra: [String: String] = [:]

@@ -163,6 +163,14 @@ struct RemoteEngineTests {
         Integration.expectOneLineError(try demo.cilo(["engines", "add", "e3", "http://h"]), mentioning: ["'http://h' is not ssh://"])
         Integration.expectOneLineError(try demo.cilo(["up", "x", "--engine", "nope"]), mentioning: ["no engine 'nope'"])
         #expect(try demo.cilo(["engines", "list", "--json"]).out.contains("\"e2\"") == false, "nothing was added")
+        // auto with no room anywhere: exit 75 at once, or after --wait.
+        try FileManager.default.createDirectory(atPath: demo.home + "/plans", withIntermediateDirectories: true)
+        try #"{"fits": 0, "binding": "memory", "containersPerEnvironment": 3, "measuredAt": "2026-11-30T00:00:00Z"}"#
+            .write(toFile: demo.home + "/plans/\(demo.project).json", atomically: true, encoding: .utf8)
+        let full = try demo.cilo(["up", "w1", "--engine", "auto"])
+        #expect(full.status == 75 && full.err.contains("no engine has room for 'w1'") && full.err.contains("local:"), "\(full.err)")
+        let waited = try demo.cilo(["up", "w1", "--engine", "auto", "--wait", "2"])
+        #expect(waited.status == 75 && waited.err.contains("waiting for room") && waited.err.contains("waited 2 s"), "\(waited.err)")
         #expect(try demo.list().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote"), "no placement was written")
     }
