@@ -174,4 +174,52 @@ struct RemoteEngineTests {
         #expect(try demo.list().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote"), "no placement was written")
     }
+
+    /// An "ssh" that runs the remote command here with PATH limited to `bin`: a remote that lacks
+    /// a tool, or says another architecture, without a machine to reach.
+    private func fakeRemote(_ folder: String, tools: [String], uname: String? = nil, dockerWithoutCompose: Bool = false) throws -> String {
+        let bin = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        if dockerWithoutCompose {
+            // Docker finds its compose plugin whatever PATH says: this docker has none.
+            let docker = try Integration.check(["sh", "-c", "command -v docker"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try "#!/bin/sh\n[ \"$1\" = compose ] && exit 1\nexec \(docker) \"$@\"\n".write(toFile: bin + "/docker", atomically: true, encoding: .utf8)
+            _ = try Integration.check(["chmod", "755", bin + "/docker"])
+        }
+        for tool in tools {
+            let path = try Integration.check(["sh", "-c", "command -v \(tool)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try FileManager.default.createSymbolicLink(atPath: bin + "/" + tool, withDestinationPath: path)
+        }
+        if let uname {
+            try "#!/bin/sh\necho \(uname)\n".write(toFile: bin + "/uname", atomically: true, encoding: .utf8)
+            _ = try Integration.check(["chmod", "755", bin + "/uname"])
+        }
+        let ssh = folder + "/fake-ssh"
+        try "#!/bin/sh\nfor last; do :; done\nexec env -i PATH=\(bin) HOME=\(folder) /bin/sh -c \"$last\"\n".write(toFile: ssh, atomically: true, encoding: .utf8)
+        _ = try Integration.check(["chmod", "755", ssh])
+        return ssh
+    }
+
+    @Test("a remote without Docker, without Compose, without rsync, or of another architecture: one line naming the engine and the cause",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func unfitRemotes() throws {
+        try EnvironmentTests.requireDocker()
+        let demo = try DemoEnvironment()
+        defer { demo.tearDown() }
+        let folder = try Integration.temporaryDirectory("fake-remote")
+        defer { Integration.removeTemporary(folder) }
+        let base = ["uname", "head", "cat", "mkdir", "chmod", "mv"]
+        let cases: [([String], String?, Bool, String)] = [
+            (base + ["rsync"], nil, false, "no Docker engine answers there"),
+            (base + ["rsync"], nil, true, "Compose is not installed there"),
+            (base + ["docker"], nil, false, "rsync is not installed there"),
+            (base + ["rsync", "docker"], "riscv64", false, "is riscv64, this cilo is built for"),
+        ]
+        for (index, (tools, uname, noCompose, expected)) in cases.enumerated() {
+            let ssh = try fakeRemote(folder + "/\(index)", tools: tools, uname: uname, dockerWithoutCompose: noCompose)
+            let added = try demo.cilo(["engines", "add", "e\(index)", "ssh://somewhere"], environment: ["CILO_SSH": ssh])
+            Integration.expectOneLineError(added, mentioning: ["engine e\(index)", expected])
+        }
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/engines.json"), "no engine was added")
+    }
 }
