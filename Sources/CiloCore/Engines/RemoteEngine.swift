@@ -99,10 +99,14 @@ public struct RemoteEngine: Sendable {
         let home = engine.homeWord
         // A temporary name of this upload's own: two cilo putting it there at once never mix their bytes.
         let script = "set -e; umask 022; mkdir -p \(home)/bin \(home)/home \(home)/sources; new=\(home)/bin/.cilo.new.$$; cat > \"$new\"; "
-            + "chmod 755 \"$new\"; mv -f \"$new\" \(home)/bin/cilo; printf %s \(Engine.quoted(build)) > \(home)/bin/cilo.build.$$; "
-            + "mv -f \(home)/bin/cilo.build.$$ \(home)/bin/cilo.build"
+            + "chmod 755 \"$new\"; mv -f \"$new\" \(home)/bin/cilo; \(home)/bin/cilo --version >/dev/null 2>&1 || { echo 'cilo-does-not-run' >&2; \(home)/bin/cilo --version; exit 3; }; "
+            + "printf %s \(Engine.quoted(build)) > \(home)/bin/cilo.build.$$; mv -f \(home)/bin/cilo.build.$$ \(home)/bin/cilo.build"
         let arguments = engine.sshArguments(script)
         let result = try await ToolRunner.run(arguments[0], Array(arguments.dropFirst()), input: binary)
+        if result.error.contains("cilo-does-not-run") {
+            throw CiloError(.failed, "engine \(engine.name): cilo's binary does not run there (\(result.tail(1))): "
+                + "build cilo with `swift build -c release --static-swift-stdlib` (then it needs only libc, libstdc++, libcap2 and libseccomp2)")
+        }
         guard result.succeeded else { throw failure(result, doing: "putting cilo there") }
     }
 
