@@ -124,11 +124,14 @@ extension CiloCommand {
         struct Room: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "This machine's room for environments (used by engines list and --engine auto).", shouldDisplay: false)
             @Option(name: .customLong("for"), help: "The project whose plan counts.") var project: String?
+            @Option(name: .customLong("max"), help: "The project's max_environments, as the asking machine reads it.") var maxEnvironments: Int?
             @Flag(help: "Print JSON.") var json = false
             @OptionGroup var global: GlobalOptions
 
             func run() async throws {
-                let room = try await global.perform { () throws(CiloError) in try EngineRoom.measure(home: .fromEnvironment(), project: project) }
+                let room = try await global.perform { () throws(CiloError) in
+                    try EngineRoom.measure(home: .fromEnvironment(), project: project, maxEnvironments: maxEnvironments)
+                }
                 print(try JSONOutput.encode(room))
             }
         }

@@ -93,12 +93,18 @@ enum RemoteRouting {
     }
 
     private static func roomiest(for env: String, _ manager: EnvironmentManager) async throws(CiloError) -> String {
-        var rooms: [(name: String, room: EngineRoom)] = [(Engine.local, try EngineRoom.measure(home: manager.home, project: manager.project.name))]
+        // The count limit the project sets holds on every engine (as admission reads it here).
+        let limit = try AdmissionLimits.resolve(
+            config: manager.project.config, variable: HostFacts.environment("CILO_MAX_ENVIRONMENTS"), plan: nil, limits: ResourceLimits(),
+            containers: nil, totalMemory: 0).maxEnvironments
+        var rooms: [(name: String, room: EngineRoom)] = [
+            (Engine.local, try EngineRoom.measure(home: manager.home, project: manager.project.name, maxEnvironments: limit)),
+        ]
         for engine in try EngineRegistry(home: manager.home).engines() {
             do throws(CiloError) {
                 let remote = RemoteEngine(engine: engine)
                 try await remote.prepare()
-                rooms.append((engine.name, try await remote.room(project: manager.project.name)))
+                rooms.append((engine.name, try await remote.room(project: manager.project.name, maxEnvironments: limit)))
             } catch {
                 HostFacts.writeToStandardError("cilo: warning: \(error.description); not considered\n")
             }

@@ -173,6 +173,13 @@ struct RemoteEngineTests {
         #expect(waited.status == 75 && waited.err.contains("waiting for room") && waited.err.contains("waited 2 s"), "\(waited.err)")
         #expect(try demo.list().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote"), "no placement was written")
+        // max_environments holds for auto too: one runs here, one is the project's limit.
+        try FileManager.default.removeItem(atPath: demo.home + "/plans/\(demo.project).json")
+        let config = demo.directory + "/.cilo/config.yml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\nmax_environments: 1\n").write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try demo.cilo(["up", "l1"]).status == 0)
+        let capped = try demo.cilo(["up", "w2", "--engine", "auto"])
+        #expect(capped.status == 75 && capped.err.contains("no engine has room for 'w2'"), "\(capped.err)")
     }
 
     /// An "ssh" that runs the remote command here with PATH limited to `bin`: a remote that lacks

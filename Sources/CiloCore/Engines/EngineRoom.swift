@@ -14,17 +14,23 @@ public struct EngineRoom: Codable, Sendable, Equatable {
     public var planFits: Int?
     public var planBinding: String?
 
-    /// Measured here, for `project`.
-    public static func measure(home: CiloHome, project: String?) throws(CiloError) -> EngineRoom {
+    /// Measured here, for `project`; `maxEnvironments` (the project's `max_environments:` or
+    /// `CILO_MAX_ENVIRONMENTS`, as the machine placing it reads them) caps what fits.
+    public static func measure(home: CiloHome, project: String?, maxEnvironments: Int? = nil) throws(CiloError) -> EngineRoom {
         let records = try StateStore(home: home).allReadable().records
         let running = records.filter { $0.status == .running || $0.status == .partial }
         let host = HostCapacity.measure(home: home.root)
         var room = EngineRoom(
             environments: records.count, running: running.count, memoryAvailableBytes: HostCapacity.memAvailable() ?? 0,
             memoryBytes: host.memoryBytes, cpus: host.cpus)
+        let ownRunning = running.filter { $0.project == project }.count
         if let project, let plan = SavedPlan.load(home: home, project: project) {
-            room.planFits = max(0, plan.fits - running.filter { $0.project == project }.count)
+            room.planFits = max(0, plan.fits - ownRunning)
             room.planBinding = plan.binding
+        }
+        if let maxEnvironments, max(0, maxEnvironments - ownRunning) < (room.planFits ?? .max) {
+            room.planFits = max(0, maxEnvironments - ownRunning)
+            room.planBinding = "max_environments"
         }
         return room
     }

@@ -44,8 +44,10 @@ extension RemoteEngine {
 /// An engine's room.
 extension RemoteEngine {
     /// What `cilo engines room` says there (its cilo must be in place: `prepare`).
-    public func room(project: String?) async throws(CiloError) -> EngineRoom {
-        let result = try await cilo(["engines", "room", "--json"] + (project.map { ["--for", $0] } ?? []), project: nil)
+    public func room(project: String?, maxEnvironments: Int? = nil) async throws(CiloError) -> EngineRoom {
+        let result = try await cilo(
+            ["engines", "room", "--json"] + (project.map { ["--for", $0] } ?? []) + (maxEnvironments.map { ["--max", String($0)] } ?? []),
+            project: nil)
         guard result.succeeded else { throw CiloError(.failed, "engine \(engine.name): cilo engines room failed there: \(result.tail(1))") }
         do { return try JSONDecoder().decode(EngineRoom.self, from: Data(result.output.utf8)) } catch {
             throw CiloError(.failed, "engine \(engine.name): cannot read what room it has", cause: ErrorText(error))
