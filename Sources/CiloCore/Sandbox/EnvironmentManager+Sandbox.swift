@@ -42,7 +42,8 @@ extension EnvironmentManager {
             guard isRoot else {
                 throw CiloError(.permissionDenied, "--sandbox-network env joins the environment's network namespace, which needs root; --sandbox-network none works without")
             }
-            let network = SandboxNetwork(record: record, home: home)
+            var network = SandboxNetwork(record: record, home: home)
+            network.pools.append(try SubnetAllocator.pool(from: HostFacts.environment("CILO_SUBNET_POOL") ?? project.subnetPool))
             try await network.ensure(docker: docker)
             confinement.networkNamespace = Array(network.namespacePath.utf8)
             let names = try writeNameFiles(record, in: folder)

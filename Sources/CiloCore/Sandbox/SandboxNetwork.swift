@@ -6,10 +6,13 @@ import Foundation
 /// pair, the other end on the environment's Docker bridge, with an address of the environment's
 /// /24 and its gateway as default route: it reaches what the environment's containers reach
 /// (their services, what Docker's NAT lets out), and its loopback is its own, not the host's.
-/// Made with iproute2's `ip` (root).
+/// The rest of cilo's subnet pool (the other environments) is unreachable by its own routes,
+/// whatever the host's firewall says at that moment. Made with iproute2's `ip` (root).
 struct SandboxNetwork: Sendable {
     let record: EnvironmentRecord
     let home: CiloHome
+    /// The pools environments take their /24 from (the default one and the project's): other environments live there.
+    var pools: [Subnet] = [SubnetAllocator.defaultPool]
 
     /// `cilo-` and a digest of the home, project and environment: one per environment and home.
     var name: String { "cilo-\(digest)" }
@@ -49,6 +52,10 @@ struct SandboxNetwork: Sendable {
             try await ip(["-n", name, "link", "set", "lo", "up"])
             try await ip(["-n", name, "link", "set", "eth0", "up"])
             try await ip(["-n", name, "route", "add", "default", "via", subnet.host(1)])
+            // Its own /24 is on-link (more specific); every other environment's address is not reachable.
+            for pool in Set(pools.map(\.description)).sorted() where pool != subnet.description {
+                try await ip(["-n", name, "route", "add", "unreachable", pool])
+            }
         } catch {
             var failure = error
             do throws(CiloError) { try await remove() } catch let cleanup {
