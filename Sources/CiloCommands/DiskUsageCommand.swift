@@ -36,20 +36,24 @@ extension CiloCommand {
             }
         }
 
-        /// The record of `name` when it names an environment of the current project and no
-        /// file of that name exists here.
-        func environmentRecord(_ name: String) -> EnvironmentRecord? {
-            guard !name.contains("/"), !FileManager.default.fileExists(atPath: name),
+        /// The environment `name` may name (of the current project, no file of that name here),
+        /// with the project's manager; nil when it names a path.
+        func environment(_ name: String) -> (manager: EnvironmentManager, env: String)? {
+            guard !name.contains("/"), (try? PathOpening.statusIfPresent(RawArguments.path(name).bytes)) == .some(nil),
                 let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(name)
             else { return nil }
-            return try? manager.record(env)
+            return (manager, env)
+        }
+
+        /// The record of `name` when it names an environment of the current project.
+        func environmentRecord(_ name: String) -> EnvironmentRecord? {
+            environment(name).flatMap { try? $0.manager.record($0.env) }
         }
 
         func run() throws {
             let targets = paths.isEmpty ? ["."] : paths
             // One environment that lives on another engine: measured there.
-            if targets.count == 1, !targets[0].contains("/"), !FileManager.default.fileExists(atPath: targets[0]),
-                let manager = try? projectOptions.manager(), let env = try? NameRules.environmentName(targets[0]) {
+            if targets.count == 1, let (manager, env) = environment(targets[0]) {
                 do throws(CiloError) {
                     if let remote = try RemoteRouting.engine(of: env, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
                 } catch {

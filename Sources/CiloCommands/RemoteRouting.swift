@@ -125,7 +125,7 @@ enum RemoteRouting {
     }
 
     /// For `create`, `up` and `run` of `env`: the engine asked for (`--engine`, else `engine:` in
-    /// the config, else this machine), made ready and synced, or the one it already lives on.
+    /// the config, else this machine), made ready and synced, or the one it already lives on (ready).
     /// Nil: this machine.
     static func target(_ env: String, asked: String?, from: String?, wait: String? = nil, manager: EnvironmentManager) async throws(CiloError) -> Engine? {
         if try manager.store.load(project: manager.project.name, env: env) != nil {
@@ -138,10 +138,8 @@ enum RemoteRouting {
             if let asked, asked != existing.name {
                 throw CiloError(.alreadyExists, "environment '\(env)' lives on engine \(existing.name), not \(asked)")
             }
-            let remote = RemoteEngine(engine: existing)
-            try await remote.prepare()
-            let synced = try await remote.sync(manager.project, home: manager.home)
-            if synced { HostFacts.writeToStandardError("cilo: synced \(manager.project.name) to engine \(existing.name)\n") }
+            // Its workspace is made already: only cilo's binary there is checked, the source is not walked again.
+            try await RemoteEngine(engine: existing).prepare()
             return existing
         }
         var name = asked ?? manager.project.config.engine ?? Engine.local

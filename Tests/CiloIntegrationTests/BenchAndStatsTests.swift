@@ -67,8 +67,7 @@ struct BenchAndStatsTests {
         defer { demo.tearDown() }
         try Self.addData(to: demo)
         // Per-file reflink clones are what this measures: `workspace: clone` keeps auto from overlays.
-        let config = demo.directory + "/.cilo/config.yml"
-        try (try String(contentsOfFile: config, encoding: .utf8) + "\nworkspace: clone\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try demo.addToConfig("workspace: clone")
         let reportPath = (demo.directory as NSString).deletingLastPathComponent + "/report.html"
         let json = try Self.bench(demo, ["--report", reportPath])
         for key in ["project", "source", "sourceApparentBytes", "sourceAllocatedBytes", "filesystem", "environmentsPerStrategy",

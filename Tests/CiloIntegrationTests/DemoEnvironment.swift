@@ -38,6 +38,12 @@ final class DemoEnvironment: Sendable {
         }
     }
 
+    /// Appends settings to the project's `.cilo/config.yml`.
+    func addToConfig(_ settings: String) throws {
+        let config = directory + "/.cilo/config.yml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n" + settings + "\n").write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
     /// Runs cilo in the project folder with this CILO_HOME (and any extra variables).
     @discardableResult
     func cilo(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {

@@ -51,17 +51,20 @@ final class SecondEngine: Sendable {
 struct RemoteEngineTests {
     static let tools = EnvironmentTests.tools + ["ssh", "sshd", "rsync", "nsenter", "unshare"]
 
-    @Test("an environment on a second engine: made there from the synced source, listed here, run, exec, path, down, destroy; an engine that vanished",
-          .enabled(if: Integration.canRun(needing: tools)))
-    func remoteEnvironment() throws {
+    /// Docker and the tools checked, a second engine started, a demo project, and `CILO_SSH` for the engine.
+    private func begin() throws -> (SecondEngine, DemoEnvironment, [String: String]) {
         try EnvironmentTests.requireDocker()
         try Integration.require(Self.tools)
         let engine = try SecondEngine()
-        let demo = try DemoEnvironment()
+        return (engine, try DemoEnvironment(), ["CILO_SSH": engine.ssh])
+    }
+
+    @Test("an environment on a second engine: made there from the synced source, listed here, run, exec, path, down, destroy; an engine that vanished",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func remoteEnvironment() throws {
+        let (engine, demo, variables) = try begin()
         defer { demo.tearDown() }
-        let variables = ["CILO_SSH": engine.ssh]
-        let config = demo.directory + "/.cilo/config.yml"
-        try (try String(contentsOfFile: config, encoding: .utf8) + "\nexclude: [scratch]\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try demo.addToConfig("exclude: [scratch]")
         try FileManager.default.createDirectory(atPath: demo.directory + "/scratch", withIntermediateDirectories: true)
         try "not synced\n".write(toFile: demo.directory + "/scratch/notes", atomically: true, encoding: .utf8)
 
@@ -146,12 +149,8 @@ struct RemoteEngineTests {
     @Test("bad input: an unreachable host, a refused key, a bad address or name, an unknown engine: one line naming the engine and the cause, nothing made",
           .enabled(if: Integration.canRun(needing: tools)))
     func badInput() throws {
-        try EnvironmentTests.requireDocker()
-        try Integration.require(Self.tools)
-        let engine = try SecondEngine()
-        let demo = try DemoEnvironment()
+        let (engine, demo, variables) = try begin()
         defer { demo.tearDown() }
-        let variables = ["CILO_SSH": engine.ssh]
         let closed = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address):2"], environment: variables)
         Integration.expectOneLineError(closed, mentioning: ["engine e2", "unreachable"])
         let otherKey = engine.folder + "/other"
@@ -175,8 +174,7 @@ struct RemoteEngineTests {
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote"), "no placement was written")
         // max_environments holds for auto too: one runs here, one is the project's limit.
         try FileManager.default.removeItem(atPath: demo.home + "/plans/\(demo.project).json")
-        let config = demo.directory + "/.cilo/config.yml"
-        try (try String(contentsOfFile: config, encoding: .utf8) + "\nmax_environments: 1\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try demo.addToConfig("max_environments: 1")
         #expect(try demo.cilo(["up", "l1"]).status == 0)
         let capped = try demo.cilo(["up", "w2", "--engine", "auto"])
         #expect(capped.status == 75 && capped.err.contains("no engine has room for 'w2'"), "\(capped.err)")

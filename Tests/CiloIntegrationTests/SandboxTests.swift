@@ -140,8 +140,7 @@ struct SandboxTests {
         Integration.expectOneLineError(
             try demo.cilo(["run", "--sandbox", "--sandbox-network", "none", "no-such-command-xyz", "a"]), mentioning: ["no-such-command-xyz"])
         // sandbox: true in the config confines every run; --no-sandbox overrides.
-        let config = demo.directory + "/.cilo/config.yml"
-        try (try String(contentsOfFile: config, encoding: .utf8) + "\nsandbox: true\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try demo.addToConfig("sandbox: true")
         let confined = try demo.cilo(["run", "--sandbox-network", "none", "sh", "a", "-c", "grep NoNewPrivs /proc/self/status"])
         #expect(confined.out.contains("1"), "\(confined.out)\(confined.err)")
         #expect(try demo.cilo(["run", "--no-sandbox", "sh", "a", "-c", "grep NoNewPrivs /proc/self/status"]).out.contains("0"))

@@ -43,9 +43,7 @@ struct SharedServicesTests {
         try "DB_GREETING=from-env-file\n".write(toFile: demo.directory + "/shared.env", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: demo.directory + "/seed", withIntermediateDirectories: true)
         try "rows from the source\n".write(toFile: demo.directory + "/seed/rows", atomically: true, encoding: .utf8)
-        let config = demo.directory + "/.cilo/config.yml"
-        let text = try String(contentsOfFile: config, encoding: .utf8)
-        try (text + "\nenv_files: [shared.env]\nshared_grace: \(grace)\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try demo.addToConfig("env_files: [shared.env]\nshared_grace: \(grace)")
         return demo
     }
 

@@ -42,7 +42,7 @@ public struct BenchRunner: Sendable {
         let sourceUsage = try await DiskUsage().measureOffPool(BytePath(source))
         try refuseImpossible(host: host, sourceAllocated: sourceUsage.allocatedBytes)
         let made = MadeEnvironments()
-        made.hadSharedServices = SharedServiceState.exists(project: manager.project.name, home: manager.home)
+        made.hadSharedServices = try SharedServiceState.exists(project: manager.project.name, home: manager.home)
         do throws(CiloError) {
             var results: [BenchStrategyResult] = []
             for strategy in options.strategies {

@@ -54,10 +54,13 @@ public struct Engine: Codable, Sendable, Equatable {
     /// The ssh command line that runs `remote` (a shell command line) on the engine; with
     /// `terminal`, a terminal is asked for (an interactive `cilo run`).
     public func sshArguments(_ remote: String, terminal: Bool = false) -> [String] {
-        var arguments = Self.sshCommand()
-        arguments += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", terminal ? "-t" : "-T"]
-        if let port { arguments += ["-p", String(port)] }
-        return arguments + [destination, remote]
+        transport + [terminal ? "-t" : "-T", destination, remote]
+    }
+
+    /// ssh with cilo's options and the port, without host or command: what rsync's `-e` and
+    /// git's `GIT_SSH_COMMAND` run too, so every connection to the engine is made alike.
+    var transport: [String] {
+        Self.sshCommand() + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"] + (port.map { ["-p", String($0)] } ?? [])
     }
 
     /// `home`, as a shell word on the engine (a relative folder stays relative to the login's home).

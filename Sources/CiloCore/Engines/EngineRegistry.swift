@@ -73,9 +73,9 @@ public struct EngineRegistry: Sendable {
     /// Every remote environment (of one project, when given).
     public func placements(project: String? = nil) throws(CiloError) -> [Placement] {
         var found: [Placement] = []
-        let projects = project.map { [$0] } ?? folderNames(home.path("remote"))
+        let projects = if let project { [project] } else { try home.entryNames(in: home.path("remote")) }
         for name in projects {
-            for file in folderNames(home.path("remote", name)) where file.hasSuffix(".json") {
+            for file in try home.entryNames(in: home.path("remote", name)) where file.hasSuffix(".json") {
                 if let placement = try self.placement(project: name, env: String(file.dropLast(5))) { found.append(placement) }
             }
         }
@@ -95,17 +95,5 @@ public struct EngineRegistry: Sendable {
         let lock = try home.lock(home.path("locks", "engines.lock"))
         defer { lock.unlock() }
         return try body()
-    }
-
-    private func folderNames(_ folder: BytePath) -> [String] {
-        guard let directory = try? PathOpening.openDirectory(folder.bytes) else { return [] }
-        defer { directory.closeIgnoringErrors() }
-        var names: [String] = []
-        try? DirectoryReader(directory: directory).forEachEntry { name, _ in
-            let text = name.displayString
-            if text != "." && text != ".." && !text.hasPrefix(".") { names.append(text) }
-            return true
-        }
-        return names.sorted()
     }
 }

@@ -17,14 +17,11 @@ extension RemoteEngine {
         }
         let result = try await cilo(["merge", env, "--branch", name] + (message.map { ["--message", $0] } ?? []), project: project.name)
         guard result.succeeded else { throw CiloError(.failed, "engine \(engine.name): cilo merge \(env) failed there: \(result.tail(2))") }
-        var ssh = Engine.sshCommand() + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
-        if let port = engine.port { ssh += ["-p", String(port)] }
-        let folder = engine.home + "/sources/" + project.name
-        let url = engine.port == nil ? "\(engine.destination):\(folder)"
-            : "ssh://\(engine.destination)/\(engine.home.hasPrefix("/") ? folder.dropFirst() : "~/" + folder)"
+        // git's scp form: a relative folder is relative to the login's home; the port is in the ssh command.
+        let url = "\(engine.destination):\(engine.home)/sources/\(project.name)"
         let fetched = try await ToolRunner.run(
             "git", ["-C", project.root, "fetch", "--no-tags", "--quiet", url, "refs/heads/\(name):refs/heads/\(name)"],
-            environment: ["GIT_SSH_COMMAND": ssh.map(Engine.quoted).joined(separator: " ")])
+            environment: ["GIT_SSH_COMMAND": engine.transport.map(Engine.quoted).joined(separator: " ")])
         guard fetched.succeeded else {
             if fetched.error.contains("non-fast-forward") || fetched.error.contains("rejected") {
                 throw CiloError(.failed, "branch \(name) moved in this source since: it was made on engine \(engine.name) but not fetched (\(fetched.tail(1)))")

@@ -17,14 +17,13 @@ extension RemoteEngine {
         let now = try await WorkerThreads.offload { () throws(CiloError) -> SourceFingerprint in
             try SourceFingerprint.of(source: BytePath(root), excludes: excludes, skipping: [], jobs: CPUCapacity.usableCPUs())
         }
+        // A record that cannot be read costs one sync more, nothing else: it is written anew after it.
         let last = try? StateFile.load(SourceFingerprint.self, name, in: record, what: "the last sync")
         if last == now { return false }
         // Forgotten first: a sync cut off half-way is never taken for a whole one.
         try StateFile.remove(name, in: record, what: "the last sync")
-        var shell = Engine.sshCommand() + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
-        if let port = engine.port { shell += ["-p", String(port)] }
         let remoteFolder = engine.home + "/sources/" + project.name + "/"
-        let arguments = ["-a", "--delete", "--mkpath", "-e", shell.map(Self.rsyncWord).joined(separator: " ")]
+        let arguments = ["-a", "--delete", "--mkpath", "-e", engine.transport.map(Engine.quoted).joined(separator: " ")]
             + excludes.map { "--exclude=\($0)" } + [root + "/", engine.destination + ":" + remoteFolder]
         let result = try await ToolRunner.run("rsync", arguments)
         guard result.succeeded else {
@@ -33,11 +32,6 @@ extension RemoteEngine {
         }
         try StateFile.save(now, name, in: record, home: home, what: "the last sync")
         return true
-    }
-
-    /// A word of rsync's `-e` command line (it splits on spaces and honours quotes).
-    private static func rsyncWord(_ word: String) -> String {
-        word.contains(where: { $0 == " " || $0 == "'" || $0 == "\"" }) ? "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" : word
     }
 }
 

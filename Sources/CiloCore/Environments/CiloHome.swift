@@ -72,6 +72,33 @@ public struct CiloHome: Sendable {
         }
     }
 
+    /// The names in the folder `path` (no dot files), sorted; a folder that does not exist has
+    /// none, one that cannot be read is an error.
+    func entryNames(in path: BytePath) throws(CiloError) -> [String] {
+        var names: [String] = []
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(path.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try DirectoryReader(directory: directory).forEachEntry { name, _ in
+                let text = name.displayString
+                if !text.hasPrefix(".") { names.append(text) }
+                return true
+            }
+        } catch where error == .noSuchFileOrDirectory {
+            return []
+        } catch {
+            throw .system(error, "cannot read cilo's folder", path: path.display)
+        }
+        return names.sorted()
+    }
+
+    /// Whether `path` exists; an error other than "no such file" is one.
+    func exists(_ path: BytePath) throws(CiloError) -> Bool {
+        do throws(Errno) { return try PathOpening.statusIfPresent(path.bytes) != nil } catch {
+            throw .system(error, "cannot read cilo's files", path: path.display)
+        }
+    }
+
     /// Takes an exclusive lock on `path` (creating its folder) if no other cilo holds it; nil if one does.
     func tryLock(_ path: BytePath) throws(CiloError) -> FileLock? {
         try acquire(path, wait: false)

@@ -52,7 +52,7 @@ extension EnvironmentManager {
     /// Removes the project's shared services (containers, network, volumes) when it has no
     /// environment left. - Returns: the services removed (none while environments remain).
     public func removeSharedServicesOfEmptyProject() async throws(CiloError) -> [String] {
-        guard try store.allReadable(project: project.name).records.isEmpty, SharedServiceState.exists(project: project.name, home: home) else { return [] }
+        guard try store.allReadable(project: project.name).records.isEmpty, try SharedServiceState.exists(project: project.name, home: home) else { return [] }
         return try await SharedServices.removeAll(project: project.name, home: home)
     }
 

@@ -44,8 +44,8 @@ public struct SharedServiceState: Codable, Sendable, Equatable {
     }
 
     /// Whether the project has a state file (any shared service was ever started).
-    static func exists(project: String, home: CiloHome) -> Bool {
-        (try? PathOpening.status(folder(project: project, home: home).appending(fileName).bytes)) != nil
+    static func exists(project: String, home: CiloHome) throws(CiloError) -> Bool {
+        try home.exists(folder(project: project, home: home).appending(fileName))
     }
 
     /// Writes the state atomically (the caller holds the project's shared lock).

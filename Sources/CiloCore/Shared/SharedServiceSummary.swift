@@ -21,7 +21,8 @@ public struct SharedServiceSummary: Codable, Sendable, Equatable {
     public static func read(projects: [String]?, home: CiloHome) async throws(CiloError) -> [SharedServiceSummary] {
         let docker = DockerClient(home: home.root.display)
         var summaries: [SharedServiceSummary] = []
-        for project in projects ?? SharedServices.projects(home: home) where SharedServiceState.exists(project: project, home: home) {
+        let names = if let projects { projects } else { try SharedServices.projects(home: home) }
+        for project in names where try SharedServiceState.exists(project: project, home: home) {
             let state = try SharedServiceState.load(project: project, home: home)
             let containers = try await docker.sharedContainers(project: project)
             let names = Set(state.services.keys).union(containers.map(\.service))

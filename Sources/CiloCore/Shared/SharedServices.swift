@@ -25,7 +25,7 @@ public enum SharedServices {
     /// grace time (`grace`, the project's `shared_grace:`, else the one written when it was
     /// joined; at once with 0). Nothing to do, and no Docker call, for a project that never shared one.
     static func leave(_ record: EnvironmentRecord, home: CiloHome, grace: Double? = nil) async throws(CiloError) {
-        guard SharedServiceState.exists(project: record.project, home: home) else { return }
+        guard try SharedServiceState.exists(project: record.project, home: home) else { return }
         let docker = DockerClient(home: home.root.display)
         try await withLock(project: record.project, home: home) { () throws(CiloError) in
             var state = try SharedServiceState.load(project: record.project, home: home)
@@ -57,7 +57,9 @@ public enum SharedServices {
     public static func stopIdle(home: CiloHome) async -> [String] {
         var warnings: [String] = []
         let now = Date().timeIntervalSince1970
-        for project in projects(home: home) {
+        let names: [String]
+        do throws(CiloError) { names = try projects(home: home) } catch { return ["shared services: \(error.description)"] }
+        for project in names {
             do throws(CiloError) {
                 let state = try SharedServiceState.load(project: project, home: home)
                 var due = false
@@ -111,16 +113,8 @@ public enum SharedServices {
         try state.save(project: project, home: home)
     }
 
-    /// The projects of the home with a shared-services state.
-    static func projects(home: CiloHome) -> [String] {
-        guard let directory = try? PathOpening.openDirectory(home.path("shared").bytes) else { return [] }
-        defer { directory.closeIgnoringErrors() }
-        var names: [String] = []
-        try? DirectoryReader(directory: directory).forEachEntry { name, _ in
-            let text = name.displayString
-            if NameRules.isValid(text) { names.append(text) }
-            return true
-        }
-        return names.sorted()
+    /// The projects of the home with a shared-services folder.
+    static func projects(home: CiloHome) throws(CiloError) -> [String] {
+        try home.entryNames(in: home.path("shared")).filter(NameRules.isValid)
     }
 }
