@@ -36,7 +36,9 @@ extension CiloCommand {
                 let outcome = try await global.perform { () throws(CiloError) in
                     let manager = try projectOptions.manager()
                     let name = try NameRules.environmentName(env)
-                    try RemoteRouting.refuseMerge(of: name, manager)
+                    if let remote = try RemoteRouting.engine(of: name, manager) {
+                        return try await RemoteEngine(engine: remote).apply(name, project: manager.project, home: manager.home, threeWay: threeWay)
+                    }
                     return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                         try await manager.apply(name, threeWay: threeWay)
                     }

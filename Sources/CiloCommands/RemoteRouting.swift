@@ -118,12 +118,6 @@ enum RemoteRouting {
         return best.name
     }
 
-    /// `cilo merge --apply` writes into this machine's working tree: not from another engine's workspace yet.
-    static func refuseMerge(of env: String, _ manager: EnvironmentManager) throws(CiloError) {
-        guard let remote = try engine(of: env, manager) else { return }
-        throw CiloError(.invalidArgument, "environment '\(env)' lives on engine \(remote.name): cilo merge --apply does not reach another engine yet (cilo merge \(env) makes its branch here)")
-    }
-
     /// For `create`, `up` and `run` of `env`: the engine asked for (`--engine`, else `engine:` in
     /// the config, else this machine), made ready and synced, or the one it already lives on (ready).
     /// Nil: this machine.

@@ -156,6 +156,33 @@ struct ChangesTests {
         #expect(FileManager.default.fileExists(atPath: project + "/src/added.txt") && !FileManager.default.fileExists(atPath: project + "/src/file3.txt"))
     }
 
+    @Test("what exclude: keeps out of the workspace is not the agent's work: no deletion in diff, apply or merge, no added node_modules",
+          .enabled(if: Integration.canRun(needing: tools)))
+    func excludedPaths() throws {
+        try Integration.require(Self.tools)
+        let root = try Integration.temporaryDirectory("excluded")
+        defer { Integration.removeTemporary(root) }
+        let project = try makeProject(root)
+        try sh("printf 'exclude: [deep, /blob.bin, node_modules]\\n' >> .cilo/config.yml && git -c user.email=t@t -c user.name=t commit -qam excludes",
+               in: project)
+        let environment = ["CILO_HOME": root + "/home"]
+        func cilo(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            try Integration.run([Integration.ciloExecutable] + arguments, environment: environment, directory: project)
+        }
+        #expect(try cilo(["create", "x1"]).status == 0)
+        let workspace = root + "/home/envs/changes/x1"
+        #expect(!FileManager.default.fileExists(atPath: workspace + "/src/deep") && !FileManager.default.fileExists(atPath: workspace + "/blob.bin"))
+        try sh("echo agent >> src/file5.txt && mkdir -p node_modules/pkg && echo installed > node_modules/pkg/index.js", in: workspace)
+        let diff = try cilo(["diff", "x1", "--name-only"])
+        #expect(diff.status == 0 && diff.out == "src/file5.txt\n", "\(diff.out)\(diff.err)")
+        #expect(try cilo(["merge", "x1"]).status == 0)
+        #expect(try Integration.run(["git", "-C", project, "cat-file", "-e", "cilo/x1:src/deep/nested.txt"]).status == 0, "the branch keeps it")
+        #expect(try Integration.run(["git", "-C", project, "cat-file", "-e", "cilo/x1:node_modules/pkg/index.js"]).status != 0)
+        let applied = try cilo(["merge", "x1", "--apply"])
+        #expect(applied.status == 0 && applied.out.contains("applied 1 changed path"), "\(applied.out)\(applied.err)")
+        #expect(try Integration.check(["git", "-C", project, "status", "--porcelain"]) == " M src/file5.txt\n")
+    }
+
     @Test("Ctrl-C during merge: exit 130, the source's branches, HEAD, index and tree as they were",
           .enabled(if: Integration.canRun(needing: tools + ["timeout"])))
     func interruptedMerge() throws {

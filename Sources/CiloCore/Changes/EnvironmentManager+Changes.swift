@@ -38,7 +38,8 @@ extension EnvironmentManager {
         }
         let own = Set(cilosOwnPaths(record).map { Array($0.utf8) })
         let workspace = record.workspace
-        let all = try await baseline.changes(in: workspace, excluding: own)
+        let leftOut = ExcludeMatcher(patterns: project.excludes)
+        let all = try await baseline.changes(in: workspace, excluding: own).filter { !leftOut.excludes(relativePath: $0.rawPath ?? Array($0.path.utf8)) }
         guard !paths.isEmpty else {
             do throws(CiloError) { try ChangesSummary.keep(all, of: nil, home: home, project: record.project, env: record.name) } catch {
                 warn("the change count of \(record.name) was not kept: \(error.description)")
@@ -52,6 +53,15 @@ extension EnvironmentManager {
     /// Paths cilo wrote into the workspace itself (render rules, `.env*` files it left out): not the agent's changes.
     func cilosOwnPaths(_ record: EnvironmentRecord) -> [String] {
         project.config.env.render.map(\.file) + (record.removedEnvFiles ?? [])
+    }
+
+    /// Git pathspecs of everything that is not the agent's work: cilo's own paths, and what
+    /// `exclude:` keeps out of workspaces (a tracked file left out is not one the agent deleted,
+    /// and a `node_modules` it installed is not work to bring back). `excluding`: as pathspecs
+    /// that leave them out.
+    func notTheAgents(_ record: EnvironmentRecord, excluding: Bool) -> [String] {
+        let magic = excluding ? "exclude," : ""
+        return cilosOwnPaths(record).map { ":(\(magic)literal)\($0)" } + ExcludeMatcher.gitPathspecs(project.excludes, magic: magic)
     }
 
     /// What changed in `env`'s workspace since cilo made it, as a change list (its count is
@@ -124,6 +134,6 @@ extension EnvironmentManager {
     }
 
     private func pathspec(_ paths: [String], _ record: EnvironmentRecord) -> [String] {
-        (paths.isEmpty ? ["."] : paths) + cilosOwnPaths(record).map { ":(exclude,literal)\($0)" }
+        (paths.isEmpty ? ["."] : paths) + notTheAgents(record, excluding: true)
     }
 }

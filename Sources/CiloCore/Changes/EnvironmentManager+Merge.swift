@@ -80,7 +80,8 @@ extension EnvironmentManager {
     }
 
     /// The workspace's whole state as a tree in the source's object store: every file hashed
-    /// into it from the agent's commit's tree, cilo's own files as the agent committed them.
+    /// into it from the agent's commit's tree, cilo's own files and what `exclude:` leaves out
+    /// as the agent committed them.
     private func uncommittedTree(_ record: EnvironmentRecord, parent: String, gitDirectory: String) async throws(CiloError) -> String {
         let scratch = home.path("tmp").display + "/merge-\(UUID().uuidString.prefix(12)).index"
         try home.makeDirectory(home.path("tmp")).closeIgnoringErrors()
@@ -90,8 +91,8 @@ extension EnvironmentManager {
         ])
         try await git.run(["read-tree", parent])
         try await git.run(["add", "-A", "--", "."])
-        let own = cilosOwnPaths(record)
-        if !own.isEmpty { try await git.run(["reset", "-q", parent, "--"] + own) }
+        let notTheAgents = notTheAgents(record, excluding: false)
+        if !notTheAgents.isEmpty { try await git.run(["reset", "-q", parent, "--"] + notTheAgents) }
         return try await git.run(["write-tree"])
     }
 }

@@ -38,6 +38,33 @@ struct ExcludeMatcher: Sendable {
         return false
     }
 
+    /// Whether the path `relative` (to the clone root) is left out: it or a folder above it matches.
+    func excludes(relativePath relative: [UInt8]) -> Bool {
+        if isEmpty { return false }
+        var folder = BytePath(bytes: [])
+        for component in relative.split(separator: 0x2F) {
+            let name = FileName(bytes: Array(component))
+            if excludes(name, in: folder) { return true }
+            folder = folder.appending(name)
+        }
+        return false
+    }
+
+    /// The same patterns as git pathspecs with `glob` magic (whose `*` stops at `/`, as
+    /// FNM_PATHNAME here), each matching the entry and everything below it. `magic` goes before
+    /// `glob` (`"exclude,"` for pathspecs that leave them out).
+    static func gitPathspecs(_ patterns: [String], magic: String = "") -> [String] {
+        patterns.flatMap { pattern -> [String] in
+            var trimmed = Substring(pattern)
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+            let anchored = trimmed.contains("/")
+            if trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+            guard !trimmed.isEmpty else { return [] }
+            let spec = anchored ? String(trimmed) : "**/" + trimmed
+            return [":(\(magic)glob)\(spec)", ":(\(magic)glob)\(spec)/**"]
+        }
+    }
+
     private static func matches(_ pattern: [UInt8], _ subject: [UInt8], flags: Int32) -> Bool {
         pattern.withUnsafeBufferPointer { patternBytes in
             subject.withUnsafeBufferPointer { subjectBytes in
