@@ -1,5 +1,6 @@
 import ArgumentParser
 import CiloCore
+import CiloSystem
 
 extension CiloCommand {
     /// `cilo prune [--older-than DURATION] [--stopped] [--all-projects] [--dry-run] [--json]`.
@@ -45,20 +46,21 @@ extension CiloCommand {
                 options.stopped = stopped
                 options.allProjects = allProjects
                 options.dryRun = dryRun
-                return try await Pruner(manager: try projectOptions.manager(), options: options).run()
+                return try await Pruner(manager: try projectOptions.manager(), options: options).runEverywhere()
             }
             if json {
                 print(try JSONOutput.encode(report))
                 return
             }
+            for warning in report.warnings ?? [] { HostFacts.writeToStandardError("cilo: warning: \(warning)\n") }
             let verb = dryRun ? "would remove" : "removed"
             for entry in report.removed {
                 let disk = entry.workspaceBytes.map { ", \(ByteFormatting.iec($0)) exclusive" } ?? ""
-                print("\(verb) \(entry.project)/\(entry.env) (\(entry.reason)\(disk))")
+                print("\(verb) \(where: entry.engine)\(entry.project)/\(entry.env) (\(entry.reason)\(disk))")
             }
-            for entry in report.kept { print("kept \(entry.project)/\(entry.env): \(entry.reason)") }
+            for entry in report.kept { print("kept \(where: entry.engine)\(entry.project)/\(entry.env): \(entry.reason)") }
             for image in report.images {
-                print("\(verb) image \(image.tag ?? "<dangling> " + image.id.prefix(19)) (\(ByteFormatting.iec(image.bytes)))")
+                print("\(verb) image \(where: image.engine)\(image.tag ?? "<dangling> " + image.id.prefix(19)) (\(ByteFormatting.iec(image.bytes)))")
             }
             if report.removed.isEmpty && report.images.isEmpty {
                 print(stopped || olderThan != nil ? "nothing to remove" : "nothing to remove (environments go only with --stopped or --older-than)")
@@ -67,5 +69,12 @@ extension CiloCommand {
                 print("Docker's build cache holds \(cache); cilo cannot tell its own from the rest: docker builder prune removes it")
             }
         }
+    }
+}
+
+private extension String.StringInterpolation {
+    /// `ENGINE:` before what lives on another engine; nothing for this machine's.
+    mutating func appendInterpolation(where engine: String?) {
+        appendLiteral(engine.map { $0 + ":" } ?? "")
     }
 }

@@ -59,7 +59,7 @@ struct RemoteEngineTests {
         return (engine, try DemoEnvironment(), ["CILO_SSH": engine.ssh])
     }
 
-    @Test("an environment on a second engine: made there from the synced source, listed here, run, exec, path, down, destroy; an engine that vanished",
+    @Test("an environment on a second engine: made there from the synced source, listed here, run, exec, path, merge, prune, down, destroy; an engine that vanished",
           .enabled(if: Integration.canRun(needing: tools)))
     func remoteEnvironment() throws {
         let (engine, demo, variables) = try begin()
@@ -142,9 +142,17 @@ struct RemoteEngineTests {
         let held = try demo.cilo(["engines", "remove", "e2"], environment: variables)
         #expect(held.status == 75 && held.err.contains("holds"), "\(held.err)")
         #expect(try demo.cilo(["down", "r2"], environment: variables).status == 0)
-        let destroyed = try demo.cilo(["destroy", "r2", "r3", "--force"], environment: variables)
-        #expect(destroyed.status == 0 && destroyed.out.contains("destroyed \(demo.project)/r2 on engine e2"), "\(destroyed.err)")
+        // prune covers the engines: r2 is stopped there.
+        let wouldPrune = try demo.cilo(["prune", "--stopped", "--dry-run"], environment: variables)
+        #expect(wouldPrune.status == 0 && wouldPrune.out.contains("would remove e2:\(demo.project)/r2 (stopped"), "\(wouldPrune.out) \(wouldPrune.err)")
+        #expect(!wouldPrune.out.contains("/r1") && !wouldPrune.out.contains("/l1"), "running ones stay: \(wouldPrune.out)")
+        let pruned = try demo.cilo(["prune", "--stopped"], environment: variables)
+        #expect(pruned.status == 0 && pruned.out.contains("removed e2:\(demo.project)/r2 (stopped"), "\(pruned.out) \(pruned.err)")
         #expect(try engine.shell("docker ps -aq --filter label=dev.cilo.env=r2 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(!(try demo.cilo(["list"], environment: variables).out.contains("r2")), "forgotten here too")
+        let destroyed = try demo.cilo(["destroy", "r3", "--force"], environment: variables)
+        #expect(destroyed.status == 0 && destroyed.out.contains("destroyed \(demo.project)/r3 on engine e2"), "\(destroyed.err)")
+        #expect(try engine.shell("docker ps -aq --filter label=dev.cilo.env=r3 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
 
         // The engine vanishes while it holds r1.
         engine.stop()

@@ -3,7 +3,9 @@ import Foundation
 /// Where cilo's disk goes in Docker: the images it built, its volumes, the build cache.
 extension DockerClient {
     /// An image cilo built (label `dev.cilo.built=true`).
-    public struct BuiltImage: Sendable, Equatable, Encodable {
+    public struct BuiltImage: Sendable, Equatable, Codable {
+        /// The engine it is on (`cilo prune` across engines); nil: this machine.
+        public var engine: String?
         /// `cilo-build/<project>-<service>:<digest>`, or nil for a dangling one (superseded by a rebuild).
         public var tag: String?
         public var id: String

@@ -17,7 +17,9 @@ public struct Pruner: Sendable {
     }
 
     /// One environment prune looked at.
-    public struct Environment: Sendable, Encodable, Equatable {
+    public struct Environment: Sendable, Codable, Equatable {
+        /// The engine it lives on; nil: this machine.
+        public var engine: String?
         public var project: String
         public var env: String
         public var status: String
@@ -28,13 +30,15 @@ public struct Pruner: Sendable {
     }
 
     /// What prune removed (or, `dryRun`, would remove).
-    public struct Report: Sendable, Encodable {
+    public struct Report: Sendable, Codable {
         public var dryRun: Bool
         public var removed: [Environment] = []
         public var kept: [Environment] = []
         public var images: [DockerClient.BuiltImage] = []
         /// Docker's build cache (`docker system df`): shown, not pruned (Docker cannot tell cilo's from the rest).
         public var buildCache: String?
+        /// Engines that did not answer (their environments were left alone).
+        public var warnings: [String]?
     }
 
     public let manager: EnvironmentManager
@@ -55,7 +59,7 @@ public struct Pruner: Sendable {
         for stored in readable.records where options.stopped || options.olderThan != nil {
             let record = EnvironmentManager.reconcile(stored, with: containers)
             guard let reason = why(record) else { continue }
-            var entry = Environment(project: record.project, env: record.name, status: record.status.rawValue, reason: reason,
+            var entry = Environment(engine: nil, project: record.project, env: record.name, status: record.status.rawValue, reason: reason,
                                     workspaceBytes: cache.load(project: record.project, env: record.name)?.exclusiveBytes)
             if record.status == .creating {
                 entry.reason = "being created"
@@ -78,7 +82,7 @@ public struct Pruner: Sendable {
             }
         }
         for key in readable.damaged {
-            report.kept.append(Environment(project: key.project, env: key.env, status: "damaged", reason: "its state file cannot be read (cilo doctor)"))
+            report.kept.append(Environment(engine: nil, project: key.project, env: key.env, status: "damaged", reason: "its state file cannot be read (cilo doctor)"))
         }
         report.images = try await unusedImages(scope: scope)
         if !options.dryRun {
