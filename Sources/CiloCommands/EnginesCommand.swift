@@ -8,12 +8,12 @@ extension CiloCommand {
     struct Engines: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Machines running Docker that cilo reaches over ssh: add, list, remove.",
-            subcommands: [Add.self, List.self, Remove.self, Room.self])
+            subcommands: [Add.self, List.self, Remove.self, Room.self, Receive.self])
 
         /// `cilo engines add NAME ssh://[user@]host[:port] [--home PATH]`.
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Add an engine: checks it answers (Docker, Compose, rsync, same architecture) and puts cilo there.")
+                abstract: "Add an engine: checks it answers (Docker, Compose, same architecture) and puts cilo there.")
             @Argument(help: "Its name (letters, digits, -).") var name: String
             @Argument(help: "ssh://[user@]host[:port]; CILO_SSH overrides the ssh command (identity, options).") var address: String
             @Option(help: "cilo's folder there (default .cilo-engine in the login's home).") var home: String?
@@ -133,6 +133,19 @@ extension CiloCommand {
                     try EngineRoom.measure(home: .fromEnvironment(), project: project, maxEnvironments: maxEnvironments)
                 }
                 print(try JSONOutput.encode(room))
+            }
+        }
+
+        /// `cilo engines receive FOLDER`, run by another machine's cilo over ssh: the source's list
+        /// on standard input; the folder shaped to it; the files it needs on standard output.
+        struct Receive: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Shape a synced source to the list on standard input (used by engines without rsync).", shouldDisplay: false)
+            @Argument(help: "The folder (relative to the working directory).") var folder: String
+            @OptionGroup var global: GlobalOptions
+
+            func run() async throws {
+                let needed = try await global.perform { () throws(CiloError) -> [UInt8] in try await SourceMirror.receive(into: folder) }
+                FileHandle.standardOutput.write(Data(needed))
             }
         }
     }

@@ -27,6 +27,20 @@ extension FileDescriptor {
         }
     }
 
+    /// Reads a pipe or stream (standard input) from where it stands to its end.
+    ///
+    /// The corresponding C function is `read`.
+    public func readStreamToEnd() throws(Errno) -> [UInt8] {
+        var result: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+        defer { chunk.deallocate() }
+        while true {
+            let count = try SystemCall.run { Glibc.read(rawValue, chunk.baseAddress, chunk.count) }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[..<count])
+        }
+    }
+
     /// Sets owner and group.
     ///
     /// The corresponding C function is `fchown`.

@@ -51,4 +51,23 @@ struct EngineTests {
         room.memoryAvailableBytes = 1 << 30
         #expect(!room.hasRoom, "below the reserve")
     }
+
+    @Test("cilo's own sync: a source's list reads back as written; a list naming a path outside, or cut off, is refused")
+    func mirrorList() throws {
+        var encoded: [UInt8] = []
+        let entries = [
+            SourceMirror.Entry(kind: .directory, permissions: 0o750, size: 0, modified: 0, path: Array("a".utf8)),
+            SourceMirror.Entry(kind: .file, permissions: 0o644, size: 12, modified: 1_700_000_000, path: Array("a/sp ace\nx\u{FF}".utf8)),
+            SourceMirror.Entry(kind: .symbolicLink, permissions: 0o777, size: 0, modified: 0, path: Array("a/l".utf8), target: Array("../b".utf8)),
+        ]
+        for entry in entries { SourceMirror.encode(entry, into: &encoded) }
+        #expect(try SourceMirror.decode(encoded) == entries)
+        #expect(try SourceMirror.decode([]) == [])
+        for bad in ["../etc/passwd", "a/../../x", "/abs", "a//b", "./a"] {
+            var hostile: [UInt8] = []
+            SourceMirror.encode(SourceMirror.Entry(kind: .file, permissions: 0o644, size: 1, modified: 1, path: Array(bad.utf8)), into: &hostile)
+            #expect(throws: CiloError.self, "\(bad)") { try SourceMirror.decode(hostile) }
+        }
+        #expect(throws: CiloError.self) { try SourceMirror.decode(Array(encoded.dropLast(2))) }
+    }
 }

@@ -56,15 +56,24 @@ public enum ToolRunner {
 
     /// Runs a tool whose output is bytes (file names that are not UTF-8): its status,
     /// standard output as bytes and standard error as text.
+    /// `input`: a file (opened for reading) as its standard input.
     public static func runForBytes(
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], input: FileDescriptor? = nil
     ) async throws(CiloError) -> (status: Int32, output: [UInt8], error: String) {
         do {
-            let result = try await Subprocess.run(
-                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
-                workingDirectory: workingDirectory.map { FilePath($0) },
-                output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
+            let directory = workingDirectory.map { FilePath($0) }
+            let variables = Environment.inherit.updating(updates(environment))
+            let result = if let input {
+                try await Subprocess.run(
+                    program(executable), arguments: Arguments(arguments), environment: variables, workingDirectory: directory,
+                    input: .fileDescriptor(input, closeAfterSpawningProcess: false),
+                    output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
+            } else {
+                try await Subprocess.run(
+                    program(executable), arguments: Arguments(arguments), environment: variables, workingDirectory: directory,
+                    output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
+            }
             return (status(result.terminationStatus), result.standardOutput, result.standardError)
         } catch {
             throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))

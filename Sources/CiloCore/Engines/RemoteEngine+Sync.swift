@@ -4,12 +4,14 @@ import SystemPackage
 
 /// A project's source on an engine.
 extension RemoteEngine {
-    /// Brings `<home>/sources/<project>` on the engine up to the project's folder: rsync over
-    /// the same ssh, incremental, honouring `exclude:`, deleting what the source no longer has.
-    /// Skipped when a walk of the source gives the fingerprint of the last sync (the walk that
-    /// keeps overlay bases honest: any change moves some entry's change time).
+    /// Brings `<home>/sources/<project>` on the engine up to the project's folder, incremental,
+    /// honouring `exclude:`, deleting what the source no longer has: with rsync over the same ssh
+    /// when both sides have it, else with cilo's own `SourceMirror` (the engine then needs no
+    /// more than sshd, Docker and Compose). Skipped when a walk of the source gives the
+    /// fingerprint of the last sync (the walk that keeps overlay bases honest: any change moves
+    /// some entry's change time). `CILO_SYNC=cilo` takes cilo's own way even with rsync.
     /// - Returns: whether it synced (false: skipped, nothing changed).
-    public func sync(_ project: Project, home: CiloHome) async throws(CiloError) -> Bool {
+    public func sync(_ project: Project, home: CiloHome, engineHasRsync: Bool) async throws(CiloError) -> Bool {
         let record = home.path("engines", engine.name)
         let name = FileName(project.name + ".synced")
         let root = project.root
@@ -22,16 +24,54 @@ extension RemoteEngine {
         if last == now { return false }
         // Forgotten first: a sync cut off half-way is never taken for a whole one.
         try StateFile.remove(name, in: record, what: "the last sync")
+        let withRsync = engineHasRsync && HostFacts.pathOfExecutable("rsync") != nil && HostFacts.environment("CILO_SYNC") != "cilo"
+        if withRsync { try await rsync(project) } else { try await mirror(project, home: home) }
+        try StateFile.save(now, name, in: record, home: home, what: "the last sync")
+        return true
+    }
+
+    private func rsync(_ project: Project) async throws(CiloError) {
         let remoteFolder = engine.home + "/sources/" + project.name + "/"
         let arguments = ["-a", "--delete", "--mkpath", "-e", engine.transport.map(Engine.quoted).joined(separator: " ")]
-            + excludes.map { "--exclude=\($0)" } + [root + "/", engine.destination + ":" + remoteFolder]
+            + project.excludes.map { "--exclude=\($0)" } + [project.root + "/", engine.destination + ":" + remoteFolder]
         let result = try await ToolRunner.run("rsync", arguments)
         guard result.succeeded else {
             if result.status == 255 || result.error.contains("connection unexpectedly closed") { throw failure(result, doing: "syncing the source") }
             throw CiloError(.failed, "engine \(engine.name): syncing \(project.name) failed: \(result.tail(2))")
         }
-        try StateFile.save(now, name, in: record, home: home, what: "the last sync")
-        return true
+    }
+
+    /// cilo's own sync: the source's list to the engine's cilo (`cilo engines receive`), which
+    /// shapes its copy and names the files it needs; those go as one tar stream over ssh.
+    private func mirror(_ project: Project, home: CiloHome) async throws(CiloError) {
+        let root = project.root, excludes = project.excludes
+        let manifest = try await WorkerThreads.offload { () throws(CiloError) -> [UInt8] in
+            try SourceMirror.manifest(of: BytePath(root), excludes: excludes)
+        }
+        let scratch = try ScratchFiles(home: home)
+        defer { scratch.removeAll() }
+        let listed = try scratch.write(manifest, named: "manifest")
+        defer { listed.descriptor.closeIgnoringErrors() }
+        let folder = "sources/" + project.name
+        let command = engine.sshArguments(ciloCommandLine(["engines", "receive", folder], project: nil))
+        let planned = try await ToolRunner.runForBytes(command[0], Array(command.dropFirst()), input: listed.descriptor)
+        if planned.status == 255 { throw failure(ToolResult(status: 255, output: "", error: planned.error), doing: "syncing the source") }
+        guard planned.status == 0 else {
+            throw CiloError(.failed, "engine \(engine.name): syncing \(project.name) failed there: \(planned.error.split(separator: "\n").suffix(2).joined(separator: " | "))")
+        }
+        guard !planned.output.isEmpty else { return }
+        let needed = try scratch.write(planned.output, named: "needed")
+        needed.descriptor.closeIgnoringErrors()
+        // One stream, this machine's tar into the engine's; pipefail: either side's failure fails it.
+        let unpack = engine.sshArguments("cd \(engine.homeWord)/\(Engine.quoted(folder)) && tar -xf -")
+        let result = try await ToolRunner.run("bash", [
+            "-c", "set -o pipefail; tar -C \"$1\" --null --no-recursion --ignore-failed-read --warning=no-file-changed -T \"$2\" -cf - | \"${@:3}\"",
+            "cilo-sync", root, needed.path,
+        ] + unpack)
+        guard result.succeeded else {
+            if result.status == 255 { throw failure(result, doing: "syncing the source") }
+            throw CiloError(.failed, "engine \(engine.name): sending \(project.name)'s changed files failed: \(result.tail(2))")
+        }
     }
 }
 

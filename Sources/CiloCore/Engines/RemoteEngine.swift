@@ -5,9 +5,10 @@ import SystemPackage
 /// What cilo does on an engine over ssh: ask what it runs, put cilo's binary there, sync a
 /// project's source, and run cilo there (captured, or as the process itself).
 ///
-/// The engine needs Docker, Compose, sshd and rsync: cilo's own binary (same architecture)
-/// is copied to `<home>/bin/cilo` whenever it is missing or another build, so every command
-/// runs there as it does here, against `CILO_HOME=<home>/home`, in `<home>/sources/<project>`.
+/// The engine needs Docker, Compose and sshd (and uses rsync when it has it): cilo's own
+/// binary (same architecture) is copied to `<home>/bin/cilo` whenever it is missing or another
+/// build, so every command runs there as it does here, against `CILO_HOME=<home>/home`, in
+/// `<home>/sources/<project>`.
 public struct RemoteEngine: Sendable {
     public let engine: Engine
 
@@ -34,7 +35,7 @@ public struct RemoteEngine: Sendable {
             printf 'docker=%s\\n' "$(docker version --format '{{.Server.Version}}' 2>/dev/null)"
             printf 'compose=%s\\n' "$( (docker compose version --short || docker-compose version --short) 2>/dev/null | head -n 1)"
             printf 'cilo=%s\\n' "$(cat \(engine.homeWord)/bin/cilo.build 2>/dev/null)"
-            printf 'rsync=%s\\n' "$(command -v rsync)"
+            printf 'rsync=%s\\n' "$(rsync --version >/dev/null 2>&1 && echo yes)"
             """
         let result = try await ssh(script)
         var fields: [String: String] = [:]
@@ -51,7 +52,7 @@ public struct RemoteEngine: Sendable {
             hasRsync: !(fields["rsync"] ?? "").isEmpty)
     }
 
-    /// Checks the engine can hold environments (Docker, Compose, rsync, this architecture) and
+    /// Checks the engine can hold environments (Docker, Compose, this architecture) and
     /// puts this build of cilo there when it is missing or another one. - Returns: its facts.
     @discardableResult
     public func prepare() async throws(CiloError) -> Facts {
@@ -61,7 +62,6 @@ public struct RemoteEngine: Sendable {
         guard facts.architecture == Self.localArchitecture else {
             throw CiloError(.failed, "engine \(engine.name) is \(facts.architecture), this cilo is built for \(Self.localArchitecture): it cannot run there")
         }
-        guard facts.hasRsync else { throw CiloError(.failed, "engine \(engine.name): rsync is not installed there (cilo syncs sources with it)") }
         let build = try Self.localBuild()
         if facts.ciloBuild != build { try await install(build: build) }
         return facts

@@ -26,8 +26,8 @@ public struct RemoteEnvironments: Sendable {
             throw CiloError(.alreadyExists, "environment '\(env)' of project '\(project.name)' lives on engine \(placed.engine), not \(name)")
         }
         let remote = RemoteEngine(engine: engine)
-        try await remote.prepare()
-        let synced = try await remote.sync(project, home: home)
+        let facts = try await remote.prepare()
+        let synced = try await remote.sync(project, home: home, engineHasRsync: facts.hasRsync)
         if try registry.placement(project: project.name, env: env) == nil {
             try registry.place(EngineRegistry.Placement(
                 project: project.name, env: env, engine: name, createdAt: ISO8601DateFormatter().string(from: Date())))
