@@ -1,4 +1,5 @@
 import ArgumentParser
+import CiloSystem
 
 /// `--wait [SECONDS]` on `up` and `run`: ArgumentParser has no option with an optional
 /// value, so a `--wait` not followed by a number is rewritten to `--wait=forever` before
@@ -54,6 +55,7 @@ enum OptionalWaitValue {
 extension CiloCommand {
     /// Parses and runs the process's command line (with `--wait`'s optional value made explicit).
     public static func runCommandLine() async {
+        HostFacts.restoreOuterLibraryPath()
         await main(Array(OptionalWaitValue.rewrite(CommandLine.arguments).dropFirst()))
     }
 }

@@ -39,6 +39,35 @@ enum RemoteRouting {
         }
     }
 
+    /// `cilo run --rm` of `env` on `engine`: ssh runs this command line as a child (the same
+    /// terminal; Ctrl-C reaches it, SIGTERM and SIGHUP are passed on), then, when the engine
+    /// says the environment is gone (its cilo removed it), it is forgotten here too. cilo ends
+    /// as the command did.
+    static func forwardRemoving(_ env: String, to engine: Engine, manager: EnvironmentManager) async throws(CiloError) -> Never {
+        let project = manager.project.name
+        let line = RemoteEngine(engine: engine).ciloCommandLine(forwardedArguments, project: project)
+        let ssh = engine.sshArguments(line, terminal: HostFacts.isTerminal(0) && HostFacts.isTerminal(1))
+        let child: ChildProcess
+        do throws(Errno) {
+            child = try ChildProcess.spawn(ssh[0], arguments: Array(ssh.dropFirst()), environment: ProcessInfo.processInfo.environment, workingDirectory: nil)
+        } catch {
+            throw .system(error, "cannot run \(ssh[0]) to reach engine \(engine.name)", path: nil)
+        }
+        let signals = ChildSignals(forwardingTo: child)
+        defer { signals.stopForwarding() }
+        let termination = try await child.termination()
+        // Asked, not assumed: when the engine's cilo could not remove it, it said so, and it stays known here.
+        do throws(CiloError) {
+            let status = try await RemoteEngine(engine: engine).cilo(["status", env], project: project)
+            if !status.succeeded && status.error.contains("no environment '\(env)'") {
+                try EngineRegistry(home: manager.home).forget(project: project, env: env)
+            }
+        } catch {
+            HostFacts.writeToStandardError("cilo: warning: \(error.description); cilo list forgets \(env) once the engine no longer has it\n")
+        }
+        ChildProcess.end(like: termination)
+    }
+
     /// Runs a cilo command on `engine`, its standard output passed through and its standard
     /// error printed after it. - Returns: its exit status.
     static func run(_ arguments: [String], on engine: Engine, project: String) async throws(CiloError) -> Int32 {

@@ -50,6 +50,7 @@ extension CiloCommand {
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
                 if let remote = try await RemoteRouting.target(name, asked: start.engine, from: start.from, wait: start.wait, manager: manager) {
+                    if rm { try await RemoteRouting.forwardRemoving(name, to: remote, manager: manager) }
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }
                 var extra: [String: String] = [:]

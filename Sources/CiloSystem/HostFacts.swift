@@ -61,6 +61,17 @@ extension HostFacts {
         getenv(name).map { String(cString: $0) }
     }
 
+    /// For a cilo an engine started with its own Swift runtime (`LD_LIBRARY_PATH` pointing at
+    /// it, the caller's value kept in `CILO_OUTER_LD_LIBRARY_PATH`): puts the caller's value back,
+    /// so the commands it starts never load that runtime. The loader has read it already.
+    ///
+    /// The corresponding C functions are `setenv` and `unsetenv`.
+    public static func restoreOuterLibraryPath() {
+        guard let outer = environment("CILO_OUTER_LD_LIBRARY_PATH") else { return }
+        if outer.isEmpty { unsetenv("LD_LIBRARY_PATH") } else { setenv("LD_LIBRARY_PATH", outer, 1) }
+        unsetenv("CILO_OUTER_LD_LIBRARY_PATH")
+    }
+
     /// Whether an executable named `name` is in one of `$PATH`'s folders.
     public static func executableOnPath(_ name: String) -> Bool {
         pathOfExecutable(name) != nil

@@ -76,6 +76,10 @@ struct RemoteEngineTests {
 
         let added = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address)", "--home", engine.folder + "/files/cilo"], environment: variables)
         #expect(added.status == 0, "\(added.err)")
+        // The engine has no Swift: this build's runtime went beside the binary.
+        let bin = engine.folder + "/files/cilo/bin/cilo"
+        #expect(try engine.shell("ldd \(bin) | grep -c 'libswiftCore.so => not found' || true") == "1\n", "the engine lacks Swift's runtime")
+        #expect(try engine.shell("LD_LIBRARY_PATH=\(engine.folder)/files/cilo/lib ldd \(bin) | grep -c 'not found' || true") == "0\n")
         let engines = try demo.cilo(["engines", "list", "--json"], environment: variables)
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(engines.out.utf8)) as? [[String: Any]], "\(engines.err)")
         #expect(listed.map { $0["name"] as? String } == ["local", "e2"])
@@ -101,6 +105,10 @@ struct RemoteEngineTests {
         try "fresh\n".write(toFile: demo.directory + "/added.txt", atomically: true, encoding: .utf8)
         let third = try demo.cilo(["run", "--engine", "e2", "cat", "r3", "added.txt"], environment: variables)
         #expect(third.status == 0 && third.out == "fresh\n" && third.err.contains("synced"), "a change is synced: \(third.err)")
+        let once = try demo.cilo(["run", "--rm", "--engine", "e2", "sh", "t1", "-c", "cat added.txt; exit 3"], environment: variables)
+        #expect(once.status == 3 && once.out == "fresh\n", "\(once.out) \(once.err)")
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/remote/\(demo.project)/t1.json"), "--rm: forgotten here at once")
+        #expect(try engine.shell("docker ps -aq --filter label=dev.cilo.env=t1 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         // The agent's work comes back as a branch of this machine's source.
         #expect(try demo.cilo(["run", "sh", "r1", "-c", "echo from-e2 > merged.txt"], environment: variables).status == 0)
         let merge = try demo.cilo(["merge", "r1"], environment: variables)
@@ -248,7 +256,10 @@ struct RemoteEngineTests {
 
     /// An "ssh" that runs the remote command here with PATH limited to `bin`: a remote that lacks
     /// a tool, or says another architecture, without a machine to reach.
-    private func fakeRemote(_ folder: String, tools: [String], uname: String? = nil, dockerWithoutCompose: Bool = false) throws -> String {
+    /// `withoutSwift`: the remote has no Swift runtime (the folder this cilo loads it from is
+    /// empty there) and its tar unpacks nothing, so the runtime cilo sends never arrives.
+    private func fakeRemote(_ folder: String, tools: [String], uname: String? = nil, dockerWithoutCompose: Bool = false,
+                            withoutSwift: Bool = false) throws -> String {
         let bin = folder + "/bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         if dockerWithoutCompose {
@@ -266,7 +277,16 @@ struct RemoteEngineTests {
             _ = try Integration.check(["chmod", "755", bin + "/uname"])
         }
         let ssh = folder + "/fake-ssh"
-        try "#!/bin/sh\nfor last; do :; done\nexec env -i PATH=\(bin) HOME=\(folder) /bin/sh -c \"$last\"\n".write(toFile: ssh, atomically: true, encoding: .utf8)
+        var hide = ""
+        if withoutSwift {
+            try "#!/bin/sh\ncat >/dev/null\n".write(toFile: bin + "/tar", atomically: true, encoding: .utf8)
+            _ = try Integration.check(["chmod", "755", bin + "/tar"])
+            let core = try Integration.check(["sh", "-c", "ldd \(Integration.ciloExecutable) | awk '$1 == \"libswiftCore.so\" {print $3}'"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let runtime = try #require(core.isEmpty ? nil : (core as NSString).deletingLastPathComponent, "this cilo links Swift's runtime")
+            hide = "unshare -m --propagation private sh -c 'mount -t tmpfs no-swift \(runtime) && exec \"$@\"' hide "
+        }
+        try "#!/bin/sh\nfor last; do :; done\nexec \(hide)env -i PATH=\(bin) HOME=\(folder) /bin/sh -c \"$last\"\n".write(toFile: ssh, atomically: true, encoding: .utf8)
         _ = try Integration.check(["chmod", "755", ssh])
         return ssh
     }
@@ -291,5 +311,11 @@ struct RemoteEngineTests {
             Integration.expectOneLineError(added, mentioning: ["engine e\(index)", expected])
         }
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/engines.json"), "no engine was added")
+        // cilo's binary cannot start there: said in one line, and what cilo put there goes again.
+        let ssh = try fakeRemote(folder + "/nort", tools: base + ["docker", "rm"], withoutSwift: true)
+        let added = try demo.cilo(["engines", "add", "nort", "ssh://somewhere"], environment: ["CILO_SSH": ssh])
+        Integration.expectOneLineError(added, mentioning: ["engine nort", "does not run there", "error while loading shared libraries"])
+        #expect(!FileManager.default.fileExists(atPath: folder + "/nort/.cilo-engine/bin/cilo"), "the binary went again")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/nort/.cilo-engine/lib"))
     }
 }

@@ -12,6 +12,11 @@ extension RemoteEngine {
     /// some entry's change time). `CILO_SYNC=cilo` takes cilo's own way even with rsync.
     /// - Returns: whether it synced (false: skipped, nothing changed).
     public func sync(_ project: Project, home: CiloHome, engineHasRsync: Bool) async throws(CiloError) -> Bool {
+        // One sync of a project to an engine at a time from this home: a second `up` waits, then
+        // finds the source as the first one sent it and skips.
+        let lockPath = home.path("engines", engine.name, project.name + ".sync.lock")
+        let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(lockPath) }
+        defer { lock.unlock() }
         let record = home.path("engines", engine.name)
         let name = FileName(project.name + ".synced")
         let root = project.root
@@ -62,16 +67,9 @@ extension RemoteEngine {
         guard !planned.output.isEmpty else { return }
         let needed = try scratch.write(planned.output, named: "needed")
         needed.descriptor.closeIgnoringErrors()
-        // One stream, this machine's tar into the engine's; pipefail: either side's failure fails it.
-        let unpack = engine.sshArguments("cd \(engine.homeWord)/\(Engine.quoted(folder)) && tar -xf -")
-        let result = try await ToolRunner.run("bash", [
-            "-c", "set -o pipefail; tar -C \"$1\" --null --no-recursion --ignore-failed-read --warning=no-file-changed -T \"$2\" -cf - | \"${@:3}\"",
-            "cilo-sync", root, needed.path,
-        ] + unpack)
-        guard result.succeeded else {
-            if result.status == 255 { throw failure(result, doing: "syncing the source") }
-            throw CiloError(.failed, "engine \(engine.name): sending \(project.name)'s changed files failed: \(result.tail(2))")
-        }
+        try await streamTar(
+            ["-C", root, "--null", "--no-recursion", "--ignore-failed-read", "--warning=no-file-changed", "-T", needed.path],
+            into: "\(engine.homeWord)/\(Engine.quoted(folder))", doing: "sending \(project.name)'s changed files")
     }
 }
 

@@ -23,6 +23,8 @@ public struct RemoteEngine: Sendable {
         public var compose: String?
         /// The build of cilo in its home (nil: none yet).
         public var ciloBuild: String?
+        /// The build of Swift's runtime put beside it (nil: none).
+        public var runtimeBuild: String?
         public var hasRsync: Bool
     }
 
@@ -35,6 +37,7 @@ public struct RemoteEngine: Sendable {
             printf 'docker=%s\\n' "$(docker version --format '{{.Server.Version}}' 2>/dev/null)"
             printf 'compose=%s\\n' "$( (docker compose version --short || docker-compose version --short) 2>/dev/null | head -n 1)"
             printf 'cilo=%s\\n' "$(cat \(engine.homeWord)/bin/cilo.build 2>/dev/null)"
+            printf 'runtime=%s\\n' "$(cat \(engine.homeWord)/lib/runtime.build 2>/dev/null)"
             printf 'rsync=%s\\n' "$(rsync --version >/dev/null 2>&1 && echo yes)"
             """
         let result = try await ssh(script)
@@ -49,7 +52,7 @@ public struct RemoteEngine: Sendable {
         return Facts(
             architecture: architecture, docker: fields["docker"].flatMap { $0.isEmpty ? nil : $0 },
             compose: fields["compose"].flatMap { $0.isEmpty ? nil : $0 }, ciloBuild: fields["cilo"].flatMap { $0.isEmpty ? nil : $0 },
-            hasRsync: !(fields["rsync"] ?? "").isEmpty)
+            runtimeBuild: fields["runtime"].flatMap { $0.isEmpty ? nil : $0 }, hasRsync: !(fields["rsync"] ?? "").isEmpty)
     }
 
     /// Checks the engine can hold environments (Docker, Compose, this architecture) and
@@ -63,7 +66,10 @@ public struct RemoteEngine: Sendable {
             throw CiloError(.failed, "engine \(engine.name) is \(facts.architecture), this cilo is built for \(Self.localArchitecture): it cannot run there")
         }
         let build = try Self.localBuild()
-        if facts.ciloBuild != build { try await install(build: build) }
+        if facts.ciloBuild != build {
+            if let runtime = try await Self.swiftRuntime(), runtime.build != facts.runtimeBuild { try await installRuntime(runtime) }
+            try await install(build: build)
+        }
         return facts
     }
 
@@ -89,7 +95,8 @@ public struct RemoteEngine: Sendable {
     }
 
     /// Sends this binary to `<home>/bin/cilo` (written beside it, then renamed: a cilo running
-    /// there keeps its file) and makes the engine's folders.
+    /// there keeps its file), makes the engine's folders, and checks it runs there (when it does
+    /// not, what cilo put there goes again).
     private func install(build: String) async throws(CiloError) {
         let binary: FileDescriptor
         do throws(Errno) { binary = try PathOpening.open(Array("/proc/self/exe".utf8), flags: O_RDONLY | O_CLOEXEC) } catch {
@@ -99,13 +106,14 @@ public struct RemoteEngine: Sendable {
         let home = engine.homeWord
         // A temporary name of this upload's own: two cilo putting it there at once never mix their bytes.
         let script = "set -e; umask 022; mkdir -p \(home)/bin \(home)/home \(home)/sources; new=\(home)/bin/.cilo.new.$$; cat > \"$new\"; "
-            + "chmod 755 \"$new\"; mv -f \"$new\" \(home)/bin/cilo; \(home)/bin/cilo --version >/dev/null 2>&1 || { echo 'cilo-does-not-run' >&2; \(home)/bin/cilo --version; exit 3; }; "
+            + "chmod 755 \"$new\"; mv -f \"$new\" \(home)/bin/cilo; \(Self.libraryPath(home)) \(home)/bin/cilo --version >/dev/null 2>&1 || { echo 'cilo-does-not-run' >&2; \(Self.libraryPath(home)) \(home)/bin/cilo --version || true; "
+            + "rm -rf \(home)/bin/cilo \(home)/bin/cilo.build \(home)/lib; exit 3; }; "
             + "printf %s \(Engine.quoted(build)) > \(home)/bin/cilo.build.$$; mv -f \(home)/bin/cilo.build.$$ \(home)/bin/cilo.build"
         let arguments = engine.sshArguments(script)
         let result = try await ToolRunner.run(arguments[0], Array(arguments.dropFirst()), input: binary)
         if result.error.contains("cilo-does-not-run") {
-            throw CiloError(.failed, "engine \(engine.name): cilo's binary does not run there (\(result.tail(1))): "
-                + "build cilo with `swift build -c release --static-swift-stdlib` (then it needs only libc, libstdc++, libcap2 and libseccomp2)")
+            throw CiloError(.failed, "engine \(engine.name): cilo's binary does not run there, Swift's runtime beside it (\(result.tail(1))): "
+                + "it needs libc (as new as this machine's), libstdc++, libcap2 and libseccomp2 there")
         }
         guard result.succeeded else { throw failure(result, doing: "putting cilo there") }
     }
@@ -115,7 +123,13 @@ public struct RemoteEngine: Sendable {
     public func ciloCommandLine(_ arguments: [String], project: String?) -> String {
         let home = engine.homeWord
         let folder = project.map { "\(home)/sources/\(Engine.quoted($0))" } ?? home
-        return "cd \(folder) && CILO_HOME=\(home)/home exec \(home)/bin/cilo " + arguments.map(Engine.quoted).joined(separator: " ")
+        return "cd \(folder) && CILO_HOME=\(home)/home \(Self.libraryPath(home)) exec \(home)/bin/cilo " + arguments.map(Engine.quoted).joined(separator: " ")
+    }
+
+    /// The variables that give the engine's cilo Swift's runtime in `<home>/lib` (when there is
+    /// one), the caller's `LD_LIBRARY_PATH` kept for what cilo starts (`HostFacts.restoreOuterLibraryPath`).
+    private static func libraryPath(_ home: String) -> String {
+        "CILO_OUTER_LD_LIBRARY_PATH=\"${LD_LIBRARY_PATH-}\" LD_LIBRARY_PATH=\(home)/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     }
 
     /// Runs cilo there and collects what it printed.

@@ -115,14 +115,18 @@ public struct Pruner: Sendable {
     }
 
     /// Images cilo built for the projects in scope that no environment of the home records
-    /// (after the removals): tagged ones no record names, and dangling ones.
+    /// (after the removals) and no container was made from (a shared service's): tagged ones no
+    /// record names, and dangling ones.
     private func unusedImages(scope: String?) async throws(CiloError) -> [DockerClient.BuiltImage] {
         let everything = try manager.store.allReadable()
         // A damaged record may name any image of its project: those are kept.
         let doubtful = Set(everything.damaged.map(\.project))
         let used = Set(everything.records.flatMap { $0.images ?? [] })
-        return try await manager.docker.builtImages().filter { image in
-            (scope == nil || image.project == scope) && !doubtful.contains(image.project) && !(image.tag.map(used.contains) ?? false)
+        var unused: [DockerClient.BuiltImage] = []
+        for image in try await manager.docker.builtImages()
+        where (scope == nil || image.project == scope) && !doubtful.contains(image.project) && !(image.tag.map(used.contains) ?? false) {
+            if try await !manager.docker.imageInUse(image.tag ?? image.id) { unused.append(image) }
         }
+        return unused
     }
 }
