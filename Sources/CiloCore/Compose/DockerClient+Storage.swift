@@ -45,6 +45,23 @@ extension DockerClient {
         _ = try await check(["image", "prune", "--force", "--filter", "label=dev.cilo.built=true"] + scope, "docker image prune")
     }
 
+    /// Removes the image `tag` unless a container (of any project) was made from it.
+    public func removeImageIfUnused(_ tag: String) async throws(CiloError) {
+        guard try await !imageInUse(tag) else { return }
+        let removed = try await docker(["image", "rm", tag])
+        if removed.succeeded { return }
+        // Gone already (another destroy took it) is fine; still there is not.
+        if try await docker(["image", "inspect", "--format", "{{.Id}}", tag]).succeeded {
+            throw CiloError(.failed, "removing image \(tag) failed: \(removed.tail())")
+        }
+    }
+
+    /// Whether any container (running or not) was made from `tag`: a shared service's build, one
+    /// made outside cilo.
+    public func imageInUse(_ tag: String) async throws(CiloError) -> Bool {
+        try await !check(["ps", "-aq", "--filter", "ancestor=\(tag)"], "docker ps").output.isEmpty
+    }
+
     /// The bytes Docker's build cache holds and how many of them it could free now
     /// (`docker system df`); nil when Docker does not say.
     public func buildCache() async throws(CiloError) -> (bytes: String, reclaimable: String)? {

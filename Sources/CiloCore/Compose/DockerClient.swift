@@ -253,23 +253,6 @@ public struct DockerClient: Sendable {
         return size
     }
 
-    /// Removes the image `tag` unless a container (of any project) was made from it.
-    public func removeImageIfUnused(_ tag: String) async throws(CiloError) {
-        guard try await !imageInUse(tag) else { return }
-        let removed = try await docker(["image", "rm", tag])
-        if removed.succeeded { return }
-        // Gone already (another destroy took it) is fine; still there is not.
-        if try await docker(["image", "inspect", "--format", "{{.Id}}", tag]).succeeded {
-            throw CiloError(.failed, "removing image \(tag) failed: \(removed.tail())")
-        }
-    }
-
-    /// Whether any container (running or not) was made from `tag`: a shared service's build, one
-    /// made outside cilo.
-    public func imageInUse(_ tag: String) async throws(CiloError) -> Bool {
-        try await !check(["ps", "-aq", "--filter", "ancestor=\(tag)"], "docker ps").output.isEmpty
-    }
-
     /// Removes every container labelled with this project and environment (volumes kept).
     public func removeContainers(project: String, env: String) async throws(CiloError) {
         let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
