@@ -41,7 +41,8 @@ extension RemoteEngine {
             + project.excludes.map { "--exclude=\($0)" } + [project.root + "/", engine.destination + ":" + remoteFolder]
         let result = try await ToolRunner.run("rsync", arguments)
         guard result.succeeded else {
-            if result.status == 255 || result.error.contains("connection unexpectedly closed") { throw failure(result, doing: "syncing the source") }
+            // 255: ssh itself failed (its words say why); anything else is rsync's own error, said as it is.
+            if result.status == 255 { throw failure(result, doing: "syncing the source") }
             throw CiloError(.failed, "engine \(engine.name): syncing \(project.name) failed: \(result.tail(2))")
         }
     }
