@@ -56,13 +56,7 @@ enum RemoteRouting {
         let signals = ChildSignals(forwardingTo: child)
         defer { signals.stopForwarding() }
         let termination = try await child.termination()
-        // Asked, not assumed: when the engine's cilo could not remove it, it said so, and it stays known here.
-        do throws(CiloError) {
-            let status = try await RemoteEngine(engine: engine).cilo(["status", env], project: project)
-            if !status.succeeded && status.error.contains("no environment '\(env)'") {
-                try EngineRegistry(home: manager.home).forget(project: project, env: env)
-            }
-        } catch {
+        do throws(CiloError) { try await RemoteEnvironments(home: manager.home).forgetIfGone(env, project: project, on: engine) } catch {
             HostFacts.writeToStandardError("cilo: warning: \(error.description); cilo list forgets \(env) once the engine no longer has it\n")
         }
         ChildProcess.end(like: termination)

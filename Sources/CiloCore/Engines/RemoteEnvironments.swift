@@ -35,6 +35,16 @@ public struct RemoteEnvironments: Sendable {
         return (engine, synced)
     }
 
+    /// After the engine's cilo removed `env` itself (`cilo run --rm` there): forgets it here
+    /// when the engine says it is gone. Asked, not assumed: one the engine's cilo could not
+    /// remove (it said so) stays known here.
+    public func forgetIfGone(_ env: String, project: String, on engine: Engine) async throws(CiloError) {
+        let status = try await RemoteEngine(engine: engine).cilo(["status", env], project: project)
+        if !status.succeeded && status.error.contains("no environment '\(env)'") {
+            try registry.forget(project: project, env: env)
+        }
+    }
+
     /// One environment as a remote engine's `cilo list --json` gives it.
     public struct Listed: Decodable, Sendable {
         public var project: String
