@@ -123,13 +123,30 @@ enum RemoteRouting {
         var rooms: [(name: String, room: EngineRoom)] = [
             (Engine.local, try EngineRoom.measure(home: manager.home, project: manager.project.name, maxEnvironments: limit)),
         ]
-        for engine in try EngineRegistry(home: manager.home).engines() {
-            do throws(CiloError) {
-                let remote = RemoteEngine(engine: engine)
-                try await remote.prepare()
-                rooms.append((engine.name, try await remote.room(project: manager.project.name, maxEnvironments: limit)))
-            } catch {
-                HostFacts.writeToStandardError("cilo: warning: \(error.description); not considered\n")
+        // Every engine asked at once; one that does not answer is not considered.
+        let engines = try EngineRegistry(home: manager.home).engines()
+        let project = manager.project.name
+        let answers = await withTaskGroup(of: (Int, Result<EngineRoom, CiloError>).self) { group in
+            for (index, engine) in engines.enumerated() {
+                group.addTask {
+                    do throws(CiloError) {
+                        let remote = RemoteEngine(engine: engine)
+                        try await remote.prepare()
+                        return (index, .success(try await remote.room(project: project, maxEnvironments: limit)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var answers: [Int: Result<EngineRoom, CiloError>] = [:]
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
+        }
+        for (index, engine) in engines.enumerated() {
+            switch answers[index] {
+            case .success(let room): rooms.append((engine.name, room))
+            case .failure(let error): HostFacts.writeToStandardError("cilo: warning: \(error.description); not considered\n")
+            case nil: break
             }
         }
         let open = rooms.filter { $0.room.hasRoom }

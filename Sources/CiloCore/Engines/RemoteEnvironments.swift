@@ -57,25 +57,29 @@ public struct RemoteEnvironments: Sendable {
     }
 
     /// What `list` shows of the remote environments (of `project`, or all): one `cilo list` per
-    /// engine that holds any. An engine that does not answer is one warning and its
-    /// environments show as `unreachable`; an environment an engine that answers does not know
-    /// (a create that failed there) is forgotten here once it is a minute old.
+    /// engine that holds any, all engines asked at once. An engine that does not answer is one
+    /// warning and its environments show as `unreachable`; an environment an engine that answers
+    /// does not know (a create that failed there) is forgotten here once it is a minute old.
     public func list(project: String?) async throws(CiloError) -> (environments: [(engine: String, listed: Listed)], warnings: [String]) {
         let placements = try registry.placements(project: project)
+        let names = Set(placements.map(\.engine)).sorted()
+        let registry = self.registry
+        let answers = await withTaskGroup(of: (String, Result<[Listed], CiloError>).self) { group in
+            for name in names { group.addTask { (name, await Self.listed(name, registry: registry)) } }
+            var answers: [String: Result<[Listed], CiloError>] = [:]
+            for await (name, answer) in group { answers[name] = answer }
+            return answers
+        }
         var environments: [(engine: String, listed: Listed)] = []
         var warnings: [String] = []
-        for name in Set(placements.map(\.engine)).sorted() {
+        for name in names {
             let here = placements.filter { $0.engine == name }
             var answer: [Listed]?
-            do throws(CiloError) {
-                let remote = RemoteEngine(engine: try registry.engine(name))
-                let result = try await remote.cilo(["list", "--all", "--json"], project: nil)
-                guard result.succeeded else { throw CiloError(.failed, "engine \(name): cilo list failed there: \(result.tail(1))") }
-                do { answer = try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8)) } catch {
-                    throw CiloError(.failed, "engine \(name): cannot read its cilo list", cause: ErrorText(error))
-                }
-            } catch {
+            switch answers[name] {
+            case .success(let listed): answer = listed
+            case .failure(let error):
                 warnings.append("\(error.description): its \(here.count) environment\(here.count == 1 ? "" : "s") shown as unreachable")
+            case nil: break
             }
             for placement in here {
                 guard let answer else {
@@ -95,6 +99,19 @@ public struct RemoteEnvironments: Sendable {
             }
         }
         return (environments, warnings)
+    }
+
+    /// Every environment engine `name`'s cilo knows (`cilo list --all --json`).
+    private static func listed(_ name: String, registry: EngineRegistry) async -> Result<[Listed], CiloError> {
+        do throws(CiloError) {
+            let result = try await RemoteEngine(engine: try registry.engine(name)).cilo(["list", "--all", "--json"], project: nil)
+            guard result.succeeded else { throw CiloError(.failed, "engine \(name): cilo list failed there: \(result.tail(1))") }
+            do { return .success(try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8))) } catch {
+                throw CiloError(.failed, "engine \(name): cannot read its cilo list", cause: ErrorText(error))
+            }
+        } catch {
+            return .failure(error)
+        }
     }
 
     private static func placeholder(_ placement: EngineRegistry.Placement, status: String) -> Listed {
