@@ -113,7 +113,7 @@ extension EnvironmentManager {
             touched = upper + (try await OverlayBase.uncommittedPaths(overlayBase, project: record.project, home: home))
         }
         return try await WorkspaceSnapshot.take(
-            record.workspace, head: base, cilosOwn: cilosOwnPaths(record),
+            record.workspace, head: base, cilosOwn: cilosOwnPaths(record), leftOut: project.excludes,
             in: home.changesDirectory(project: record.project, env: record.name), home: home, touched: touched)
     }
 

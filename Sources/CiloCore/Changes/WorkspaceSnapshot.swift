@@ -20,8 +20,11 @@ struct WorkspaceSnapshot {
     /// Snapshots `workspace`; `cilosOwn` are paths cilo rendered or removed (not the agent's).
     /// `touched`: the only paths that can differ from the workspace's first index (an overlay's
     /// upper folder, and what its base held uncommitted), so status looks at those alone.
+    /// `leftOut`: `exclude:` patterns; what they match is never hashed and stays as the index has
+    /// it (a tracked file the workspace left out is no deletion, an installed `node_modules` no work).
     static func take(
-        _ workspace: String, head: String, cilosOwn: [String], in scratch: BytePath, home: CiloHome, touched: [[UInt8]]? = nil
+        _ workspace: String, head: String, cilosOwn: [String], leftOut: [String] = [], in scratch: BytePath, home: CiloHome,
+        touched: [[UInt8]]? = nil
     ) async throws(CiloError) -> WorkspaceSnapshot {
         let paths = try await repositoryPaths(workspace)
         try home.makeDirectory(scratch).closeIgnoringErrors()
@@ -57,7 +60,12 @@ struct WorkspaceSnapshot {
             // what status names is added (a full `git add -A` hashed every file a second time: the
             // first diff of the kernel took 6.6 s against 4.5 s for the first `git status`).
             var changed: [[UInt8]]?
-            if lastTree != nil || copied { changed = try await changedSinceLastSnapshot(git, limitedTo: touched, scratch: scratch) }
+            if lastTree != nil || copied {
+                let excluded = ExcludeMatcher(patterns: leftOut)
+                changed = try await changedSinceLastSnapshot(git, limitedTo: touched, scratch: scratch)
+                    .filter { !excluded.excludes(relativePath: $0) }
+            }
+            let leftOutSpecs = ExcludeMatcher.gitPathspecs(leftOut, magic: "exclude,")
             if let lastTree, let changed, changed.isEmpty && cilosOwn.isEmpty {
                 environment["GIT_INDEX_FILE"] = nil
                 return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: lastTree)
@@ -65,12 +73,14 @@ struct WorkspaceSnapshot {
             let options = ["-c", "core.untrackedCache=true", "-c", "index.version=4", "add", "-A", "--ignore-errors"]
             if let changed, !changed.isEmpty {
                 let list = scratch + "/changed"
-                do { try Data(changed.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
+                // Each path literal; a new folder named whole leaves out what `exclude:` matches inside it.
+                let specs = changed.map { Array(":(literal)".utf8) + $0 } + leftOutSpecs.map { Array($0.utf8) }
+                do { try Data(specs.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
                     throw CiloError(.failed, "cannot write the list of changed paths", path: list, cause: ErrorText(error))
                 }
-                try await git.run(["--literal-pathspecs"] + options + ["--pathspec-from-file=\(list)", "--pathspec-file-nul"])
+                try await git.run(options + ["--pathspec-from-file=\(list)", "--pathspec-file-nul"])
             } else if changed == nil {
-                try await git.run(options + ["--", "."])
+                try await git.run(options + ["--", "."] + leftOutSpecs)
             }
             if !cilosOwn.isEmpty { try await git.run(["reset", "-q", head, "--"] + cilosOwn) }
             let tree = try await git.run(["write-tree"])
