@@ -71,4 +71,14 @@ struct EngineTests {
         }
         #expect(throws: CiloError.self) { try SourceMirror.decode(Array(encoded.dropLast(2))) }
     }
+
+    @Test("an engine gets the project's folder only: a compose file named outside it is refused before anything is sent")
+    func composeFilesInsideTheFolder() throws {
+        var project = Project(name: "shop", root: "/srv/shop", composeFiles: ["compose.yml", "deploy/../ops/compose.override.yml", "/srv/shop/x.yml"])
+        try RemoteEnvironments.checkSyncable(project)
+        for outside in ["../shared/compose.yml", "/etc/compose.yml", "ops/../../shop2/compose.yml"] {
+            project.composeFiles = [outside]
+            #expect(throws: CiloError.self, "\(outside)") { try RemoteEnvironments.checkSyncable(project) }
+        }
+    }
 }

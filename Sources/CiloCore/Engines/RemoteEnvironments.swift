@@ -25,6 +25,7 @@ public struct RemoteEnvironments: Sendable {
         if let placed = try registry.placement(project: project.name, env: env), placed.engine != name {
             throw CiloError(.alreadyExists, "environment '\(env)' of project '\(project.name)' lives on engine \(placed.engine), not \(name)")
         }
+        try Self.checkSyncable(project)
         let remote = RemoteEngine(engine: engine)
         let facts = try await remote.prepare()
         let synced = try await remote.sync(project, home: home, engineHasRsync: facts.hasRsync)
@@ -42,6 +43,19 @@ public struct RemoteEnvironments: Sendable {
         let status = try await RemoteEngine(engine: engine).cilo(["status", env], project: project)
         if !status.succeeded && status.error.contains("no environment '\(env)'") {
             try registry.forget(project: project, env: env)
+        }
+    }
+
+    /// An engine gets the project's folder only: a compose file the config names outside it
+    /// would be missing there. - Throws: naming the first such file.
+    static func checkSyncable(_ project: Project) throws(CiloError) {
+        let root = ComposePaths.normalized(project.root)
+        for file in project.composeFiles {
+            let path = ComposePaths.normalized(file.hasPrefix("/") ? file : project.root + "/" + file)
+            guard path.hasPrefix(root + "/") else {
+                throw CiloError(.unsupported, "compose file \(file) is outside the project folder, and an engine gets only the folder: "
+                    + "move it inside, or run this environment here")
+            }
         }
     }
 
