@@ -126,27 +126,14 @@ enum RemoteRouting {
         // Every engine asked at once; one that does not answer is not considered.
         let engines = try EngineRegistry(home: manager.home).engines()
         let project = manager.project.name
-        let answers = await withTaskGroup(of: (Int, Result<EngineRoom, CiloError>).self) { group in
-            for (index, engine) in engines.enumerated() {
-                group.addTask {
-                    do throws(CiloError) {
-                        let remote = RemoteEngine(engine: engine)
-                        try await remote.prepare()
-                        return (index, .success(try await remote.room(project: project, maxEnvironments: limit)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var answers: [Int: Result<EngineRoom, CiloError>] = [:]
-            for await (index, answer) in group { answers[index] = answer }
-            return answers
+        let answers = await RemoteEngine.askingEach(engines) { remote throws(CiloError) in
+            try await remote.prepare()
+            return try await remote.room(project: project, maxEnvironments: limit)
         }
-        for (index, engine) in engines.enumerated() {
-            switch answers[index] {
+        for (engine, answer) in zip(engines, answers) {
+            switch answer {
             case .success(let room): rooms.append((engine.name, room))
             case .failure(let error): HostFacts.writeToStandardError("cilo: warning: \(error.description); not considered\n")
-            case nil: break
             }
         }
         let open = rooms.filter { $0.room.hasRoom }

@@ -1,6 +1,4 @@
 import CiloSystem
-import Foundation
-import SystemPackage
 
 /// Landing an agent's work in the source's working tree (`cilo merge --apply`).
 extension EnvironmentManager {
@@ -30,7 +28,7 @@ extension EnvironmentManager {
             let changes = try await changes(env, record: record, snapshot: snapshot, base: base)
             let landing = SourceLanding(
                 source: source, objects: Git(directory: record.workspace, environment: snapshot.environment), base: base, tree: snapshot.tree,
-                label: env, scratch: snapshot.scratch)
+                label: env, home: home)
             return try await landing.land(changes, leavingOut: notTheAgents(record, excluding: true), threeWay: threeWay)
         }
     }

@@ -1,5 +1,5 @@
 import CiloSystem
-import Foundation
+import SystemPackage
 
 /// Writes the changes between two commits into a source's working tree, the part of
 /// `cilo merge --apply` shared by environments on this machine and on engines. Its index and
@@ -17,8 +17,8 @@ struct SourceLanding {
     let tree: String
     /// The environment's name, the label of its side in conflict markers.
     let label: String
-    /// A folder of cilo's for the patch and the versions to merge.
-    let scratch: String
+    /// Where the patch and the versions to merge are written for a moment.
+    let home: CiloHome
 
     /// Lands `changes` (what differs from `base` to `tree`, with `leftOut`'s paths left out:
     /// pathspecs with `exclude` magic). The patch goes in with `git apply`, all or nothing.
@@ -32,21 +32,18 @@ struct SourceLanding {
             throw CiloError(.failed, "the source changed \(conflicts.count == 1 ? "this path" : "these paths") too since \(base.prefix(12)), "
                 + "so nothing was written (--3way writes conflict markers): \(conflicts.joined(separator: ", "))")
         }
+        let scratch = try ScratchFiles(home: home)
+        defer { scratch.removeAll() }
         // Everything that does not conflict goes in as one patch, all or nothing.
         let patch = try await objects.bytes(
             ["diff", "--binary", "-M", "--no-color", "--no-ext-diff", base, tree, "--", "."]
                 + leftOut + conflicts.map { ":(exclude,literal)\($0)" })
-        let patchPath = scratch + "/apply.patch"
-        do { try Data(patch).write(to: URL(fileURLWithPath: patchPath)) } catch {
-            throw CiloError(.failed, "cannot write the patch", path: patchPath, cause: ErrorText(error))
-        }
-        defer { try? FileManager.default.removeItem(atPath: patchPath) }
-        if !patch.isEmpty { try await source.run(["apply", "--whitespace=nowarn", patchPath]) }
+        if !patch.isEmpty { try await source.run(["apply", "--whitespace=nowarn", try scratch.write(patch, named: "apply.patch")]) }
         // --3way: each path both sides changed gets git's conflict markers (git merge-file).
         var conflicted: [String] = []
         let byPath = Dictionary(changes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        for path in conflicts {
-            if try await !mergeFile(path, kind: byPath[path]?.change) { conflicted.append(path) }
+        for (index, path) in conflicts.enumerated() {
+            if try await !mergeFile(path, kind: byPath[path]?.change, scratch: scratch, number: index) { conflicted.append(path) }
         }
         return .init(applied: changes.map(\.path), conflicted: conflicted)
     }
@@ -54,22 +51,18 @@ struct SourceLanding {
     /// Merges one path both sides changed into the source's file, as `git merge-file` does.
     /// - Returns: true when it merged cleanly; false when conflict markers (or, for a delete or
     ///   rename on one side, the source's own file untouched) are left for a person.
-    private func mergeFile(_ path: String, kind: ChangeSet.Change.Kind?) async throws(CiloError) -> Bool {
+    /// `number`: this path's place among the conflicts, naming its files in `scratch`.
+    private func mergeFile(_ path: String, kind: ChangeSet.Change.Kind?, scratch: ScratchFiles, number: Int) async throws(CiloError) -> Bool {
         let target = source.directory + "/" + path
-        guard kind == .modified || kind == .added, FileManager.default.fileExists(atPath: target) else { return false }
+        guard kind == .modified || kind == .added else { return false }
+        do throws(Errno) {
+            guard try PathOpening.statusIfPresent(BytePath(target).bytes) != nil else { return false }
+        } catch {
+            throw .system(error, "cannot look at the source's file", path: target)
+        }
         let ours = try await objects.bytes(["cat-file", "blob", "\(tree):\(path)"])
         let original = kind == .added ? [] : try await objects.bytes(["cat-file", "blob", "\(base):\(path)"])
-        let basePath = scratch + "/merge-base", agentPath = scratch + "/merge-agent"
-        do {
-            try Data(original).write(to: URL(fileURLWithPath: basePath))
-            try Data(ours).write(to: URL(fileURLWithPath: agentPath))
-        } catch {
-            throw CiloError(.failed, "cannot write the versions to merge", path: scratch, cause: ErrorText(error))
-        }
-        defer {
-            try? FileManager.default.removeItem(atPath: basePath)
-            try? FileManager.default.removeItem(atPath: agentPath)
-        }
+        let basePath = try scratch.write(original, named: "base-\(number)"), agentPath = try scratch.write(ours, named: "agent-\(number)")
         let result = try await ToolRunner.run("git", ["merge-file", "-L", "source", "-L", "base", "-L", label, target, basePath, agentPath])
         guard result.status >= 0 && result.status < 128 else { throw CiloError(.failed, "git merge-file failed: \(result.tail(1))", path: path) }
         return result.status == 0

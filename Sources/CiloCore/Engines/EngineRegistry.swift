@@ -37,10 +37,23 @@ public struct EngineRegistry: Sendable {
     /// The engine `name`, or an error naming it and the known ones.
     public func engine(_ name: String) throws(CiloError) -> Engine {
         let known = try engines()
-        guard let engine = known.first(where: { $0.name == name }) else {
-            throw CiloError(.notFound, "no engine '\(name)' (known: \((["local"] + known.map(\.name)).joined(separator: ", ")); cilo engines add adds one)")
-        }
+        guard let engine = known.first(where: { $0.name == name }) else { throw Self.unknown(name, known: known) }
         return engine
+    }
+
+    private static func unknown(_ name: String, known: [Engine]) -> CiloError {
+        CiloError(.notFound, "no engine '\(name)' (known: \((["local"] + known.map(\.name)).joined(separator: ", ")); cilo engines add adds one)")
+    }
+
+    /// The engines holding placements (of `project`, or of any): those the list knows, and for
+    /// each one it no longer knows (removed with `--force` while a placement was written) the error.
+    public func enginesHoldingPlacements(project: String?) throws(CiloError) -> (engines: [Engine], unknown: [String: CiloError]) {
+        let known = try engines()
+        var found: [Engine] = [], unknown: [String: CiloError] = [:]
+        for name in Set(try placements(project: project).map(\.engine)).sorted() {
+            if let engine = known.first(where: { $0.name == name }) { found.append(engine) } else { unknown[name] = Self.unknown(name, known: known) }
+        }
+        return (found, unknown)
     }
 
     /// Adds `engine`; a name in use is refused.

@@ -47,12 +47,9 @@ extension RemoteEngine {
         _ = try await mergeThere(env, project: project, branch: branch, message: "cilo merge --apply of \(env)")
         let fetched = try await fetch("+refs/heads/\(branch):\(ref)", project: project)
         guard fetched.succeeded else { throw CiloError(.failed, "engine \(engine.name): fetching the state of '\(env)' failed: \(fetched.tail(2))") }
-        let scratch = home.path("tmp", "apply-\(UUID().uuidString.prefix(12))")
         do throws(CiloError) {
             let changes = ChangeSet.parseRaw(try await source.bytes(["diff", "--raw", "-z", "-M", "--abbrev=40", base, ref, "--"]))
-            try home.makeDirectory(scratch).closeIgnoringErrors()
-            defer { try? FileManager.default.removeItem(atPath: scratch.display) }
-            let landing = SourceLanding(source: source, objects: source, base: base, tree: ref, label: env, scratch: scratch.display)
+            let landing = SourceLanding(source: source, objects: source, base: base, tree: ref, label: env, home: home)
             let outcome = try await landing.land(changes, leavingOut: [], threeWay: threeWay)
             try await source.run(["update-ref", "-d", ref])
             return outcome

@@ -26,25 +26,32 @@ extension RemoteEngine {
 
 extension Pruner {
     /// `run` here, then on every engine holding environments of the project (every engine, with
-    /// `allProjects`): their reports joined, and each environment removed there forgotten here.
+    /// `allProjects`), all at once: their reports joined, and each environment removed there
+    /// forgotten here.
     /// An engine that does not answer is a warning; its environments stay.
     public func runEverywhere() async throws(CiloError) -> Report {
         var report = try await run()
         let registry = EngineRegistry(home: manager.home)
         let scope = options.allProjects ? nil : manager.project.name
-        let names = options.allProjects ? try registry.engines().map(\.name).filter { $0 != Engine.local }
-            : Array(Set(try registry.placements(project: scope).map(\.engine))).sorted()
         var warnings: [String] = []
-        for name in names {
-            do throws(CiloError) {
-                let there = try await RemoteEngine(engine: try registry.engine(name)).prune(options, project: scope)
+        var engines = try registry.engines()
+        if !options.allProjects {
+            let holding = try registry.enginesHoldingPlacements(project: scope)
+            engines = holding.engines
+            warnings = holding.unknown.values.map(\.description).sorted()
+        }
+        let options = self.options
+        let answers = await RemoteEngine.askingEach(engines) { remote throws(CiloError) in try await remote.prune(options, project: scope) }
+        for answer in answers {
+            switch answer {
+            case .success(let there):
                 if !options.dryRun {
                     for gone in there.removed { try registry.forget(project: gone.project, env: gone.env) }
                 }
                 report.removed += there.removed
                 report.kept += there.kept
                 report.images += there.images
-            } catch {
+            case .failure(let error):
                 warnings.append("\(error.description): nothing of it was pruned")
             }
         }

@@ -1,5 +1,4 @@
 import CiloSystem
-import Foundation
 import SystemPackage
 
 /// Swift's runtime on an engine. A cilo built without `--static-swift-stdlib` links Swift's

@@ -56,20 +56,20 @@ extension RemoteEngine {
         }
         let scratch = try ScratchFiles(home: home)
         defer { scratch.removeAll() }
-        let listed = try scratch.write(manifest, named: "manifest")
-        defer { listed.descriptor.closeIgnoringErrors() }
+        try scratch.write(manifest, named: "manifest")
+        let listed = try scratch.reading("manifest")
+        defer { listed.closeIgnoringErrors() }
         let folder = "sources/" + project.name
         let command = engine.sshArguments(ciloCommandLine(["engines", "receive", folder], project: nil))
-        let planned = try await ToolRunner.runForBytes(command[0], Array(command.dropFirst()), input: listed.descriptor)
+        let planned = try await ToolRunner.runForBytes(command[0], Array(command.dropFirst()), input: listed)
         if planned.status == 255 { throw failure(ToolResult(status: 255, output: "", error: planned.error), doing: "syncing the source") }
         guard planned.status == 0 else {
             throw CiloError(.failed, "engine \(engine.name): syncing \(project.name) failed there: \(planned.error.split(separator: "\n").suffix(2).joined(separator: " | "))")
         }
         guard !planned.output.isEmpty else { return }
         let needed = try scratch.write(planned.output, named: "needed")
-        needed.descriptor.closeIgnoringErrors()
         try await streamTar(
-            ["-C", root, "--null", "--no-recursion", "--ignore-failed-read", "--warning=no-file-changed", "-T", needed.path],
+            ["-C", root, "--null", "--no-recursion", "--ignore-failed-read", "--warning=no-file-changed", "-T", needed],
             into: "\(engine.homeWord)/\(Engine.quoted(folder))", doing: "sending \(project.name)'s changed files")
     }
 }

@@ -77,13 +77,9 @@ public struct RemoteEnvironments: Sendable {
     public func list(project: String?) async throws(CiloError) -> (environments: [(engine: String, listed: Listed)], warnings: [String]) {
         let placements = try registry.placements(project: project)
         let names = Set(placements.map(\.engine)).sorted()
-        let registry = self.registry
-        let answers = await withTaskGroup(of: (String, Result<[Listed], CiloError>).self) { group in
-            for name in names { group.addTask { (name, await Self.listed(name, registry: registry)) } }
-            var answers: [String: Result<[Listed], CiloError>] = [:]
-            for await (name, answer) in group { answers[name] = answer }
-            return answers
-        }
+        let holding = try registry.enginesHoldingPlacements(project: project)
+        var answers = holding.unknown.mapValues { Result<[Listed], CiloError>.failure($0) }
+        for (engine, answer) in zip(holding.engines, await RemoteEngine.askingEach(holding.engines, Self.listed)) { answers[engine.name] = answer }
         var environments: [(engine: String, listed: Listed)] = []
         var warnings: [String] = []
         for name in names {
@@ -115,16 +111,13 @@ public struct RemoteEnvironments: Sendable {
         return (environments, warnings)
     }
 
-    /// Every environment engine `name`'s cilo knows (`cilo list --all --json`).
-    private static func listed(_ name: String, registry: EngineRegistry) async -> Result<[Listed], CiloError> {
-        do throws(CiloError) {
-            let result = try await RemoteEngine(engine: try registry.engine(name)).cilo(["list", "--all", "--json"], project: nil)
-            guard result.succeeded else { throw CiloError(.failed, "engine \(name): cilo list failed there: \(result.tail(1))") }
-            do { return .success(try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8))) } catch {
-                throw CiloError(.failed, "engine \(name): cannot read its cilo list", cause: ErrorText(error))
-            }
-        } catch {
-            return .failure(error)
+    /// Every environment the engine's cilo knows (`cilo list --all --json`).
+    @Sendable private static func listed(_ remote: RemoteEngine) async throws(CiloError) -> [Listed] {
+        let name = remote.engine.name
+        let result = try await remote.cilo(["list", "--all", "--json"], project: nil)
+        guard result.succeeded else { throw CiloError(.failed, "engine \(name): cilo list failed there: \(result.tail(1))") }
+        do { return try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8)) } catch {
+            throw CiloError(.failed, "engine \(name): cannot read its cilo list", cause: ErrorText(error))
         }
     }
 

@@ -31,7 +31,8 @@ public enum SourceMirror {
         var encoded: [UInt8] = []
         do throws(Errno) {
             try TreeWalk.walk(try PathOpening.openDirectory(source.bytes)) { entry throws(Errno) -> Bool in
-                let folder = BytePath(bytes: Array(entry.path.dropLast(entry.name.bytes.count + (entry.path.count > entry.name.bytes.count ? 1 : 0))))
+                // The path is "FOLDER/NAME", or "NAME" at the top.
+                let folder = BytePath(bytes: Array(entry.path.prefix(max(0, entry.path.count - entry.name.bytes.count - 1))))
                 if excludes.excludes(entry.name, in: folder) { return false }
                 let status = entry.status
                 var item = Entry(kind: .file, permissions: status.permissions, size: 0, modified: 0, path: entry.path)

@@ -2,8 +2,8 @@ import CiloSystem
 import Foundation
 import SystemPackage
 
-/// Files cilo needs for a moment (a list handed to a tool), in a folder of their own under
-/// `$CILO_HOME/tmp` that goes with them.
+/// Files cilo needs for a moment (a list or patch handed to a tool), in a folder of their own
+/// under `$CILO_HOME/tmp` that goes with them.
 struct ScratchFiles {
     private let parent: BytePath
     private let name: FileName
@@ -16,26 +16,40 @@ struct ScratchFiles {
         try home.makeDirectory(folder).closeIgnoringErrors()
     }
 
-    /// Writes `bytes` to the file `name`. - Returns: its path, and a descriptor of it open for
-    /// reading from the start (the caller closes it).
-    func write(_ bytes: [UInt8], named name: String) throws(CiloError) -> (path: String, descriptor: FileDescriptor) {
-        let path = folder.appending(FileName(name))
+    /// Writes `bytes` to the file `name` in the folder. - Returns: its path.
+    @discardableResult
+    func write(_ bytes: [UInt8], named file: String) throws(CiloError) -> String {
+        let path = folder.appending(FileName(file))
         do throws(Errno) {
             let directory = try PathOpening.openDirectory(folder.bytes)
             defer { directory.closeIgnoringErrors() }
-            let file = try directory.createFile(FileName(name), permissions: 0o600)
-            defer { file.closeIgnoringErrors() }
-            try file.writeAll(bytes, at: 0)
-            return (path.display, try PathOpening.openForReading(path.bytes))
+            // Not synced to disk: it lives as long as this command.
+            let written = try directory.createFile(FileName(file), permissions: 0o600)
+            defer { written.closeIgnoringErrors() }
+            try written.writeAll(bytes, at: 0)
         } catch {
             throw .system(error, "cannot write cilo's scratch file", path: path.display)
         }
+        return path.display
     }
 
-    /// Removes the folder and what is in it; what cannot go is left in `tmp` (cilo's, harmless).
-    func removeAll() {
-        guard let directory = try? PathOpening.openDirectory(parent.bytes) else { return }
-        defer { directory.closeIgnoringErrors() }
-        try? TreeRemover.remove(name, in: directory)
+    /// The file `name` in the folder, open for reading (the caller closes it).
+    func reading(_ file: String) throws(CiloError) -> FileDescriptor {
+        let path = folder.appending(FileName(file))
+        do throws(Errno) { return try PathOpening.openForReading(path.bytes) } catch {
+            throw .system(error, "cannot read cilo's scratch file", path: path.display)
+        }
+    }
+
+    /// Removes the folder and what is in it. One that cannot go is said, never hidden: it stays
+    /// in `$CILO_HOME/tmp`, which holds nothing else of value.
+    func removeAll(warn: (String) -> Void = { HostFacts.writeToStandardError("cilo: warning: \($0)\n") }) {
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(parent.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try TreeRemover.remove(name, in: directory)
+        } catch {
+            warn("cilo's scratch folder \(folder.display) was left (\(error)); it can be deleted")
+        }
     }
 }
