@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -211,6 +212,35 @@ static int enter_user_namespace(const csupport_confinement *confinement, const c
     return write_proc("/proc/self/gid_map", line);
 }
 
+/// Marks every descriptor from `first` to `last` close-on-exec: close_range where the kernel has
+/// CLOSE_RANGE_CLOEXEC (5.11), else one fcntl each up to the descriptor limit.
+static int close_on_exec_range(unsigned int first, unsigned int last) {
+    if (first > last) return 0;
+    if (syscall(SYS_close_range, first, last, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+    if (errno != ENOSYS && errno != EINVAL) return -1;
+    long limit = sysconf(_SC_OPEN_MAX);
+    if (limit < 0 || limit > 1 << 20) limit = 1 << 20;
+    for (unsigned int fd = first; fd <= last && fd < (unsigned int)limit; fd++) {
+        int flags = fcntl((int)fd, F_GETFD);
+        if (flags >= 0) fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    return 0;
+}
+
+/// A descriptor the caller left open (a file of the source opened for writing) would carry its
+/// rights past Landlock: every one above 2 closes at exec but those `kept` names (sorted).
+static int close_on_exec_above_stderr(const int *kept, size_t count) {
+    unsigned int next = 3;
+    for (size_t index = 0; index < count; index++) {
+        if (kept[index] < (int)next) continue;
+        if (close_on_exec_range(next, (unsigned int)kept[index] - 1) != 0) return -1;
+        int flags = fcntl(kept[index], F_GETFD);
+        if (flags < 0 || fcntl(kept[index], F_SETFD, flags & ~FD_CLOEXEC) != 0) return -1;
+        next = (unsigned int)kept[index] + 1;
+    }
+    return close_on_exec_range(next, ~0U);
+}
+
 int csupport_confine(const csupport_confinement *confinement, const csupport_seccomp_filter *seccomp, const char **step) {
     if (confinement->user_namespace && enter_user_namespace(confinement, step) != 0) return -1;
     if (confinement->needs_mount_namespace && isolate_mounts(confinement, step) != 0) return -1;
@@ -233,6 +263,8 @@ int csupport_confine(const csupport_confinement *confinement, const csupport_sec
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
     *step = "Landlock";
     if (restrict_file_system(confinement, confinement->landlock_abi) != 0) return -1;
+    *step = "closing inherited descriptors";
+    if (close_on_exec_above_stderr(confinement->kept_descriptors, confinement->kept_descriptor_count) != 0) return -1;
     *step = "dropping capabilities";
     if (drop_capabilities(seccomp->cleared_capabilities) != 0) return -1;
     *step = "the seccomp filter";
@@ -282,6 +314,17 @@ csupport_seccomp_filter *csupport_seccomp_filter_build(void) {
                                   SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
     }
     if (result == 0) result = seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    // Typing into the terminal (TIOCSTI: a command line the operator's shell runs after cilo
+    // ends; TIOCLINUX: the console's selection pasted). The request is compared on its low 32
+    // bits, as the kernel reads it.
+    if (result == 0) {
+        result = seccomp_rule_add(context, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, (scmp_datum_t)TIOCSTI));
+    }
+    if (result == 0) {
+        result = seccomp_rule_add(context, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, (scmp_datum_t)TIOCLINUX));
+    }
     csupport_seccomp_filter *filter = NULL;
     if (result == 0) {
         filter = calloc(1, sizeof *filter);

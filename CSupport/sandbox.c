@@ -4,7 +4,12 @@
 #include "CSupport.h"
 
 #include <sys/capability.h>
+#include <errno.h>
+#include <pthread.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 const int csupport_CAP_CHOWN = CAP_CHOWN;
@@ -29,5 +34,27 @@ int csupport_seccomp_version(void) {
 }
 
 int csupport_execvpe(const char *file, char *const argv[], char *const envp[]) {
-    return execvpe(file, argv, envp);
+    // A signal mask and ignored dispositions survive exec: the thread calling this is one of
+    // Swift's, with most signals blocked, and cilo ignores some of its own. The command gets
+    // every signal at its default and none blocked; a failed exec puts cilo's back.
+    struct sigaction saved[NSIG];
+    bool changed[NSIG] = {false};
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    for (int number = 1; number < NSIG; number++) {
+        changed[number] = sigaction(number, &fallback, &saved[number]) == 0;  // EINVAL: KILL, STOP, the C library's own
+    }
+    sigset_t none, previous;
+    sigemptyset(&none);
+    int masked = pthread_sigmask(SIG_SETMASK, &none, &previous);
+    execvpe(file, argv, envp);
+    int code = errno;
+    if (masked == 0) pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    for (int number = 1; number < NSIG; number++) {
+        if (changed[number]) sigaction(number, &saved[number], NULL);
+    }
+    errno = code;
+    return -1;
 }

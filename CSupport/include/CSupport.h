@@ -102,7 +102,8 @@ int csupport_has_effective_capability(int cap);
 /// The version of the libseccomp in use, as major*10000 + minor*100 + micro.
 int csupport_seccomp_version(void);
 
-/// execvpe(3): replaces the process with `file` (looked up on PATH) and the given argv/envp.
+/// execvpe(3): replaces the process with `file` (looked up on PATH) and the given argv/envp, every
+/// signal at its default disposition and none blocked; on failure cilo's own are restored.
 int csupport_execvpe(const char *file, char *const argv[], char *const envp[]);
 
 // ---- geometry.c: what a file system's own structures cost ----
@@ -146,6 +147,8 @@ typedef struct csupport_confinement {
     int user_namespace;                ///< 1: a user namespace first (not root: the mounts need one)
     unsigned int user_id, group_id;    ///< mapped to themselves in that user namespace
     int landlock_abi;                  ///< from csupport_landlock_abi, at least 1
+    const int *kept_descriptors;       ///< descriptors above 2 the command keeps (sorted); every other is closed at exec
+    size_t kept_descriptor_count;
 } csupport_confinement;
 
 /// A seccomp program and an empty capability set, made before any fork (libseccomp and libcap allocate).
@@ -159,14 +162,15 @@ typedef struct csupport_seccomp_filter {
 int csupport_landlock_abi(void);
 
 /// Builds the filter: EPERM for mounting, pivot_root, chroot, kexec, modules, bpf, perf_event_open,
-/// keys, reboot, swap, clock setting, ptrace of another process, new user namespaces and the like
-/// (ENOSYS for clone3, whose flags a filter cannot read); a foreign architecture kills the process.
+/// keys, reboot, swap, clock setting, ptrace of another process, new user namespaces, the terminal
+/// ioctls that type into a terminal (TIOCSTI, TIOCLINUX) and the like (ENOSYS for clone3, whose
+/// flags a filter cannot read); a foreign architecture kills the process.
 /// NULL with errno set on failure.
 csupport_seccomp_filter *csupport_seccomp_filter_build(void);
 void csupport_seccomp_filter_free(csupport_seccomp_filter *filter);
 
 /// Confines the calling process, in this order: namespaces and binds, no_new_privs, Landlock,
-/// every capability dropped, seccomp. -1 with errno set and *step naming what failed.
+/// every descriptor above 2 but the kept ones marked close-on-exec, every capability dropped, seccomp. -1 with errno set and *step naming what failed.
 int csupport_confine(const csupport_confinement *confinement, const csupport_seccomp_filter *filter, const char **step);
 
 /// fork, confine the child (async-signal-safe calls only), every signal at its default, exec.

@@ -5,7 +5,8 @@ import CiloCore
 import Dispatch
 
 /// Turns SIGINT and SIGTERM into a call of `onInterrupt` (so a clone can clean up)
-/// instead of killing the process, until `restore()`.
+/// instead of killing the process, until `restore()`. Every child tool running then (compose,
+/// docker, git) is stopped first: SIGTERM sent to cilo alone never reaches them otherwise.
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
@@ -14,7 +15,10 @@ final class InterruptHandler {
         sources = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler(handler: onInterrupt)
+            source.setEventHandler {
+                ChildStops.shared.stopRunningChildren()
+                onInterrupt()
+            }
             source.resume()
             return source
         }

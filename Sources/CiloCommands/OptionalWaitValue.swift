@@ -9,7 +9,7 @@ enum OptionalWaitValue {
     /// The options of `up` and `run` that take a value (skipped with it while scanning).
     static let valueOptions: Set<String> = [
         "--profile", "--timeout", "--from", "--project", "-e", "--env", "--memory", "--cpus", "--pids", "--wait",
-        "--sandbox-network", "--shared", "--isolate",
+        "--sandbox-network", "--keep-fds", "--shared", "--isolate",
     ]
 
     static func rewrite(_ arguments: [String]) -> [String] {

@@ -86,7 +86,10 @@ extension CiloCommand {
                 var confinement: Confinement?
                 if let sandbox {
                     environment["TMPDIR"] = manager.temporaryFolder(of: record)
-                    do throws(CiloError) { confinement = try await manager.confinement(for: record, sandbox) } catch {
+                    do throws(CiloError) {
+                        confinement = try await manager.confinement(for: record, sandbox)
+                        confinement?.keptDescriptors = sandboxOptions.keptDescriptors
+                    } catch {
                         if rm && !existed { await destroy(name, manager) }
                         throw error
                     }

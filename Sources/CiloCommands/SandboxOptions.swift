@@ -1,6 +1,7 @@
 import ArgumentParser
 import CiloCore
 import CiloSystem
+import Foundation
 import SystemPackage
 
 extension SandboxSettings.Network: ExpressibleByArgument {}
@@ -16,7 +17,26 @@ struct SandboxOptions: ParsableArguments {
     @Flag(help: "With --sandbox: leave the Docker socket reachable (it is root on the host).")
     var allowDocker = false
 
+    @Option(
+        name: .customLong("keep-fds"), parsing: .singleValue,
+        help: ArgumentHelp("With --sandbox: a descriptor above 2 the command keeps (repeatable, or comma-separated); every other one is closed.", valueName: "fd"))
+    var keptDescriptorLists: [String] = []
+
+    /// The descriptors `--keep-fds` names.
+    var keptDescriptors: [Int32] {
+        keptDescriptorLists.flatMap { $0.split(separator: ",") }.compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     func validate() throws {
+        for word in keptDescriptorLists.flatMap({ $0.split(separator: ",") }) {
+            guard let descriptor = Int32(word.trimmingCharacters(in: .whitespaces)), descriptor > 2 else {
+                throw ValidationError("--keep-fds takes descriptor numbers above 2: '\(word)' is not one")
+            }
+            guard Confinement.isOpen(descriptor) else { throw ValidationError("--keep-fds \(descriptor): that descriptor is not open") }
+        }
+        if sandbox == false && !keptDescriptorLists.isEmpty {
+            throw ValidationError("--keep-fds is for --sandbox (without it the command keeps every descriptor)")
+        }
         if sandbox == false && (sandboxNetwork != nil || allowDocker) {
             throw ValidationError("--no-sandbox with --sandbox-network or --allow-docker: choose one")
         }

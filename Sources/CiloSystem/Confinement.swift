@@ -25,6 +25,9 @@ public struct Confinement: Sendable {
     /// Not root: a user namespace mapping the user to itself, for the mounts.
     public var usesUserNamespace = false
     public var landlockABI: Int
+    /// Descriptors above 2 the command keeps (`--keep-fds`); every other one closes at exec, so
+    /// a file the caller left open cannot carry its rights past Landlock.
+    public var keptDescriptors: [Int32] = []
 
     /// A step of the confinement that failed, and why.
     public struct Failure: Error, Sendable {
@@ -40,6 +43,11 @@ public struct Confinement: Sendable {
     public static var landlockABI: Int? {
         let abi = csupport_landlock_abi()
         return abi >= 1 ? Int(abi) : nil
+    }
+
+    /// Whether `descriptor` is open in this process.
+    public static func isOpen(_ descriptor: Int32) -> Bool {
+        fcntl(descriptor, F_GETFD) >= 0
     }
 
     /// Confines this process, then replaces it with `command` in `workingDirectory` (`cilo run`).
@@ -102,7 +110,8 @@ public struct Confinement: Sendable {
         let lists = [writable, devices, hiddenFiles, hiddenFolders].map { $0.map { Optional(copy($0)) } }
         let hostsFile = self.hostsFile.map(copy)
         let resolverFile = self.resolverFile.map(copy), networkNamespace = self.networkNamespace.map(copy)
-        return lists[0].withUnsafeBufferPointer { writable in
+        let kept = Array(Set(keptDescriptors.filter { $0 > 2 })).sorted()
+        return kept.withUnsafeBufferPointer { kept in lists[0].withUnsafeBufferPointer { writable in
             lists[1].withUnsafeBufferPointer { devices in
                 lists[2].withUnsafeBufferPointer { hidden in
                     lists[3].withUnsafeBufferPointer { hiddenFolders in
@@ -114,11 +123,12 @@ public struct Confinement: Sendable {
                             hosts_file: hostsFile, resolv_file: resolverFile,
                             network_namespace: networkNamespace, isolate_network: isolatesNetwork ? 1 : 0,
                             needs_mount_namespace: 1, user_namespace: usesUserNamespace ? 1 : 0,
-                            user_id: getuid(), group_id: getgid(), landlock_abi: Int32(landlockABI))
+                            user_id: getuid(), group_id: getgid(), landlock_abi: Int32(landlockABI),
+                            kept_descriptors: kept.baseAddress, kept_descriptor_count: kept.count)
                         return body(&structure)
                     }
                 }
             }
-        }
+        } }
     }
 }

@@ -47,4 +47,21 @@ public enum PathOpening {
     public static func statusIfPresent(_ path: [UInt8]) throws(Errno) -> FileStatus? {
         do throws(Errno) { return try status(path) } catch .noSuchFileOrDirectory { return nil }
     }
+
+    /// Reads a small file someone else controls (an agent's `.git/HEAD`): never through a final
+    /// symlink, never blocking on a FIFO or device, at most `limit` bytes. nil when nothing is
+    /// there or it is not a regular file; a larger one throws `fileTooLarge`.
+    /// `followingSymlink`: a final symlink is followed (a file the user may keep elsewhere).
+    public static func readSmallRegularFile(_ path: [UInt8], limit: Int, followingSymlink: Bool = false) throws(Errno) -> [UInt8]? {
+        let file: FileDescriptor
+        do throws(Errno) { file = try open(path, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY | (followingSymlink ? 0 : O_NOFOLLOW)) } catch {
+            if error == .noSuchFileOrDirectory || error == .tooManySymbolicLinkLevels || error == .notDirectory { return nil }
+            throw error
+        }
+        defer { file.closeIgnoringErrors() }
+        let status = try file.status()
+        guard status.kind == .regular else { return nil }
+        guard status.size <= Int64(limit) else { throw .fileTooLarge }
+        return try file.readToEnd()
+    }
 }

@@ -27,7 +27,7 @@ extension EnvironmentManager {
             let snapshot = try await snapshot(record, base: base)
             let changes = try await changes(env, record: record, snapshot: snapshot, base: base)
             let landing = SourceLanding(
-                source: source, objects: Git(directory: record.workspace, environment: snapshot.environment), base: base, tree: snapshot.tree,
+                source: source, objects: snapshot.git, base: base, tree: snapshot.tree,
                 label: env, home: home)
             return try await landing.land(changes, leavingOut: notTheAgents(record, excluding: true), threeWay: threeWay)
         }

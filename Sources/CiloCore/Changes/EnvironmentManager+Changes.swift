@@ -99,8 +99,8 @@ extension EnvironmentManager {
             case .stat: option = ["--stat", "-M"]
             case .nameOnly: option = ["--name-only", "-M"]
             }
-            let git = Git(directory: record.workspace, environment: snapshot.environment)
-            try await git.passingOutput(["diff", "--no-color", "--no-ext-diff"] + option + [base, snapshot.tree, "--"] + pathspec(paths, record))
+            let git = snapshot.git
+            try await git.passingOutput(["diff", "--no-color", "--no-ext-diff", "--no-textconv"] + option + [base, snapshot.tree, "--"] + pathspec(paths, record))
         }
     }
 
@@ -112,17 +112,22 @@ extension EnvironmentManager {
             let upper = try await WorkerThreads.offload { () throws(CiloError) -> [[UInt8]] in try baseline.touchedPaths() }
             touched = upper + (try await OverlayBase.uncommittedPaths(overlayBase, project: record.project, home: home))
         }
-        return try await WorkspaceSnapshot.take(
+        let snapshot = try await WorkspaceSnapshot.take(
             record.workspace, head: base, cilosOwn: cilosOwnPaths(record), leftOut: project.excludes,
             in: home.changesDirectory(project: record.project, env: record.name), home: home, touched: touched)
+        if !snapshot.ignoredDrivers.isEmpty {
+            warn("the workspace's .git/config sets \(snapshot.ignoredDrivers.joined(separator: ", ")): cilo runs none of it "
+                + "(it is the agent's) and compares files as their bytes")
+        }
+        return snapshot
     }
 
     /// The changes between `base` and the snapshot; the whole workspace's count is kept for `cilo list`.
     func changes(
         _ env: String, record: EnvironmentRecord, snapshot: WorkspaceSnapshot, base: String, paths: [String] = []
     ) async throws(CiloError) -> [ChangeSet.Change] {
-        let git = Git(directory: record.workspace, environment: snapshot.environment)
-        let raw = try await git.bytes(["diff", "--raw", "-z", "-M", "--abbrev=40", base, snapshot.tree, "--"] + pathspec(paths, record))
+        let git = snapshot.git
+        let raw = try await git.bytes(["diff", "--raw", "-z", "-M", "--no-textconv", "--abbrev=40", base, snapshot.tree, "--"] + pathspec(paths, record))
         let changes = ChangeSet.parseRaw(raw)
         if paths.isEmpty {
             // A count that cannot be kept costs `list` its column, not the diff.

@@ -31,8 +31,11 @@ extension EnvironmentManager {
                 let new = change.change == .deleted ? "/dev/null" : workspacePath
                 // Flush what cilo printed before git writes to the same output.
                 fflush(nil)
+                // Run outside the workspace: a repository the agent made there (its config, attributes
+                // and textconv drivers) is never the one git reads.
                 let result = try await ToolRunner.runPassingOutput(
-                    "git", ["diff", "--no-index", "--no-color", "--no-ext-diff", "--", old, new], workingDirectory: record.workspace)
+                    "git", Git.hardening + ["diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "--", old, new],
+                    workingDirectory: "/", environment: ["GIT_CEILING_DIRECTORIES": "/"])
                 guard result.status <= 1 else { throw CiloError(.failed, "git diff --no-index failed: \(result.error)", path: relative) }
             }
         }

@@ -26,7 +26,7 @@ extension EnvironmentManager {
     private func mergeLocked(_ env: String, branch: String?, message: String?) async throws(CiloError) -> MergeOutcome {
         let (record, base) = try await comparable(env)
         let source = Git(directory: record.source)
-        guard let sourceGitDirectory = try await source.answer(["rev-parse", "--absolute-git-dir"]) else {
+        guard try await source.answer(["rev-parse", "--absolute-git-dir"]) != nil else {
             throw CiloError(.unsupported, "the source is not a git repository: cilo merge needs git", path: record.source)
         }
         let name = branch ?? "cilo/\(env)"
@@ -37,14 +37,22 @@ extension EnvironmentManager {
         if worktrees.split(separator: "\n").contains(Substring("branch refs/heads/\(name)")) {
             throw CiloError(.failed, "branch \(name) is checked out in the source (or one of its worktrees): choose another with --branch")
         }
-        let workspace = Git(directory: record.workspace)
-        let agentHead = try await workspace.answer(["rev-parse", "--verify", "-q", "HEAD^{commit}"]) ?? base
+        // The workspace's repository only through cilo's own git folder: its config is the agent's.
+        guard let repository = try await WorkspaceRepository.open(
+            record.workspace, in: home.changesDirectory(project: record.project, env: env), home: home)
+        else {
+            throw CiloError(.notFound, "the workspace of '\(env)' has no git repository any more (its .git is gone)", path: record.workspace)
+        }
+        let agentHead = try await repository.git().answer(["rev-parse", "--verify", "-q", "HEAD^{commit}"]) ?? base
+        let sourceObjects = try await source.run(["rev-parse", "--path-format=absolute", "--git-path", "objects"])
         let temporaryRef = "refs/cilo-merge/\(env)"
         do throws(CiloError) {
             // The agent's commits, into the source's object store (nothing else of the source changes).
-            try await source.run(["fetch", "-q", "--no-tags", "--no-write-fetch-head", record.workspace, "+\(agentHead):\(temporaryRef)"])
+            try await source.run([
+                "fetch", "-q", "--no-tags", "--no-write-fetch-head", repository.gitDirectory, "+\(agentHead):\(temporaryRef)",
+            ])
             try stopIfCancelled()
-            let tree = try await uncommittedTree(record, parent: agentHead, gitDirectory: sourceGitDirectory)
+            let tree = try await uncommittedTree(record, repository: repository, parent: agentHead, objects: sourceObjects)
             try stopIfCancelled()
             let parentTree = try await source.run(["rev-parse", "\(agentHead)^{tree}"])
             var commit = agentHead
@@ -79,16 +87,15 @@ extension EnvironmentManager {
         if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
     }
 
-    /// The workspace's whole state as a tree in the source's object store: every file hashed
-    /// into it from the agent's commit's tree, cilo's own files and what `exclude:` leaves out
-    /// as the agent committed them.
-    private func uncommittedTree(_ record: EnvironmentRecord, parent: String, gitDirectory: String) async throws(CiloError) -> String {
-        let scratch = home.path("tmp").display + "/merge-\(UUID().uuidString.prefix(12)).index"
-        try home.makeDirectory(home.path("tmp")).closeIgnoringErrors()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let git = Git(directory: record.workspace, environment: [
-            "GIT_DIR": gitDirectory, "GIT_WORK_TREE": record.workspace, "GIT_INDEX_FILE": scratch,
-        ])
+    /// The workspace's whole state as a tree in the source's object store (`objects`): every file
+    /// hashed into it from the agent's commit's tree, as its bytes, cilo's own files and what
+    /// `exclude:` leaves out as the agent committed them.
+    private func uncommittedTree(
+        _ record: EnvironmentRecord, repository: WorkspaceRepository, parent: String, objects: String
+    ) async throws(CiloError) -> String {
+        let scratch = try ScratchFiles(home: home)
+        defer { scratch.removeAll() }
+        let git = repository.git(["GIT_INDEX_FILE": scratch.folder.display + "/index", "GIT_OBJECT_DIRECTORY": objects])
         try await git.run(["read-tree", parent])
         try await git.run(["add", "-A", "--", "."])
         let notTheAgents = notTheAgents(record, excluding: false)

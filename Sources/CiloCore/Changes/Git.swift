@@ -1,7 +1,9 @@
 import Foundation
 
 /// `git` run for cilo: in one folder, with variables of its own, never prompting, trusting
-/// repositories owned by another user (a workspace keeps its source's owner).
+/// repositories owned by another user (a workspace keeps its source's owner), and running no
+/// program any configuration names (`hardening`). A workspace is reached only through
+/// `WorkspaceRepository`, whose git folder and config are cilo's.
 struct Git: Sendable {
     /// The folder git runs in (`-C`).
     var directory: String
@@ -11,9 +13,18 @@ struct Git: Sendable {
     /// workspace's or the source's (their owner's git may be at work); cilo's own index, yes.
     var optionalLocks = false
 
-    private var baseArguments: [String] { ["-c", "safe.directory=*", "-c", "core.quotepath=off", "-C", directory] }
+    /// Settings that win over every config file: no hooks (cilo's own commits and index writes
+    /// run none: a source's pre-commit hook would run the agent's code), no fsmonitor, pager
+    /// or submodule recursion (every diff cilo runs also says `--no-ext-diff --no-textconv`).
+    static let hardening = [
+        "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.pager=cat", "-c", "submodule.recurse=false", "-c", "core.quotepath=off",
+    ]
+
+    private var baseArguments: [String] { ["-c", "safe.directory=*"] + Self.hardening + ["-C", directory] }
     private var fullEnvironment: [String: String] {
-        environment.merging(["GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": optionalLocks ? "1" : "0"]) { $1 }
+        environment.merging([
+            "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": optionalLocks ? "1" : "0", "GIT_PAGER": "cat",
+        ]) { $1 }
     }
 
     /// Runs git; its trimmed standard output. - Throws: one line naming the git command and its error.
@@ -28,6 +39,11 @@ struct Git: Sendable {
     func answer(_ arguments: [String]) async throws(CiloError) -> String? {
         let result = try await ToolRunner.run("git", baseArguments + arguments, environment: fullEnvironment)
         return result.succeeded ? result.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// Runs git; how it ended and what it printed, for callers that read a failure themselves.
+    func result(_ arguments: [String]) async throws(CiloError) -> ToolResult {
+        try await ToolRunner.run("git", baseArguments + arguments, environment: fullEnvironment)
     }
 
     /// Runs git; its standard output as bytes (paths that are not UTF-8 stay exact).

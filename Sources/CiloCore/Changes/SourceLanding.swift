@@ -36,7 +36,7 @@ struct SourceLanding {
         defer { scratch.removeAll() }
         // Everything that does not conflict goes in as one patch, all or nothing.
         let patch = try await objects.bytes(
-            ["diff", "--binary", "-M", "--no-color", "--no-ext-diff", base, tree, "--", "."]
+            ["diff", "--binary", "-M", "--no-color", "--no-ext-diff", "--no-textconv", base, tree, "--", "."]
                 + leftOut + conflicts.map { ":(exclude,literal)\($0)" })
         if !patch.isEmpty { try await source.run(["apply", "--whitespace=nowarn", try scratch.write(patch, named: "apply.patch")]) }
         // --3way: each path both sides changed gets git's conflict markers (git merge-file).
@@ -63,7 +63,7 @@ struct SourceLanding {
         let ours = try await objects.bytes(["cat-file", "blob", "\(tree):\(path)"])
         let original = kind == .added ? [] : try await objects.bytes(["cat-file", "blob", "\(base):\(path)"])
         let basePath = try scratch.write(original, named: "base-\(number)"), agentPath = try scratch.write(ours, named: "agent-\(number)")
-        let result = try await ToolRunner.run("git", ["merge-file", "-L", "source", "-L", "base", "-L", label, target, basePath, agentPath])
+        let result = try await source.result(["merge-file", "-L", "source", "-L", "base", "-L", label, target, basePath, agentPath])
         guard result.status >= 0 && result.status < 128 else { throw CiloError(.failed, "git merge-file failed: \(result.tail(1))", path: path) }
         return result.status == 0
     }

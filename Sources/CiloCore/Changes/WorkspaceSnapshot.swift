@@ -16,6 +16,11 @@ struct WorkspaceSnapshot {
     let environment: [String: String]
     /// The tree's id.
     let tree: String
+    /// What of the workspace's own git configuration was not run (see `WorkspaceRepository`).
+    let ignoredDrivers: [String]
+
+    /// Git over the snapshot's objects, through cilo's git folder over the workspace.
+    var git: Git { Git(directory: workspace, environment: environment) }
 
     /// Snapshots `workspace`; `cilosOwn` are paths cilo rendered or removed (not the agent's).
     /// `touched`: the only paths that can differ from the workspace's first index (an overlay's
@@ -26,29 +31,25 @@ struct WorkspaceSnapshot {
         _ workspace: String, head: String, cilosOwn: [String], leftOut: [String] = [], in scratch: BytePath, home: CiloHome,
         touched: [[UInt8]]? = nil
     ) async throws(CiloError) -> WorkspaceSnapshot {
-        let paths = try await repositoryPaths(workspace)
         try home.makeDirectory(scratch).closeIgnoringErrors()
+        guard let repository = try await WorkspaceRepository.open(workspace, in: scratch, home: home) else {
+            throw CiloError(.notFound, "the workspace has no git repository any more (its .git is gone)", path: workspace)
+        }
+        let paths = [repository.objects, repository.index]
         let scratch = scratch.display
-        var environment = [
+        var environment = repository.viewEnvironment.merging([
             "GIT_OBJECT_DIRECTORY": scratch + "/objects", "GIT_ALTERNATE_OBJECT_DIRECTORIES": paths[0],
             "GIT_INDEX_FILE": scratch + "/index",
-        ]
+        ]) { $1 }
         let known = FileManager.default.fileExists(atPath: scratch + "/index")
         var copied = false
         do {
             try FileManager.default.createDirectory(atPath: scratch + "/objects", withIntermediateDirectories: true)
-            // The first time, the workspace's index, when there is one, spares hashing every file again.
-            if !known && FileManager.default.fileExists(atPath: paths[1]) {
-                try FileManager.default.copyItem(atPath: paths[1], toPath: scratch + "/index")
-                // The copy keeps the original's mtime: git reads an entry written in the same second
-                // as the index again ("racy"); a copy dated now would trust a same-size rewrite of it.
-                let written = try FileManager.default.attributesOfItem(atPath: paths[1])[.modificationDate] as? Date
-                if let written { try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: scratch + "/index") }
-                copied = true
-            }
         } catch {
             throw CiloError(.failed, "cannot prepare a snapshot of the workspace", path: scratch, cause: ErrorText(error))
         }
+        // The first time, the workspace's index, when there is one, spares hashing every file again.
+        if !known { copied = try repository.copyIndex(to: BytePath(scratch + "/index")) }
         // git's full stat check stays on: a clone keeps size and mtime but not inode or ctime, so the
         // first diff reads every file again (as the first `git status` in the workspace does). Trusting
         // size and whole-second mtime instead was 9x faster there, and missed a same-size rewrite made
@@ -68,7 +69,8 @@ struct WorkspaceSnapshot {
             let leftOutSpecs = ExcludeMatcher.gitPathspecs(leftOut, magic: "exclude,")
             if let lastTree, let changed, changed.isEmpty && cilosOwn.isEmpty {
                 environment["GIT_INDEX_FILE"] = nil
-                return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: lastTree)
+                return WorkspaceSnapshot(
+                    workspace: workspace, scratch: scratch, environment: environment, tree: lastTree, ignoredDrivers: repository.ignoredDrivers)
             }
             let options = ["-c", "core.untrackedCache=true", "-c", "index.version=4", "add", "-A", "--ignore-errors"]
             if let changed, !changed.isEmpty {
@@ -93,27 +95,14 @@ struct WorkspaceSnapshot {
                 throw CiloError(.failed, "cannot keep the snapshot's tree", path: scratch, cause: ErrorText(error))
             }
             environment["GIT_INDEX_FILE"] = nil
-            return WorkspaceSnapshot(workspace: workspace, scratch: scratch, environment: environment, tree: tree)
+            return WorkspaceSnapshot(
+                workspace: workspace, scratch: scratch, environment: environment, tree: tree, ignoredDrivers: repository.ignoredDrivers)
         } catch {
             // A damaged index of cilo's is dropped; the next diff starts from the workspace's again.
             try? FileManager.default.removeItem(atPath: scratch + "/index")
             try? FileManager.default.removeItem(atPath: scratch + "/tree")
             throw error
         }
-    }
-
-    /// The workspace's object folder and index: in its `.git` folder, or where git says (a `.git` file).
-    private static func repositoryPaths(_ workspace: String) async throws(CiloError) -> [String] {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: workspace + "/.git", isDirectory: &isDirectory), isDirectory.boolValue,
-            !FileManager.default.fileExists(atPath: workspace + "/.git/commondir")
-        {
-            return [workspace + "/.git/objects", workspace + "/.git/index"]
-        }
-        let paths = try await Git(directory: workspace).run(["rev-parse", "--git-path", "objects", "--git-path", "index"])
-            .split(separator: "\n").map { absolute(String($0), in: workspace) }
-        guard paths.count == 2 else { throw CiloError(.failed, "git did not name the workspace's object folder and index", path: workspace) }
-        return paths
     }
 
     /// What changed since the last snapshot: files whose worktree side differs from cilo's index,
@@ -179,9 +168,5 @@ struct WorkspaceSnapshot {
             }
         }
         return paths
-    }
-
-    private static func absolute(_ path: String, in directory: String) -> String {
-        path.hasPrefix("/") ? path : directory + "/" + path
     }
 }

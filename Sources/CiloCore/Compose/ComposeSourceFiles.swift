@@ -21,13 +21,15 @@ struct ComposeSourceFiles {
             let path = file.hasPrefix("/") ? file : workspace + "/" + file
             // Errors name the user's own file, not the workspace copy a failed create removes.
             let shown = file.hasPrefix("/") ? file : projectRoot + "/" + file
-            let text: String
-            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw CiloError(.notFound, "cannot read the compose file", path: shown)
-            }
+            let text = try readCompose(path, shown: shown)
             let root: Node?
             do { root = try Yams.compose(yaml: text) } catch {
                 throw CiloError(.invalidArgument, "the compose file is not valid YAML: \(Self.oneLine(error))", path: shown)
+            }
+            if let root, YAMLExpansion.exceedsLimit(root) {
+                throw CiloError(
+                    .invalidArgument, "the compose file's aliases expand to more than \(YAMLExpansion.limit) nodes (a YAML alias bomb?): refused",
+                    path: shown)
             }
             guard tool.cannotParseProjectName, root?.mapping?["name"] != nil else {
                 result.files.append(file)
@@ -42,6 +44,22 @@ struct ComposeSourceFiles {
             result.globalOptions = ["--project-directory", workspace]
         }
         return result
+    }
+
+    /// A compose file's text. The workspace's files are the agent's: a FIFO (which would hold
+    /// compose, and cilo, forever), a device or a file over 16 MiB is refused; a symlink is followed.
+    static func readCompose(_ path: String, shown: String) throws(CiloError) -> String {
+        let bytes: [UInt8]?
+        do throws(Errno) { bytes = try PathOpening.readSmallRegularFile(Array(path.utf8), limit: 16 << 20, followingSymlink: true) } catch {
+            throw error == .fileTooLarge
+                ? CiloError(.invalidArgument, "the compose file is larger than 16 MiB: refused", path: shown)
+                : .system(error, "cannot read the compose file", path: shown)
+        }
+        guard let bytes else { throw CiloError(.notFound, "cannot read the compose file: it is missing or not a regular file", path: shown) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CiloError(.invalidArgument, "the compose file is not UTF-8 text", path: shown)
+        }
+        return text
     }
 
     /// The text without its top-level `name:` line.

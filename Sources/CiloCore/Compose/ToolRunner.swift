@@ -18,24 +18,25 @@ public struct ToolResult: Sendable {
     }
 }
 
-/// Runs external tools through swift-subprocess, collecting their output.
+/// Runs external tools through swift-subprocess, collecting their output. Every child has a
+/// time limit (`ChildLimit`, by the tool unless given) and is stopped (SIGTERM, then SIGKILL)
+/// when it is met or when cilo is told to stop (`ChildStops`).
 public enum ToolRunner {
     /// Runs `executable` (a path when it holds a `/`, else looked up on PATH) with `arguments`;
     /// a non-zero exit is a result, not an error.
-    /// - Throws: when the tool cannot be started at all (not installed).
+    /// - Throws: when the tool cannot be started at all (not installed), meets its limit or is stopped.
     public static func run(
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], limit: ChildLimit? = nil
     ) async throws(CiloError) -> ToolResult {
-        do {
-            let result = try await Subprocess.run(
+        let limit = limit ?? ChildLimit.forCall(executable, arguments)
+        let result = try await limited(executable, limit) { options in
+            try await Subprocess.run(
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
-                workingDirectory: workingDirectory.map { FilePath($0) },
+                workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
-            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
-        } catch {
-            throw CiloError(.notFound, "cannot run \(executable) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
         }
+        return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
     }
 
     /// Runs `executable` with the file `input` (opened for reading) as its standard input:
@@ -43,15 +44,13 @@ public enum ToolRunner {
     public static func run(
         _ executable: String, _ arguments: [String], input: FileDescriptor, environment: [String: String] = [:]
     ) async throws(CiloError) -> ToolResult {
-        do {
-            let result = try await Subprocess.run(
+        let result = try await limited(executable, ChildLimit.forCall(executable, arguments)) { options in
+            try await Subprocess.run(
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
-                input: .fileDescriptor(input, closeAfterSpawningProcess: false),
+                platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: false),
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
-            return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
-        } catch {
-            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
         }
+        return ToolResult(status: status(result.terminationStatus), output: result.standardOutput, error: result.standardError)
     }
 
     /// Runs a tool whose output is bytes (file names that are not UTF-8): its status,
@@ -59,25 +58,23 @@ public enum ToolRunner {
     /// `input`: a file (opened for reading) as its standard input.
     public static func runForBytes(
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
-        environment: [String: String] = [:], input: FileDescriptor? = nil
+        environment: [String: String] = [:], input: FileDescriptor? = nil, limit: ChildLimit? = nil
     ) async throws(CiloError) -> (status: Int32, output: [UInt8], error: String) {
-        do {
-            let directory = workingDirectory.map { FilePath($0) }
-            let variables = Environment.inherit.updating(updates(environment))
-            let result = if let input {
+        let directory = workingDirectory.map { FilePath($0) }
+        let variables = Environment.inherit.updating(updates(environment))
+        let result = try await limited(executable, limit ?? ChildLimit.forCall(executable, arguments)) { options in
+            if let input {
                 try await Subprocess.run(
                     program(executable), arguments: Arguments(arguments), environment: variables, workingDirectory: directory,
-                    input: .fileDescriptor(input, closeAfterSpawningProcess: false),
+                    platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: false),
                     output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
             } else {
                 try await Subprocess.run(
                     program(executable), arguments: Arguments(arguments), environment: variables, workingDirectory: directory,
-                    output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
+                    platformOptions: options, output: .bytes(limit: 256 << 20), error: .string(limit: 8 << 20))
             }
-            return (status(result.terminationStatus), result.standardOutput, result.standardError)
-        } catch {
-            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
         }
+        return (status(result.terminationStatus), result.standardOutput, result.standardError)
     }
 
     /// Runs a tool whose standard output is cilo's own (a long diff goes straight to the
@@ -86,14 +83,50 @@ public enum ToolRunner {
         _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:]
     ) async throws(CiloError) -> (status: Int32, error: String) {
-        do {
-            let result = try await Subprocess.run(
+        let result = try await limited(executable, ChildLimit.forCall(executable, arguments)) { options in
+            try await Subprocess.run(
                 program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
-                workingDirectory: workingDirectory.map { FilePath($0) },
+                workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 output: .currentStandardOutput, error: .string(limit: 8 << 20))
-            return (status(result.terminationStatus), result.standardError)
-        } catch {
-            throw CiloError(.notFound, "cannot run \(executable) (is it installed?)", cause: ErrorText(error))
+        }
+        return (status(result.terminationStatus), result.standardError)
+    }
+
+    /// Runs `body` (one Subprocess call) against the child's time limit and cilo's stops: the
+    /// first of them cancels the others, and a cancelled Subprocess stops its child before it returns.
+    private static func limited<Result: Sendable>(
+        _ executable: String, _ limit: ChildLimit, _ body: @escaping @Sendable (PlatformOptions) async throws -> Result
+    ) async throws(CiloError) -> Result {
+        let generation = ChildStops.shared.generation
+        let seconds = limit.seconds
+        let outcome = await withTaskGroup(of: ChildOutcome<Result>.self) { group -> ChildOutcome<Result> in
+            group.addTask {
+                do { return .finished(.success(try await body(ChildLimit.stopping))) } catch { return .finished(.failure(error)) }
+            }
+            group.addTask {
+                do { try await Task.sleep(for: .seconds(seconds)) } catch { return .finished(.failure(CancellationError())) }
+                return .timedOut
+            }
+            group.addTask {
+                await ChildStops.shared.waitForStop(after: generation)
+                return .stopped
+            }
+            let first = await group.next() ?? .stopped
+            group.cancelAll()
+            await group.waitForAll()
+            return first
+        }
+        let name = executable.split(separator: "/").last.map(String.init) ?? executable
+        switch outcome {
+        case .finished(.success(let result)):
+            return result
+        case .finished(.failure(let error)):
+            throw CiloError(.notFound, "cannot run \(name) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
+        case .timedOut:
+            throw CiloError(
+                .failed, "\(limit.name) did not finish within \(ByteFormatting.duration(seconds)) and was stopped (CILO_CHILD_TIMEOUT sets the limit)")
+        case .stopped:
+            throw CiloError(.cancelled, "cancelled: \(name) was stopped")
         }
     }
 
@@ -123,6 +156,13 @@ public enum ToolRunner {
         case .signaled(let signal): return 128 + signal
         }
     }
+}
+
+/// How a limited child ended: its own way, at its time limit, or stopped with cilo.
+private enum ChildOutcome<Value: Sendable>: Sendable {
+    case finished(Result<Value, any Error>)
+    case timedOut
+    case stopped
 }
 
 /// Any error kept as its text, so it can travel as a `Sendable` cause.

@@ -83,8 +83,7 @@ extension RemoteEngine {
     private func fetch(_ refspec: String, project: Project) async throws(CiloError) -> ToolResult {
         // git's scp form: a relative folder is relative to the login's home; the port is in the ssh command.
         let url = "\(engine.destination):\(engine.home)/sources/\(project.name)"
-        return try await ToolRunner.run(
-            "git", ["-C", project.root, "fetch", "--no-tags", "--quiet", "--no-write-fetch-head", url, refspec],
-            environment: ["GIT_SSH_COMMAND": engine.transport.map(Engine.quoted).joined(separator: " ")])
+        let source = Git(directory: project.root, environment: ["GIT_SSH_COMMAND": engine.transport.map(Engine.quoted).joined(separator: " ")])
+        return try await source.result(["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", url, refspec])
     }
 }

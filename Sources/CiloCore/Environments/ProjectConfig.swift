@@ -64,7 +64,14 @@ public struct ProjectConfig: Sendable, Equatable {
             throw CiloError(.failed, "cannot read the project config", path: path)
         }
         let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
+        do {
+            if let root = try Yams.compose(yaml: text), YAMLExpansion.exceedsLimit(root) {
+                throw CiloError(.invalidArgument, "the project config's aliases expand to more than \(YAMLExpansion.limit) nodes: refused", path: path)
+            }
+            loaded = try Yams.load(yaml: text)
+        } catch let error as CiloError {
+            throw error
+        } catch {
             throw CiloError(.invalidArgument, "the project config is not valid YAML: \(ComposeSourceFiles.oneLine(error))", path: path)
         }
         guard let map = loaded as? [String: Any] else {
