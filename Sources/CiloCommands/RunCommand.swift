@@ -61,6 +61,7 @@ extension CiloCommand {
                 var request = try start.request(name, start: noUp ? .never : .unlessRunning)
                 request.variables = extra
                 let sandbox = sandboxOptions.settings(manager.project.config)
+                if sandbox != nil { _ = try sandboxOptions.keptDescriptors() }  // bad input before anything is made
                 request.sandbox = .some(sandbox)
                 let existed = try manager.store.load(project: manager.project.name, env: name) != nil
                 // Ctrl-C while the environment is made rolls it back; once the command runs, its signals are its own.
@@ -88,7 +89,7 @@ extension CiloCommand {
                     environment["TMPDIR"] = manager.temporaryFolder(of: record)
                     do throws(CiloError) {
                         confinement = try await manager.confinement(for: record, sandbox)
-                        confinement?.keptDescriptors = sandboxOptions.keptDescriptors
+                        confinement?.keptDescriptors = try sandboxOptions.keptDescriptors()
                     } catch {
                         if rm && !existed { await destroy(name, manager) }
                         throw error

@@ -22,18 +22,21 @@ struct SandboxOptions: ParsableArguments {
         help: ArgumentHelp("With --sandbox: a descriptor above 2 the command keeps (repeatable, or comma-separated); every other one is closed.", valueName: "fd"))
     var keptDescriptorLists: [String] = []
 
-    /// The descriptors `--keep-fds` names.
-    var keptDescriptors: [Int32] {
-        keptDescriptorLists.flatMap { $0.split(separator: ",") }.compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+    /// The descriptors `--keep-fds` names. - Throws: one line for a word that is not a descriptor
+    /// above 2, or one that is not open.
+    func keptDescriptors() throws(CiloError) -> [Int32] {
+        var descriptors: [Int32] = []
+        for word in keptDescriptorLists.flatMap({ $0.split(separator: ",") }) {
+            guard let descriptor = Int32(word.trimmingCharacters(in: .whitespaces)), descriptor > 2 else {
+                throw CiloError(.invalidArgument, "--keep-fds takes descriptor numbers above 2: '\(word)' is not one")
+            }
+            guard Confinement.isOpen(descriptor) else { throw CiloError(.invalidArgument, "--keep-fds \(descriptor): that descriptor is not open") }
+            descriptors.append(descriptor)
+        }
+        return descriptors
     }
 
     func validate() throws {
-        for word in keptDescriptorLists.flatMap({ $0.split(separator: ",") }) {
-            guard let descriptor = Int32(word.trimmingCharacters(in: .whitespaces)), descriptor > 2 else {
-                throw ValidationError("--keep-fds takes descriptor numbers above 2: '\(word)' is not one")
-            }
-            guard Confinement.isOpen(descriptor) else { throw ValidationError("--keep-fds \(descriptor): that descriptor is not open") }
-        }
         if sandbox == false && !keptDescriptorLists.isEmpty {
             throw ValidationError("--keep-fds is for --sandbox (without it the command keeps every descriptor)")
         }
