@@ -305,4 +305,34 @@ struct UntrustedAgentTests {
         #expect(stopped.out.hasPrefix("130 False"), "cilo ends as cancelled and no compose is left: \(stopped.out)\(stopped.err)")
         #expect(!FileManager.default.fileExists(atPath: demo.home + "/state/\(demo.project)/stopped.json"), "rolled back")
     }
+
+    @Test("env_files: a symlink is judged by its target: outside the workspace is refused in one line, inside works",
+          .enabled(if: Integration.canRun(needing: EnvironmentTests.tools)))
+    func symlinkedEnvFilesAreJudgedByTarget() throws {
+        try EnvironmentTests.requireDocker()
+        let demo = try DemoEnvironment(composeOverride: """
+            services:
+              web:
+                image: cilo-test/busybox
+                command: ["sleep", "600"]
+                labels: {token: "${TOKEN:-none}"}
+            """)
+        defer { demo.tearDown() }
+        try demo.addToConfig("env_files: [.env.local]")
+        let secret = (demo.directory as NSString).deletingLastPathComponent + "/secret.env"
+        try "TOKEN=host-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: demo.directory + "/.env.local", withDestinationPath: secret)
+        let refused = try demo.cilo(["create", "e1"])
+        Integration.expectOneLineError(refused, mentioning: ["env_files: .env.local", "outside the workspace"])
+        #expect(!refused.out.contains("host-secret") && !refused.err.contains("host-secret"))
+        #expect(!FileManager.default.fileExists(atPath: demo.home + "/state/\(demo.project)/e1.json"))
+        try FileManager.default.removeItem(atPath: demo.directory + "/.env.local")
+        try FileManager.default.createDirectory(atPath: demo.directory + "/config", withIntermediateDirectories: true)
+        try "TOKEN=inside\n".write(toFile: demo.directory + "/config/env", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: demo.directory + "/.env.local", withDestinationPath: "config/env")
+        let created = try demo.cilo(["create", "e2"])
+        #expect(created.status == 0, "\(created.err)")
+        let generated = try String(contentsOfFile: demo.home + "/generated/\(demo.project)/e2/compose.yml", encoding: .utf8)
+        #expect(generated.contains("inside"), "the file inside the workspace was read")
+    }
 }

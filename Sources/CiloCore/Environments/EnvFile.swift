@@ -1,3 +1,5 @@
+import CiloSystem
+import SystemPackage
 import Foundation
 
 /// `KEY=VALUE` files as compose reads them for interpolation (`env_files:`): comments,
@@ -25,12 +27,32 @@ enum EnvFile {
         var result: [String: String] = [:]
         for file in files {
             let path = workspace + "/" + file
-            let text: String
-            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw CiloError(.notFound, "the env file named in env_files: cannot be read", path: path)
-            }
-            for (key, value) in parse(text) where shell[key] == nil { result[key] = value }
+            for (key, value) in parse(try read(path, file: file, workspace: workspace)) where shell[key] == nil { result[key] = value }
         }
         return result
+    }
+
+    /// An env file of the workspace (the agent's): judged by what it resolves to, which must be a
+    /// regular file inside the workspace (a symlink to `/etc/shadow` or another home's secrets is
+    /// refused, as the plain path is), read without blocking on a FIFO.
+    private static func read(_ path: String, file: String, workspace: String) throws(CiloError) -> String {
+        guard let resolved = realpath(path, nil) else {
+            throw CiloError(.notFound, "the env file named in env_files: cannot be read", path: path)
+        }
+        let target = String(cString: resolved)
+        free(resolved)
+        let root = realpath(workspace, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? workspace
+        guard target.hasPrefix(root + "/") else {
+            throw CiloError(.permissionDenied, "env_files: \(file) resolves to \(target), outside the workspace: refused", path: path)
+        }
+        let bytes: [UInt8]?
+        do throws(Errno) { bytes = try PathOpening.readSmallRegularFile(Array(target.utf8), limit: 4 << 20) } catch {
+            throw .system(error, "the env file named in env_files: cannot be read", path: path)
+        }
+        guard let bytes else { throw CiloError(.invalidArgument, "env_files: \(file) is not a regular file", path: path) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
