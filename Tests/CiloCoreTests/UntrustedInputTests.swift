@@ -1,0 +1,54 @@
+@testable import CiloCore
+import Testing
+import Yams
+
+/// What cilo reads of the agent's files, as data: compose aliases, a repository's config, and
+/// the time limits of the tools it runs.
+@Suite("The agent's files read as data")
+struct UntrustedInputTests {
+    @Test("an alias bomb is over the expansion limit; a compose file with ordinary anchors and merge keys is not")
+    func aliasExpansion() throws {
+        var bomb = ["x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        for level in 1...9 { bomb.append("x-a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]") }
+        let root = try #require(try Yams.compose(yaml: bomb.joined(separator: "\n")))
+        #expect(YAMLExpansion.exceedsLimit(root))
+        let ordinary = """
+            x-common: &common
+              image: busybox
+              environment: {A: "1", B: "2"}
+            services:
+              web: {<<: *common, command: ["sleep", "1"]}
+              worker: *common
+            """
+        #expect(!YAMLExpansion.exceedsLimit(try #require(try Yams.compose(yaml: ordinary))))
+        // The limit counts expanded nodes: nine laughs of three levels are 1 + 9 + 81 + 729 and more.
+        let small = try #require(try Yams.compose(yaml: bomb.prefix(4).joined(separator: "\n")))
+        #expect(YAMLExpansion.exceedsLimit(small, limit: 700) && !YAMLExpansion.exceedsLimit(small, limit: 10_000))
+    }
+
+    @Test("a repository's config: the format is kept for cilo's own config; every key that runs a program is named")
+    func repositoryConfiguration() {
+        let listing = [
+            "core.repositoryformatversion\n1", "extensions.objectformat\nsha256", "core.fsmonitor\ntouch /x",
+            "filter.lfs.process\ngit-lfs filter-process", "diff.x.textconv\ncat", "merge.y.driver\nfalse",
+            "includeif.gitdir:/x.path\n/y", "user.name\nagent", "remote.origin.url\n/elsewhere",
+        ].map { Array($0.utf8) + [0] }.flatMap { $0 }
+        let configuration = RepositoryConfiguration.parse(listing: listing)
+        #expect(configuration.objectFormat == "sha256")
+        #expect(configuration.drivers == ["core.fsmonitor", "filter.lfs.process", "diff.x.textconv", "merge.y.driver", "includeif.gitdir:/x.path"])
+        #expect(configuration.cilosConfig.contains("objectformat = sha256") && configuration.cilosConfig.contains("repositoryformatversion = 1"))
+        #expect(!configuration.cilosConfig.contains("fsmonitor") && !configuration.cilosConfig.contains("filter"))
+        let plain = RepositoryConfiguration.parse(listing: Array("core.bare\nfalse".utf8) + [0])
+        #expect(plain.drivers.isEmpty && plain.cilosConfig.contains("repositoryformatversion = 0") && !plain.cilosConfig.contains("[extensions]"))
+    }
+
+    @Test("each tool call gets its own limit: compose config, compose up, docker, git, anything else")
+    func childLimits() {
+        #expect(ChildLimit.forCall("docker", ["compose", "-p", "x", "-f", "a.yml", "config"]) == .composeConfig)
+        #expect(ChildLimit.forCall("/usr/bin/docker-compose", ["-p", "x", "up", "-d"]) == .composeUp)
+        #expect(ChildLimit.forCall("docker", ["inspect", "x"]) == .docker)
+        #expect(ChildLimit.forCall("/usr/bin/git", ["status"]) == .git)
+        #expect(ChildLimit.forCall("ssh", ["host", "true"]) == .tool)
+        #expect(ChildLimit.composeConfig.defaultSeconds < ChildLimit.composeUp.defaultSeconds)
+    }
+}
