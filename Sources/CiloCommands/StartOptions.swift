@@ -31,6 +31,9 @@ struct StartOptions: ParsableArguments {
 
     @OptionGroup var sharing: SharingOptions
 
+    @Flag(help: "Start what the workspace's compose file asks even where it reaches the host (privileged, cap_add, devices, host binds, host namespaces, ...) and the source's does not.")
+    var trustWorkspace = false
+
     @Option(help: ArgumentHelp("Where a new environment goes: local, an engine's name (cilo engines add) or auto; default engine: in .cilo/config.yml, else local.", valueName: "name"))
     var engine: String?
 
@@ -52,6 +55,7 @@ struct StartOptions: ParsableArguments {
         request.build = build
         request.timeoutSeconds = timeout
         request.sharing = try sharing.choice()
+        request.trustsWorkspace = trustWorkspace
         if let wait { request.admission = .wait(seconds: wait == "forever" ? nil : Double(wait)) }
         request.limits = try ResourceLimits.parse(memory: memory, cpus: cpus, pids: pids, names: ("--memory", "--cpus", "--pids"))
         return request

@@ -60,6 +60,10 @@ struct ProjectConfigTests {
         ("env_files: [/etc/shadow]\n", "must be a path inside the project"),
         ("shared_grace: -1\n", "shared_grace: '-1' is not a number of seconds"),
         ("shared_grace: soon\n", "shared_grace: 'soon'"),
+        ("trust_workspace: [everything]\n", "trust_workspace: 'everything' is not one of all, bind"),
+        ("x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+            + "x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nx-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nx-f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+         "aliases expand to more than"),
     ])
     func unknownKeys(text: String, mentioned: String) throws {
         let root = try folder()

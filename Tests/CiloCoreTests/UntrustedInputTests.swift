@@ -51,4 +51,39 @@ struct UntrustedInputTests {
         #expect(ChildLimit.forCall("ssh", ["host", "true"]) == .tool)
         #expect(ChildLimit.composeConfig.defaultSeconds < ChildLimit.composeUp.defaultSeconds)
     }
+
+    @Test("the host-reaching settings of a model: privileged, capabilities, devices (both syntaxes), host namespaces, unconfined options, sysctls, binds and files outside the project")
+    func hostPowers() throws {
+        let model = try #require(try Yams.compose(yaml: """
+            services:
+              web:
+                image: x
+                privileged: true
+                cap_add: [CAP_SYS_ADMIN, net_admin]
+                devices: ["/dev/kvm:/dev/kvm", {source: /dev/fuse, target: /dev/fuse}]
+                pid: host
+                network_mode: host
+                userns_mode: host
+                security_opt: ["seccomp:unconfined", "label=disable", "no-new-privileges:true"]
+                sysctls: {net.core.somaxconn: "1"}
+                volumes: ["/:/host", "/w/data:/data", {type: bind, source: /var/run/docker.sock, target: /s}, {type: volume, source: db, target: /db}]
+              quiet:
+                image: x
+                volumes: ["/w/src:/src:ro"]
+                ipc: shareable
+            configs:
+              app: {file: /etc/app.conf}
+              local: {file: /w/app.conf}
+            """))
+        let found = HostPower.find(in: model, root: "/w").map(\.description).sorted()
+        #expect(found == [
+            "configs app: configs /etc/app.conf", "service web: bind /", "service web: bind /var/run/docker.sock", "service web: cap_add NET_ADMIN",
+            "service web: cap_add SYS_ADMIN", "service web: devices /dev/fuse", "service web: devices /dev/kvm", "service web: network_mode host",
+            "service web: pid host", "service web: privileged", "service web: security_opt label=disable",
+            "service web: security_opt seccomp:unconfined", "service web: sysctls net.core.somaxconn", "service web: userns_mode host",
+        ])
+        let warnings = ComposeIsolation.privilegeWarnings("web", try #require(model.mapping?["services"]?.mapping?["web"]?.mapping))
+        #expect(warnings.contains { $0.contains("host devices (/dev/fuse, /dev/kvm)") }, "the devices warning names devices: \(warnings)")
+        #expect(warnings.contains { $0.contains("cap_add SYS_ADMIN") } && warnings.contains { $0.contains("seccomp:unconfined") })
+    }
 }

@@ -335,4 +335,62 @@ struct UntrustedAgentTests {
         let generated = try String(contentsOfFile: demo.home + "/generated/\(demo.project)/e2/compose.yml", encoding: .utf8)
         #expect(generated.contains("inside"), "the file inside the workspace was read")
     }
+
+    @Test("a restart gives no new power: each host-reaching setting the workspace adds is refused by name, the running environment untouched; --trust-workspace and trust_workspace: allow",
+          .enabled(if: Integration.canRun(needing: EnvironmentTests.tools)))
+    func restartGivesNoNewPower() throws {
+        try EnvironmentTests.requireDocker()
+        let source = """
+            services:
+              web:
+                image: cilo-test/busybox
+                command: ["sleep", "600"]
+                cap_add: [NET_ADMIN]
+            """
+        let demo = try DemoEnvironment(composeOverride: source)
+        defer { demo.tearDown() }
+        #expect(try demo.cilo(["up", "p1"]).status == 0)
+        let running = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)", "--filter", "label=dev.cilo.env=p1"])
+        let workspace = demo.home + "/envs/\(demo.project)/p1"
+        let marker = (demo.directory as NSString).deletingLastPathComponent + "/host-marker"
+        let added: [(setting: String, named: String)] = [
+            ("volumes: [\"/:/host\"]\n    entrypoint: [\"touch\", \"/host\(marker)\"]", "bind /"),
+            ("volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]", "bind /var/run/docker.sock"),
+            ("privileged: true", "privileged"),
+            ("cap_add: [NET_ADMIN, SYS_ADMIN]", "cap_add SYS_ADMIN"),
+            ("devices: [\"/dev/fuse:/dev/fuse\"]", "devices /dev/fuse"),
+            ("pid: host", "pid host"),
+            ("ipc: host", "ipc host"),
+            ("network_mode: host", "network_mode host"),
+            ("userns_mode: host", "userns_mode host"),
+            ("security_opt: [\"seccomp:unconfined\"]", "security_opt seccomp:unconfined"),
+            ("sysctls: {net.core.somaxconn: \"1024\"}", "sysctls net.core.somaxconn"),
+        ]
+        for (setting, named) in added {
+            try (source + "\n  agent:\n    image: cilo-test/busybox\n    command: [\"sleep\", \"600\"]\n    " + setting + "\n")
+                .write(toFile: workspace + "/docker-compose.yml", atomically: true, encoding: .utf8)
+            let refused = try demo.cilo(["up", "p1"])
+            Integration.expectOneLineError(refused, mentioning: ["service agent: \(named)", "--trust-workspace"])
+            #expect(!refused.err.contains("service web:"), "the source's own cap_add NET_ADMIN is allowed: \(refused.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker), "nothing of the agent's service ran")
+        let after = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)", "--filter", "label=dev.cilo.env=p1"])
+        #expect(after == running, "the environment runs on as it was")
+        let status = try demo.cilo(["status", "p1", "--json"])
+        #expect(status.out.contains("\"running\""), "\(status.out)")
+
+        // --trust-workspace starts it, and still names it.
+        try (source + "\n  agent:\n    image: cilo-test/busybox\n    command: [\"sleep\", \"600\"]\n    sysctls: {net.core.somaxconn: \"1024\"}\n")
+            .write(toFile: workspace + "/docker-compose.yml", atomically: true, encoding: .utf8)
+        let flagged = try demo.cilo(["up", "p1", "--trust-workspace"])
+        #expect(flagged.status == 0 && flagged.err.contains("service agent: sysctls net.core.somaxconn"), "\(flagged.err)")
+
+        // Trusted by the config, the bind starts (so the check above could fail).
+        try "services:\n  agent:\n    image: cilo-test/busybox\n    volumes: [\"/:/host\"]\n    command: [\"sh\", \"-c\", \"touch /host\(marker) && exec sleep 600\"]\n"
+            .write(toFile: workspace + "/docker-compose.yml", atomically: true, encoding: .utf8)
+        try demo.addToConfig("trust_workspace: [bind]")
+        let trusted = try demo.cilo(["up", "p1"])
+        #expect(trusted.status == 0 && trusted.err.contains("outside the project's workspace"), "\(trusted.err)")
+        #expect(FileManager.default.fileExists(atPath: marker), "the trusted bind ran")
+    }
 }

@@ -248,15 +248,19 @@ public struct ComposeIsolation: Sendable {
         return warnings
     }
 
-    /// Privileges that reach past the environment: named, not refused.
+    /// Privileges that reach past the environment, each named (whether a restart may add them
+    /// is `HostPower`'s judgement, against the source's model).
     static func privilegeWarnings(_ name: String, _ service: Node.Mapping) -> [String] {
+        let powers = HostPower.find(in: .mapping(Node.Mapping([(Node("services"), .mapping(Node.Mapping([(Node(name), .mapping(service))])))])), root: "/")
         var warnings: [String] = []
         if service["privileged"]?.bool == true { warnings.append("service \(name) is privileged: it can reach the host and every environment") }
-        if let devices = service["devices"]?.sequence, !devices.isEmpty {
-            warnings.append("service \(name) uses host devices (\(devices.compactMap(\.string).joined(separator: ", "))): shared by every environment")
-        }
+        let devices = powers.filter { $0.kind == "devices" }.map(\.detail).sorted()
+        if !devices.isEmpty { warnings.append("service \(name) uses host devices (\(devices.joined(separator: ", "))): shared by every environment") }
         for key in ["pid", "ipc"] where service[key]?.string == "host" {
             warnings.append("service \(name) shares the host's \(key) namespace: it is not isolated")
+        }
+        for power in powers.sorted() where ["cap_add", "userns_mode", "security_opt", "sysctls"].contains(power.kind) {
+            warnings.append("\(power.description): \(power.consequence)")
         }
         return warnings
     }

@@ -58,6 +58,9 @@ extension EnvironmentManager {
             do throws(CiloError) { try await Self.removeImages(superseded, of: record, home: home) } catch {
                 warn("an image \(record.name) no longer uses was kept: \(error.description)")
             }
+        } catch where error.code == .refused {
+            // Judged before anything started: the environment stays as it was.
+            throw error
         } catch {
             // Nothing half-running: stop what started, keep the workspace, say what failed. Never
             // compose down a project another cilo home runs under the same name.

@@ -41,6 +41,9 @@ public struct EnvironmentRequest: Sendable {
     public var limits = ResourceLimits()
     /// `--shared` and `--isolate`: over the environment's earlier choice, kept in its record.
     public var sharing = SharingChoice()
+    /// `--trust-workspace`: what the workspace's compose model reaches of the host beyond the
+    /// source's is started, not refused (each such setting is still named).
+    public var trustsWorkspace = false
     /// `cilo run`: the command's confinement (nil: none), kept in the record for status and list.
     public var sandbox: SandboxSettings??
     /// When it was asked for (set by `prepare`): an overlay base checked since needs no check of its own.

@@ -32,6 +32,9 @@ public struct ProjectConfig: Sendable, Equatable {
     public var reserveMemory: MemoryReserve?
     /// `sandbox:`: every `cilo run` confined (`--no-sandbox` overrides).
     public var sandbox = false
+    /// `trust_workspace:`: the kinds of host-reaching settings (`HostPower.kinds`) a workspace's
+    /// compose file may add to the source's; `all` for every kind (as `--trust-workspace`).
+    public var trustWorkspace: [String] = []
     /// `workspace:`: how `--strategy auto` makes workspaces.
     public var workspace = WorkspaceSetting.auto
     /// `shared_grace:`: seconds a shared service nobody uses keeps running (0: it stops at once).
@@ -53,6 +56,7 @@ public struct ProjectConfig: Sendable, Equatable {
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
         "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace", "engine",
+        "trust_workspace",
     ]
 
     public init() {}
@@ -110,6 +114,10 @@ public struct ProjectConfig: Sendable, Equatable {
         if let value = map["sandbox"], !(value is NSNull) {
             guard let enabled = value as? Bool else { throw reader.error("sandbox: must be true or false") }
             config.sandbox = enabled
+        }
+        config.trustWorkspace = try reader.strings(map, "trust_workspace") ?? []
+        for kind in config.trustWorkspace where kind != "all" && !HostPower.kinds.contains(kind) {
+            throw reader.error("trust_workspace: '\(kind)' is not one of all, \(HostPower.kinds.joined(separator: ", "))")
         }
         if let text = try reader.string(map, "workspace") {
             guard let setting = WorkspaceSetting(rawValue: text) else {

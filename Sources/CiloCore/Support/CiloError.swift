@@ -19,6 +19,8 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         /// The machine holds no more now (admission): try again later or wait (exit 75, EX_TEMPFAIL).
         case busy = "busy"
         case commandNotFound = "command not found"
+        /// The workspace asked for more than the source allows (`HostPower`); nothing was changed.
+        case refused = "refused"
         case failed = "failed"
         /// A state file that cannot be read.
         case damaged = "damaged state"
