@@ -248,17 +248,18 @@ struct CapacityTests {
         try writeConfig(demo, "max_environments: 1\n")
         #expect(try demo.cilo(["up", "first"]).status == 0)
         let process = ciloProcess(demo, ["up", "second", "--wait"])
-        let errors = Pipe()
-        process.standardError = errors
+        // Standard error goes to a file the test reads while cilo runs: Ctrl-C comes once cilo says it waits.
+        let errorFile = demo.home + "/../second.err"
+        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         try process.run()
         let queue = demo.home + "/admission"
-        for _ in 0..<200 where ((try? FileManager.default.contentsOfDirectory(atPath: queue)) ?? []).isEmpty {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        func said() -> String { (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "" }
+        for _ in 0..<600 where !said().contains("in line") { Thread.sleep(forTimeInterval: 0.05) }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: queue)) ?? []).count == 1, "in line")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let said = said()
         #expect(process.terminationStatus == 130, "\(said)")
         #expect(said.contains("1st in line"), "\(said)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: queue)) ?? []).isEmpty, "its ticket is gone")

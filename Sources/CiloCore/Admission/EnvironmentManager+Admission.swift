@@ -82,6 +82,10 @@ extension EnvironmentManager {
             }
         } catch {
             held?.release()
+            // Ctrl-C may stop a docker call of the judgement itself: the line was left all the same.
+            if cancellation.isCancelled && error.code == .cancelled {
+                throw CiloError(.cancelled, "left the line to start '\(request.env)'" + (lastPlace.map { " (\(Self.ordinal($0)) in line)" } ?? ""))
+            }
             throw error
         }
     }

@@ -45,6 +45,8 @@ extension TreeCloner {
         }
         let descriptor: FileDescriptor?
         do throws(Errno) { descriptor = try create(entry, in: node) } catch {
+            // A symlink whose target cannot be read any more was removed or replaced since it was listed.
+            if entry.status.kind == .symbolicLink && (Self.meansChanged(error) || error == .invalidArgument) { sourceChanged(at: path) }
             throw .system(error, "cannot create", path: destinationPath(path))
         }
         try finishEntry(entry, created: descriptor, in: node, tally: &tally)
@@ -93,7 +95,7 @@ extension TreeCloner {
         do throws(Errno) {
             source = try node.source.openForReading(entry.name, noAccessTime: settings.noAccessTime)
         } catch {
-            throw .system(error, "cannot read", path: sourcePath(path))
+            throw readFailure(error, "cannot read", path: path)
         }
         defer { source.closeIgnoringErrors() }
         if status.size > 0 {
@@ -109,6 +111,15 @@ extension TreeCloner {
                 }
                 throw .system(error, "cannot copy data", path: destinationPath(path))
             }
+        }
+        // A file written while it was copied is no copy of any one state of it: the clone is made again.
+        let after: FileStatus
+        do throws(Errno) { after = try source.status() } catch {
+            throw .system(error, "cannot read", path: sourcePath(path))
+        }
+        if after.size != status.size || after.modificationTime != status.modificationTime {
+            sourceChanged(at: path)
+            throw CiloError(.failed, "the source file changed while it was copied", path: sourcePath(path))
         }
         copyExtendedAttributes(from: source, to: destination, path: path, tally: &tally)
         do throws(Errno) {

@@ -43,6 +43,7 @@ final class TreeCloner: Sendable {
     let destinationRoot: FileDescriptor
     let destinationDevice: UInt64
     private let firstError = Mutex<CiloError?>(nil)
+    private let firstChange = Mutex<String?>(nil)
     private let aborted = Atomic<Bool>(false)
     private let tallies = Mutex(CloneTally())
 
@@ -67,6 +68,29 @@ final class TreeCloner: Sendable {
         if let error = firstError.withLock({ $0 }) { throw error }
         if cancellation.isCancelled { throw CiloError(.cancelled, "clone cancelled") }
         return tallies.withLock { $0 }
+    }
+
+    /// Where the walk found the source changing under it (an entry gone, or of another kind,
+    /// between being listed and read: git packing its objects, an agent at work), if it did.
+    /// The clone stopped there; the engine clones again.
+    var changedPath: String? { firstChange.withLock { $0 } }
+
+    /// ENOENT, ENOTDIR, ELOOP on the source side: the entry went, or changed kind, after the
+    /// walk listed it.
+    static func meansChanged(_ error: Errno) -> Bool {
+        error == .noSuchFileOrDirectory || error == .notDirectory || error == .tooManySymbolicLinkLevels
+    }
+
+    /// The error of a failed read of the source at `path`; one that `meansChanged` also marks the
+    /// source as changing (and stops the clone, as every error does).
+    func readFailure(_ error: Errno, _ action: String, path: BytePath) -> CiloError {
+        if Self.meansChanged(error) { sourceChanged(at: path) }
+        return .system(error, action, path: sourcePath(path))
+    }
+
+    /// Marks the source as changing at `path` (a file rewritten while it was copied).
+    func sourceChanged(at path: BytePath) {
+        firstChange.withLock { if $0 == nil { $0 = sourcePath(path) } }
     }
 
     private var isStopping: Bool { aborted.load(ordering: .relaxed) || cancellation.isCancelled }
@@ -108,7 +132,7 @@ final class TreeCloner: Sendable {
             do throws(Errno) {
                 node.source = try parent.source.openDirectory(node.name)
             } catch {
-                fail(.system(error, "cannot open source directory", path: sourcePath(node.path)))
+                fail(readFailure(error, "cannot open source directory", path: node.path))
                 finish(parent, tally: &tally)
                 return
             }
@@ -158,7 +182,7 @@ final class TreeCloner: Sendable {
         }
         let status: FileStatus
         do throws(Errno) { status = try node.source.status(of: name) } catch {
-            throw .system(error, "cannot read source entry", path: sourcePath(node.path.appending(name)))
+            throw readFailure(error, "cannot read source entry", path: node.path.appending(name))
         }
         switch status.kind {
         case .directory:

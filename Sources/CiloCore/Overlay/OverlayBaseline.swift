@@ -23,7 +23,9 @@ struct OverlayBaseline: Sendable {
     func touchedPaths() throws(CiloError) -> [[UInt8]] {
         var paths: [[UInt8]] = []
         do throws(Errno) {
-            try TreeWalk.walk(try PathOpening.openDirectory(upper.bytes)) { entry throws(Errno) in
+            // The agent (or its git packing objects) may write while this reads: a path that goes
+            // or changes kind meanwhile is still one the agent touched.
+            try TreeWalk.walk(try PathOpening.openDirectory(upper.bytes), vanished: { paths.append($0) }) { entry throws(Errno) in
                 guard entry.status.kind == .directory else {
                     paths.append(entry.path)
                     return true
