@@ -1,4 +1,6 @@
 @testable import CiloCore
+import CiloSystem
+import Foundation
 import Testing
 import Yams
 
@@ -85,5 +87,22 @@ struct UntrustedInputTests {
         let warnings = ComposeIsolation.privilegeWarnings("web", try #require(model.mapping?["services"]?.mapping?["web"]?.mapping))
         #expect(warnings.contains { $0.contains("host devices (/dev/fuse, /dev/kvm)") }, "the devices warning names devices: \(warnings)")
         #expect(warnings.contains { $0.contains("cap_add SYS_ADMIN") } && warnings.contains { $0.contains("seccomp:unconfined") })
+    }
+
+    @Test("a folder moved to the trash leaves its place at once and is removed there; what stays is listed and emptied later")
+    func trash() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cilo-trash-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let home = CiloHome(root: BytePath(root + "/home"))
+        try FileManager.default.createDirectory(atPath: root + "/home/envs/p/e1/deep", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root + "/home/envs/p/e1/deep/file", contents: Data("x".utf8))
+        let parent = try PathOpening.openDirectory(Array((root + "/home/envs/p").utf8))
+        defer { parent.closeIgnoringErrors() }
+        try home.moveToTrash(FileName("e1"), in: parent)
+        #expect(!FileManager.default.fileExists(atPath: root + "/home/envs/p/e1"))
+        #expect(try home.trashed().isEmpty, "nothing wrote into it: removed there at once")
+        try FileManager.default.createDirectory(atPath: root + "/home/trash/left/deep", withIntermediateDirectories: true)
+        #expect(try home.trashed().map { Array($0.bytes) } == [Array("left".utf8)])
+        #expect(try home.emptyTrash() == 0 && home.trashed().isEmpty)
     }
 }

@@ -91,6 +91,12 @@ extension Doctor {
             }
         case .removeBase(let project, let id):
             try removeUnusedBase(project: project, id: id)
+        case .emptyTrash:
+            let left: Int
+            do throws(Errno) { left = try home.emptyTrash() } catch {
+                throw .system(error, "cannot empty cilo's trash", path: home.trash.display)
+            }
+            if left > 0 { throw CiloError(.busy, "\(left) folder\(left == 1 ? " is" : "s are") still written to; left in the trash", path: home.trash.display) }
         case .stopSharedService(let project, let service):
             try await SharedServices.stopUnused(project: project, service: service, home: home)
         case .removeSharedServices(let project):

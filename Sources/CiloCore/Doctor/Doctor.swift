@@ -1,4 +1,5 @@
 import CiloSystem
+import SystemPackage
 import Foundation
 
 /// `cilo doctor`: checks the tools cilo needs, its home, its state against Docker and
@@ -69,6 +70,7 @@ public struct Doctor: Sendable {
         }
         if engineAnswers { findings += await checkShared(records) }
         findings += await checkDisk(records, objects: objects)
+        findings += checkTrash()
         findings += await checkNames(records.map { record in
             containers.map { EnvironmentManager.reconcile(record, with: $0) } ?? record
         })
@@ -147,6 +149,20 @@ public struct Doctor: Sendable {
             findings.append(DoctorFinding(
                 .warning, "home", home.root.display,
                 "\(info.type) cannot share extents: every workspace is a full copy (put CILO_HOME on btrfs or XFS with reflink=1); \(room)"))
+        }
+    }
+
+    /// Folders destroys moved aside while something still wrote into them.
+    func checkTrash() -> [DoctorFinding] {
+        do throws(Errno) {
+            let names = try home.trashed()
+            guard !names.isEmpty else { return [] }
+            return [DoctorFinding(
+                .warning, "trash", home.trash.display,
+                "\(names.count) folder\(names.count == 1 ? "" : "s") of destroyed environments, moved aside while still written to",
+                fix: .emptyTrash)]
+        } catch {
+            return [DoctorFinding(.problem, "trash", home.trash.display, "cannot read cilo's trash: \(error)")]
         }
     }
 }

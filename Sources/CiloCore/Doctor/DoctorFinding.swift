@@ -66,6 +66,8 @@ public enum DoctorFix: Sendable, Equatable {
     case stopSharedService(project: String, service: String)
     /// Remove the shared services of a project that has no environment left (containers, network, volumes).
     case removeSharedServices(project: String)
+    /// Remove what destroys moved to the trash while something still wrote into it.
+    case emptyTrash
 
     public var description: String {
         switch self {
@@ -80,6 +82,7 @@ public enum DoctorFix: Sendable, Equatable {
         case .removeBase: "remove the base"
         case .stopSharedService: "stop it (the next up that needs it starts it again)"
         case .removeSharedServices: "remove their containers, network and volumes"
+        case .emptyTrash: "remove them (what is still written to stays for the next try)"
         }
     }
 }

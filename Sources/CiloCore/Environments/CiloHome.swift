@@ -119,11 +119,14 @@ public struct CiloHome: Sendable {
     }
 
     /// Deletes `name` inside the folder `parent` with everything under it; nothing to do
-    /// when either is missing.
+    /// when either is missing. A folder something keeps writing into (it refilled on every
+    /// try) goes to the trash instead (`moveToTrash`): gone from here all the same.
     func removeFolder(_ name: String, in parent: BytePath) throws(Errno) {
         let directory: FileDescriptor
         do { directory = try PathOpening.openDirectory(parent.bytes) } catch .noSuchFileOrDirectory { return }
         defer { directory.closeIgnoringErrors() }
-        try TreeRemover.remove(FileName(name), in: directory)
+        do throws(Errno) { try TreeRemover.remove(FileName(name), in: directory) } catch .directoryNotEmpty {
+            try moveToTrash(FileName(name), in: directory)
+        }
     }
 }

@@ -10,7 +10,25 @@ public enum TreeRemover {
         try remove(name, in: parent, parentDevice: try parent.status().device)
     }
 
+    /// How often a folder is emptied again when something wrote into it meanwhile (git packing
+    /// objects in a workspace being destroyed) before the ENOTEMPTY is the caller's.
+    static let refills = 5
+
     private static func remove(_ name: FileName, in parent: FileDescriptor, parentDevice: UInt64) throws(Errno) {
+        var tries = 0
+        while true {
+            do throws(Errno) {
+                try removeOnce(name, in: parent, parentDevice: parentDevice)
+                return
+            } catch .directoryNotEmpty where tries < refills {
+                tries += 1
+            } catch .notDirectory where tries < refills {
+                tries += 1  // a folder replaced by a file meanwhile: looked at again
+            }
+        }
+    }
+
+    private static func removeOnce(_ name: FileName, in parent: FileDescriptor, parentDevice: UInt64) throws(Errno) {
         let status: FileStatus
         do {
             status = try parent.status(of: name)
@@ -18,10 +36,11 @@ public enum TreeRemover {
             return
         }
         guard status.kind == .directory else {
-            try parent.remove(name, directory: false)
+            do throws(Errno) { try parent.remove(name, directory: false) } catch .noSuchFileOrDirectory {}  // gone meanwhile
             return
         }
-        let directory = try parent.openDirectory(name)
+        let directory: FileDescriptor
+        do throws(Errno) { directory = try parent.openDirectory(name) } catch .noSuchFileOrDirectory { return }
         let isSubvolume = (try? BtrfsSubvolume.isSubvolumeRoot(directory)) ?? false
         // Another device that is not a subvolume of this btrfs is a mount point: never emptied.
         if status.device != parentDevice && !isSubvolume {
@@ -44,7 +63,7 @@ public enum TreeRemover {
             defer { directory.closeIgnoringErrors() }
             try removeContents(of: directory)
         }
-        try parent.remove(name, directory: true)
+        do throws(Errno) { try parent.remove(name, directory: true) } catch .noSuchFileOrDirectory {}
     }
 
     /// Removes everything inside the open directory `directory`, leaving the directory itself.
