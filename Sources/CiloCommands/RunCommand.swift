@@ -96,9 +96,13 @@ extension CiloCommand {
                     }
                 }
                 // Not root, the confinement begins with a user namespace, which a process with threads
-                // (cilo) cannot enter: the command is its child then, as with --rm.
-                if rm || confinement?.usesUserNamespace == true {
-                    try await runAsChild(record, environment: environment, manager: manager, confinement: confinement, destroying: rm)
+                // (cilo) cannot enter: the command is its child then, as with --rm. So it is when the
+                // caller is at the other end of ssh without a terminal: cilo hangs it up when the connection goes.
+                let hangsUpWithSSH = HostFacts.environment("CILO_VIA_SSH") == "1" && !HostFacts.isTerminal(1)
+                environment["CILO_VIA_SSH"] = nil
+                if rm || confinement?.usesUserNamespace == true || hangsUpWithSSH {
+                    try await runAsChild(
+                        record, environment: environment, manager: manager, confinement: confinement, destroying: rm, hangsUpWithSSH: hangsUpWithSSH)
                 }
                 if let confinement {
                     do throws(Confinement.Failure) {
@@ -122,7 +126,7 @@ extension CiloCommand {
         /// (`--rm`), and ends cilo as the command ended (exit code, or the signal that killed it).
         private func runAsChild(
             _ record: EnvironmentRecord, environment: [String: String], manager: EnvironmentManager, confinement: Confinement?,
-            destroying: Bool
+            destroying: Bool, hangsUpWithSSH: Bool
         ) async throws(CiloError) -> Never {
             let child: ChildProcess
             do throws(CiloError) {
@@ -132,6 +136,9 @@ extension CiloCommand {
                 throw error
             }
             let signals = ChildSignals(forwardingTo: child)
+            // The connection's pipes closed: what a terminal's hangup does, SIGHUP to the command.
+            let hangup = hangsUpWithSSH ? HangupWatcher(descriptors: [1, 2]) { child.send(SIGHUP) } : nil
+            defer { withExtendedLifetime(hangup) {} }
             let termination: ChildProcess.Termination
             do throws(CiloError) { termination = try await child.termination() } catch {
                 signals.stopForwarding()

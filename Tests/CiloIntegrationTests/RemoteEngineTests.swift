@@ -176,6 +176,58 @@ struct RemoteEngineTests {
         #expect(try demo.cilo(["engines", "remove", "e2"], environment: variables).status == 0)
     }
 
+    @Test("a command run on an engine stops when its cilo is told to: SIGTERM, SIGINT and SIGHUP, python and bash, none left running there",
+          .enabled(if: Integration.canRun(needing: tools + ["python3"])))
+    func remoteCommandStops() throws {
+        let (engine, demo, variables) = try begin()
+        defer { demo.tearDown() }
+        let added = try demo.cilo(["engines", "add", "e2", "ssh://root@\(engine.address)", "--home", engine.folder + "/files/cilo"], environment: variables)
+        #expect(added.status == 0, "\(added.err)")
+        #expect(try demo.cilo(["create", "s1", "--engine", "e2"], environment: variables).status == 0)
+        let masks = try demo.cilo(["run", "--no-up", "sh", "s1", "-c", "grep ^SigBlk /proc/self/status"], environment: variables)
+        #expect(masks.out.contains("SigBlk:\t0000000000000000"), "\(masks.out)\(masks.err)")
+        // The engine shares this machine's process table: the command writes its pid in its
+        // workspace there, and the test asks the engine whether that process lives.
+        let workspace = engine.folder + "/files/cilo/home/envs/\(demo.project)/s1"
+        let script = """
+            import os, signal, subprocess, sys, time
+            pidfile, number = sys.argv[1], int(sys.argv[2])
+            child = subprocess.Popen(sys.argv[4:], env=dict(os.environ, **dict(v.split("=", 1) for v in sys.argv[3].split("\\n") if v)),
+                                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            shell = os.environ["ENGINE_SHELL"].split()
+            def remote():
+                answer = subprocess.run(shell + ["test -s %s && kill -0 $(cat %s) 2>/dev/null && echo alive || true" % (pidfile, pidfile)],
+                                        capture_output=True).stdout
+                return b"alive" in answer
+            deadline = time.time() + 60
+            while not remote() and time.time() < deadline: time.sleep(0.2)
+            started = remote()
+            if number == signal.SIGINT: os.killpg(child.pid, number)
+            else: os.kill(child.pid, number)
+            child.wait(timeout=30)
+            gone = time.time() + 20
+            while remote() and time.time() < gone: time.sleep(0.2)
+            print(started, remote())
+            """
+        let engineShell = engine.ssh + " root@\(engine.address)"
+        let commands = [
+            ["python3", "s1", "-c", "import os, time\nopen('PIDFILE', 'w').write(str(os.getpid()))\nfor _ in range(1200): time.sleep(0.1)"],
+            ["bash", "s1", "-c", "echo $$ > PIDFILE; for i in $(seq 1 1200); do sleep 0.1; done"],
+        ]
+        for command in commands {
+            for signal in [15, 2, 1] {
+                let pidfile = "pid-\(UUID().uuidString.prefix(8))"
+                let arguments = [Integration.ciloExecutable, "run", "--no-up"] + command.map { $0.replacingOccurrences(of: "PIDFILE", with: pidfile) }
+                let settings = (variables.merging(["CILO_HOME": demo.home]) { $1 }).map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+                let result = try Integration.run(["python3", "-c", script, workspace + "/" + pidfile, "\(signal)", settings] + arguments,
+                                                 environment: ["ENGINE_SHELL": engineShell], directory: demo.directory)
+                #expect(result.out.trimmingCharacters(in: .whitespacesAndNewlines) == "True False",
+                        "\(command[0]) signal \(signal): it ran there, and is gone after: \(result.out)\(result.err)")
+            }
+        }
+        #expect(try demo.cilo(["destroy", "s1", "--force"], environment: variables).status == 0)
+    }
+
     @Test("an engine without rsync: cilo's own sync, incremental, deleting what went, every kind of entry and name",
           .enabled(if: Integration.canRun(needing: tools)))
     func withoutRsync() throws {

@@ -120,10 +120,13 @@ public struct RemoteEngine: Sendable {
 
     /// The shell command line that runs cilo there with `arguments`, in the project's synced
     /// source (or the engine's home when `project` is nil).
+    /// `CILO_VIA_SSH=1` tells it the caller is at the other end of ssh: a command it runs without
+    /// a terminal is hung up (SIGHUP) when the connection goes, as a terminal's would be.
     public func ciloCommandLine(_ arguments: [String], project: String?) -> String {
         let home = engine.homeWord
         let folder = project.map { "\(home)/sources/\(Engine.quoted($0))" } ?? home
-        return "cd \(folder) && CILO_HOME=\(home)/home \(Self.libraryPath(home)) exec \(home)/bin/cilo " + arguments.map(Engine.quoted).joined(separator: " ")
+        return "cd \(folder) && CILO_HOME=\(home)/home CILO_VIA_SSH=1 \(Self.libraryPath(home)) exec \(home)/bin/cilo "
+            + arguments.map(Engine.quoted).joined(separator: " ")
     }
 
     /// The variables that give the engine's cilo Swift's runtime in `<home>/lib` (when there is
