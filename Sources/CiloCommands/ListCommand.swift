@@ -85,7 +85,8 @@ extension CiloCommand {
             }
             var rows = [["ENGINE", "PROJECT", "NAME", "STATUS", "SERVICES", "SUBNET", "DISK", "CHANGES", "CREATED"]]
             for entry in entries {
-                let running = entry.services.filter { $0.status.hasPrefix("running") }.count
+                // A one-shot job that finished (a migration) counts as up, as doctor counts it.
+                let running = entry.services.filter(\.isUp).count
                 rows.append([entry.engine, entry.project, entry.name, entry.status, "\(running)/\(entry.services.count)", entry.subnet.isEmpty ? "-" : entry.subnet,
                              diskText(entry), changesText(entry), Self.age(entry.createdAt)])
             }

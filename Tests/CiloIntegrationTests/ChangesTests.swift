@@ -43,7 +43,7 @@ struct ChangesTests {
         }
         #expect(try cilo(["create", "a1"]).status == 0)
         let workspace = root + "/home/envs/changes/a1"
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(for: "random changes")
         let files = (1...30).map { "src/file\($0).txt" }.shuffled(using: &generator)
         let count = Int.random(in: 2...4, using: &generator)
         let modified = files[0..<count], deleted = files[count..<(2 * count)], renamed = files[(2 * count)..<(3 * count)]

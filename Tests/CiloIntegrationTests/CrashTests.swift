@@ -28,7 +28,7 @@ struct CrashTests {
         // A workspace big enough that a kill can land mid-clone.
         _ = try Integration.check(["sh", "-c", "mkdir -p '\(demo.directory)/deps' && for i in $(seq 1 3000); do echo $i > '\(demo.directory)/deps/f'$i; done"])
         let names = ["k1", "k2", "k3", "k4"]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(for: "killed at random")
         var kills = 0
         // Until 20 runs were killed mid-way (a run may finish before its moment comes), bounded.
         for round in 0..<60 where kills < 20 {

@@ -50,8 +50,11 @@ enum Integration {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Both pipes are read at once: reading one to its end first would hang once the child
+        // filled the other (64 KiB of standard error while standard output was still open).
+        let errorReader = PipeReader(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errData = errorReader.wait()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
@@ -138,5 +141,25 @@ enum IntegrationError: Error, CustomStringConvertible {
         case .missing(let what): return "missing prerequisite: \(what)"
         case .commandFailed(let what): return "command failed: \(what)"
         }
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    // `data` is written by the thread before `done` is signalled, and read only after `wait()` returns.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything the pipe held once its writer closed it.
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

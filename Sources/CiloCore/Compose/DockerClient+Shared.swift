@@ -12,7 +12,7 @@ extension DockerClient {
     func ensureLabelledNetwork(_ name: String, labels: [(String, String)]) async throws(CiloError) {
         if let owner = try await networkHome(name) {
             guard isOwn(homeLabel: owner) else {
-                throw CiloError(.alreadyExists, "network \(name) is another cilo home's (\(owner)): use another --project")
+                throw CiloError(.anotherHome, "network \(name) is another cilo home's (\(owner)): use another --project")
             }
             return
         }

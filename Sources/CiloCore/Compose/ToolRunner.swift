@@ -121,7 +121,15 @@ public enum ToolRunner {
         case .finished(.success(let result)):
             return result
         case .finished(.failure(let error)):
-            throw CiloError(.notFound, "cannot run \(name) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
+            // Only a missing program is "not installed"; any other failure (a working folder that
+            // went, a pipe that broke, output past its limit) says what it was.
+            if let subprocess = error as? SubprocessError, subprocess.code == .executableNotFound {
+                throw CiloError(.notFound, "cannot run \(name) (is it installed? scripts/bootstrap installs it)", cause: ErrorText(error))
+            }
+            if let subprocess = error as? SubprocessError, subprocess.code == .outputLimitExceeded {
+                throw CiloError(.failed, "\(name) printed more than cilo reads of it", cause: ErrorText(error))
+            }
+            throw CiloError(.failed, "running \(name) failed: \(String(describing: error).split(separator: "\n").first ?? "")", cause: ErrorText(error))
         case .timedOut:
             throw CiloError(
                 .failed, "\(limit.name) did not finish within \(ByteFormatting.duration(seconds)) and was stopped (CILO_CHILD_TIMEOUT sets the limit)")

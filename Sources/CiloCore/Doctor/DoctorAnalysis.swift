@@ -53,10 +53,7 @@ enum DoctorAnalysis {
                         "service \(service.name): \(kills) killed for lack of memory (\(limit)\(restarts)); raise limits.memory or its mem_limit"))
                 }
                 // A one-shot job that finished (exit 0, not restarted) is done, and an inactive profile's service is off on purpose.
-                let down = reconciled.services.filter { service in
-                    !service.status.hasPrefix("running") && !["created", "inactive"].contains(service.status)
-                        && !(service.status == "exited (0)" && service.completes == true)
-                }
+                let down = reconciled.services.filter { service in !service.isUp && !["created", "inactive"].contains(service.status) }
                 if reconciled.status == .partial || (reconciled.status == .running && !down.isEmpty) {
                     fine = false
                     let list = down.map { "\($0.name) (\($0.status))" }.joined(separator: ", ")

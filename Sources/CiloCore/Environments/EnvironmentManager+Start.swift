@@ -64,7 +64,7 @@ extension EnvironmentManager {
         } catch {
             // Nothing half-running: stop what started, keep the workspace, say what failed. Never
             // compose down a project another cilo home runs under the same name.
-            let othersProject = error.code == .alreadyExists
+            let othersProject = error.code == .anotherHome
             let stopped = othersProject ? nil : try? await compose(record, ["down", "--remove-orphans"])
             record.status = cancellation.isCancelled ? .stopped : .failed
             record.lastError = error.description
@@ -118,7 +118,7 @@ extension EnvironmentManager {
     private func ownNetworkExists(_ record: EnvironmentRecord) async throws(CiloError) -> Bool {
         guard let owner = try await docker.networkHome(record.dockerName) else { return false }
         guard docker.isOwn(homeLabel: owner) else {
-            throw CiloError(.alreadyExists, "environment '\(record.name)' of project '\(record.project)' already runs from another cilo home (\(owner)): "
+            throw CiloError(.anotherHome, "environment '\(record.name)' of project '\(record.project)' already runs from another cilo home (\(owner)): "
                 + "its Docker network \(record.dockerName) is that home's; use another environment name or --project")
         }
         return true

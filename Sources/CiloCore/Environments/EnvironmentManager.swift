@@ -116,7 +116,7 @@ public struct EnvironmentManager: Sendable {
     /// environment's).
     public func composeCommandLine(_ record: EnvironmentRecord, _ arguments: [String]) async throws(CiloError) -> [String] {
         if let owner = try await docker.networkHome(record.dockerName), !docker.isOwn(homeLabel: owner) {
-            throw CiloError(.alreadyExists, "'\(record.name)' of project '\(record.project)' runs from another cilo home (\(owner)), not this one: "
+            throw CiloError(.anotherHome, "'\(record.name)' of project '\(record.project)' runs from another cilo home (\(owner)), not this one: "
                 + "its containers are that home's")
         }
         let tool = try await ComposeTool.detect(override: composeOverride)

@@ -148,6 +148,9 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     /// A shared service's environments using it now; set when read back (`list`, `status`).
     public var usedBy: [String]?
 
+    /// Running, or a one-shot job that finished its work (exit 0, not restarted): nothing to fix.
+    public var isUp: Bool { status.hasPrefix("running") || (status == "exited (0)" && completes == true) }
+
     public init(name: String, ip: String?, ports: [String], status: String, completes: Bool? = nil) {
         self.name = name
         self.ip = ip

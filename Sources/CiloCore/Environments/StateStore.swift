@@ -100,7 +100,9 @@ public struct StateStore: Sendable {
         var damaged: [EnvironmentKey] = []
         for name in projects {
             let directoryPath = home.stateDirectory(project: name)
-            guard let directory = try? PathOpening.openDirectory(directoryPath.bytes) else { continue }
+            // A project with no state folder has no records; one that cannot be read is an error,
+            // never "none" (a subnet recorded there could be handed out again).
+            guard let directory = try Self.openIfPresent(directoryPath) else { continue }
             defer { directory.closeIgnoringErrors() }
             let current = try names(in: directoryPath, suffix: ".json")
             // Files an earlier cilo doctor set aside are damaged environments too (their objects may
@@ -122,8 +124,16 @@ public struct StateStore: Sendable {
         return (records.sorted { ($0.project, $0.name) < ($1.project, $1.name) }, damaged)
     }
 
+    /// The folder at `path`, nil when it does not exist; any other failure throws.
+    private static func openIfPresent(_ path: BytePath) throws(CiloError) -> FileDescriptor? {
+        do throws(Errno) { return try PathOpening.openDirectory(path.bytes) } catch {
+            if error == .noSuchFileOrDirectory { return nil }
+            throw .system(error, "cannot read cilo's state", path: path.display)
+        }
+    }
+
     private func names(in path: BytePath, suffix: String?) throws(CiloError) -> [String] {
-        guard let directory = try? PathOpening.openDirectory(path.bytes) else { return [] }
+        guard let directory = try Self.openIfPresent(path) else { return [] }
         defer { directory.closeIgnoringErrors() }
         var result: [String] = []
         do throws(Errno) {

@@ -21,6 +21,8 @@ public struct CiloError: Error, Sendable, CustomStringConvertible {
         case commandNotFound = "command not found"
         /// The workspace asked for more than the source allows (`HostPower`); nothing was changed.
         case refused = "refused"
+        /// The Docker objects belong to another cilo home: never stopped or removed from this one.
+        case anotherHome = "another cilo home"
         case failed = "failed"
         /// A state file that cannot be read.
         case damaged = "damaged state"
