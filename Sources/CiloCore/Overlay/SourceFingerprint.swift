@@ -139,6 +139,9 @@ private final class FingerprintWalk: Sendable {
                 }
                 return true
             } catch {
+                // Gone or of another kind since it was listed (git packing objects): the folder's own
+                // stamp moved with it, so the fingerprint differs as it should; the walk goes on.
+                if TreeCloner.meansChanged(error) { return true }
                 failed = error
                 return false
             }
