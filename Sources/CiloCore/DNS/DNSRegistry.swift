@@ -44,19 +44,19 @@ public struct DNSRegistry: Sendable {
         }
 
         var withdrawn: [String] = []
-        for file in existingFiles(hosts) where wanted[file] == nil {
-            withdrawn += names(inHostsFile: file, hosts)
+        for file in try existingFiles(hosts) where wanted[file] == nil {
+            withdrawn += try names(inHostsFile: file, hosts)
             do throws(Errno) { try hosts.remove(FileName(file), directory: false) } catch {
                 throw .system(error, "cannot withdraw DNS names", path: server.hostsDirectory.appending(FileName(file)).display)
             }
         }
         for (key, entries) in wanted {
             let content = DNSNames.hostsFile(entries)
-            let current = (try? AtomicFile.read(FileName(key), in: hosts)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+            let current = try hostsFile(key, hosts).map { String(decoding: $0, as: UTF8.self) }
             if current == content { continue }
             if current != nil {
                 let kept = Set(entries.map(\.name))
-                withdrawn += names(inHostsFile: key, hosts).filter { !kept.contains($0) }
+                withdrawn += try names(inHostsFile: key, hosts).filter { !kept.contains($0) }
             }
             do throws(Errno) {
                 try AtomicFile.write(Array(content.utf8), to: FileName(key), in: staging)
@@ -77,17 +77,30 @@ public struct DNSRegistry: Sendable {
         return wanted
     }
 
-    private func existingFiles(_ hosts: FileDescriptor) -> [String] {
+    /// The published hosts files. - Throws: when the folder cannot be read (stale names would
+    /// otherwise never be withdrawn, and nobody told).
+    private func existingFiles(_ hosts: FileDescriptor) throws(CiloError) -> [String] {
         var files: [String] = []
-        try? DirectoryReader(directory: hosts).forEachEntry { name, _ in
-            if let text = String(validating: name.bytes, as: UTF8.self), !text.hasPrefix(".") { files.append(text) }
-            return true
+        do throws(Errno) {
+            try DirectoryReader(directory: hosts).forEachEntry { name, _ in
+                if let text = String(validating: name.bytes, as: UTF8.self), !text.hasPrefix(".") { files.append(text) }
+                return true
+            }
+        } catch {
+            throw .system(error, "cannot read the published DNS names", path: server.hostsDirectory.display)
         }
         return files
     }
 
-    private func names(inHostsFile file: String, _ hosts: FileDescriptor) -> [String] {
-        guard let bytes = (try? AtomicFile.read(FileName(file), in: hosts)).flatMap({ $0 }) else { return [] }
+    /// A published hosts file's content; nil when there is none.
+    private func hostsFile(_ file: String, _ hosts: FileDescriptor) throws(CiloError) -> [UInt8]? {
+        do throws(Errno) { return try AtomicFile.read(FileName(file), in: hosts) } catch {
+            throw .system(error, "cannot read the published DNS names", path: server.hostsDirectory.appending(FileName(file)).display)
+        }
+    }
+
+    private func names(inHostsFile file: String, _ hosts: FileDescriptor) throws(CiloError) -> [String] {
+        guard let bytes = try hostsFile(file, hosts) else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").flatMap { $0.split(separator: " ").dropFirst().map(String.init) }
     }
 

@@ -128,8 +128,11 @@ extension EnvironmentManager {
             }
         }
         if !keepWorkspace {
-            do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
-                throw .system(error, "cannot delete the workspace", path: record.workspace)
+            // A large tree takes a while: on a thread of cilo's, never the cooperative pool.
+            try await WorkerThreads.offload { () throws(CiloError) in
+                do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
+                    throw .system(error, "cannot delete the workspace", path: record.workspace)
+                }
             }
         }
         WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)
