@@ -50,8 +50,14 @@ extension EnvironmentManager {
                 notice("\(env): git is not installed, so cilo diff and merge will not know the commit it was made from")
             }
         }
-        let strategy = try await workspaceStrategy(request.strategy, source: sourceDirectory)
-        record.subnet = try await reserveSubnet(for: record)
+        let strategy: CloneStrategy
+        do throws(CiloError) {
+            strategy = try await workspaceStrategy(request.strategy, source: sourceDirectory)
+            record.subnet = try await reserveSubnet(for: record)
+        } catch where cancellation.isCancelled {
+            // Ctrl-C stopped a docker or git call of these first steps: nothing was made yet.
+            throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left", cause: error)
+        }
         do throws(CiloError) {
             try home.makeDirectory(home.projectWorkspaces(project: project.name)).closeIgnoringErrors()
             let options = try cloneOptions(env, strategy: strategy == .overlay ? .auto : strategy)
