@@ -59,6 +59,12 @@ struct UntrustedAgentTests {
         for name in ran(in: folder) { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
     }
 
+    /// An empty folder for the markers a vector leaves when it runs.
+    private func markerFolder(_ root: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: root + "/markers", withIntermediateDirectories: true)
+        return root + "/markers"
+    }
+
     private func ran(in folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
@@ -70,8 +76,7 @@ struct UntrustedAgentTests {
         let root = try Integration.temporaryDirectory("untrusted-git")
         defer { Integration.removeTemporary(root) }
         let (project, cilo) = try makeProject(root)
-        let markers = root + "/markers"
-        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        let markers = try markerFolder(root)
         #expect(try cilo(["create", "a1"]).status == 0)
         let workspace = root + "/home/envs/untrusted/a1"
         try sh(hostileGitSetup(markers: markers), in: workspace)
@@ -104,8 +109,7 @@ struct UntrustedAgentTests {
         let root = try Integration.temporaryDirectory("untrusted-sandbox-git")
         defer { Integration.removeTemporary(root) }
         let (_, cilo) = try makeProject(root)
-        let markers = root + "/markers"
-        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        let markers = try markerFolder(root)
         let planted = try cilo(["run", "--no-up", "--sandbox", "--sandbox-network", "none", "sh", "a1", "-c", hostileGitSetup(markers: markers)])
         #expect(planted.status == 0, "\(planted.err)")
         #expect(try cilo(["diff", "a1"]).status == 0)
@@ -125,8 +129,7 @@ struct UntrustedAgentTests {
         try sh("echo 'project: nogit' > .cilo/config.yml && printf 'services:\\n  web:\\n    image: cilo-test/busybox\\n' > docker-compose.yml && echo one > a.txt", in: project)
         let environment = ["CILO_HOME": root + "/home"]
         #expect(try Integration.run([Integration.ciloExecutable, "create", "n1"], environment: environment, directory: project).status == 0)
-        let markers = root + "/markers"
-        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        let markers = try markerFolder(root)
         try sh("git init -q && " + hostileGitSetup(markers: markers).replacingOccurrences(of: "echo changed >> src/a.txt", with: "mkdir -p src && echo x > src/a.txt && git add -A"),
                in: root + "/home/envs/nogit/n1")
         clear(markers)

@@ -3,7 +3,7 @@ import CiloSystem
 /// What cilo takes from a workspace's `.git/config`, read as data (a copy handed to
 /// `git config --file`, which follows no `include` and runs nothing): the repository's format,
 /// which cilo's own config must repeat, and the drivers it names, which cilo never runs.
-struct RepositoryConfiguration: Sendable, Equatable {
+struct RepositoryConfiguration: Codable, Sendable, Equatable {
     /// `extensions.objectformat` (sha256), nil for git's default.
     var objectFormat: String?
     /// `extensions.refstorage`, nil for files.
@@ -12,6 +12,8 @@ struct RepositoryConfiguration: Sendable, Equatable {
     var drivers: [String] = []
 
     var usesReftable: Bool { referenceStorage == "reftable" }
+
+    enum CodingKeys: String, CodingKey { case objectFormat, referenceStorage, drivers }
 
     /// The config cilo's git folder over the workspace gets: the format and nothing else.
     var cilosConfig: String {
@@ -24,12 +26,9 @@ struct RepositoryConfiguration: Sendable, Equatable {
             + (extensions.isEmpty ? "" : "[extensions]\n" + extensions)
     }
 
-    /// Reads `bytes` (a `.git/config`'s content) through a scratch copy.
-    static func read(_ bytes: [UInt8], home: CiloHome) async throws(CiloError) -> RepositoryConfiguration {
-        guard !bytes.isEmpty else { return RepositoryConfiguration() }
-        let scratch = try ScratchFiles(home: home)
-        defer { scratch.removeAll() }
-        let copy = try scratch.write(bytes, named: "config")
+    /// Reads the copy of a `.git/config` at `copy` (a file of cilo's: `git config --file` on it
+    /// follows no `include` and runs nothing).
+    static func read(copy: String) async throws(CiloError) -> RepositoryConfiguration {
         let result = try await ToolRunner.runForBytes("git", Git.hardening + ["config", "--file", copy, "--list", "-z"], limit: .git)
         guard result.status == 0 else {
             throw CiloError(.failed, "the workspace's .git/config cannot be read: \(result.error.split(separator: "\n").last ?? "")")

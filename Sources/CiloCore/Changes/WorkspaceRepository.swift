@@ -60,26 +60,65 @@ struct WorkspaceRepository: Sendable {
         }
         // The ignore rules are data: copied, so untracked files are judged as the workspace's git judges them.
         let exclude = try readData(located.common + "/info/exclude", limit: 1 << 20) ?? []
-        let configuration = try await RepositoryConfiguration.read(try readData(located.common + "/config", limit: 1 << 20) ?? [], home: home)
+        let workspaceConfig = try readData(located.common + "/config", limit: 1 << 20) ?? []
         let directory = folder.appending(FileName("git"))
+        let handle: FileDescriptor
+        do throws(Errno) { handle = try Directories.makeAll(directory.bytes, mode: 0o700) } catch {
+            throw .system(error, "cannot prepare cilo's view of the workspace's git repository", path: directory.display)
+        }
+        defer { handle.closeIgnoringErrors() }
+        let configuration = try await configuration(of: workspaceConfig, in: handle, directory: directory)
         do throws(Errno) {
-            let handle = try Directories.makeAll(directory.bytes, mode: 0o700)
-            defer { handle.closeIgnoringErrors() }
-            try AtomicFile.write(head, to: FileName("HEAD"), in: handle, permissions: 0o600)
-            try AtomicFile.write(Array(configuration.cilosConfig.utf8), to: FileName("config"), in: handle, permissions: 0o600)
+            try writeIfChanged(head, "HEAD", in: handle)
+            try writeIfChanged(Array(configuration.cilosConfig.utf8), "config", in: handle)
             try link(handle, "objects", to: located.common + "/objects")
             try link(handle, "refs", to: located.common + "/refs")
             try link(handle, "packed-refs", to: located.common + "/packed-refs")
             if configuration.usesReftable { try link(handle, "reftable", to: located.common + "/reftable") }
             let info = try Directories.makeAll(directory.appending(FileName("info")).bytes, mode: 0o700)
             defer { info.closeIgnoringErrors() }
-            try AtomicFile.write(exclude, to: FileName("exclude"), in: info, permissions: 0o600)
+            try writeIfChanged(exclude, "exclude", in: info)
         } catch {
             throw .system(error, "cannot prepare cilo's view of the workspace's git repository", path: directory.display)
         }
         return WorkspaceRepository(
             workspace: workspace, gitDirectory: directory.display, objects: located.common + "/objects",
             index: located.gitDirectory + "/index", ignoredDrivers: configuration.drivers)
+    }
+
+    /// What `workspaceConfig` (the workspace's `.git/config`) says, read once per content: its
+    /// copy (`workspace-config`) and the reading (`configuration.json`) are kept in cilo's folder,
+    /// so a diff of an unchanged repository spawns no `git config`.
+    private static func configuration(
+        of workspaceConfig: [UInt8], in folder: FileDescriptor, directory: BytePath
+    ) async throws(CiloError) -> RepositoryConfiguration {
+        let copy = FileName("workspace-config"), reading = FileName("configuration.json")
+        do throws(Errno) {
+            if try AtomicFile.read(copy, in: folder) == workspaceConfig, let kept = try AtomicFile.read(reading, in: folder),
+                let configuration = try? JSONDecoder().decode(RepositoryConfiguration.self, from: Data(kept))  // unreadable: read again below
+            {
+                return configuration
+            }
+            try AtomicFile.write(workspaceConfig, to: copy, in: folder, permissions: 0o600)
+        } catch {
+            throw .system(error, "cannot keep a copy of the workspace's git config", path: directory.display)
+        }
+        let configuration = workspaceConfig.isEmpty
+            ? RepositoryConfiguration() : try await RepositoryConfiguration.read(copy: directory.appending(copy).display)
+        let encoded: Data
+        do { encoded = try JSONEncoder().encode(configuration) } catch {
+            throw CiloError(.failed, "cannot encode the reading of the workspace's git config", cause: ErrorText(error))
+        }
+        do throws(Errno) { try AtomicFile.write(Array(encoded), to: reading, in: folder, permissions: 0o600) } catch {
+            throw .system(error, "cannot keep the reading of the workspace's git config", path: directory.display)
+        }
+        return configuration
+    }
+
+    /// Writes `bytes` to `name` in `folder` unless it holds them already (no fsync on every diff).
+    private static func writeIfChanged(_ bytes: [UInt8], _ name: String, in folder: FileDescriptor) throws(Errno) {
+        if try AtomicFile.read(FileName(name), in: folder) == bytes { return }
+        try AtomicFile.write(bytes, to: FileName(name), in: folder, permissions: 0o600)
     }
 
     /// A small file of the workspace's repository, read as data (see `PathOpening.readSmallRegularFile`).

@@ -31,7 +31,8 @@ struct WorkspaceSnapshot {
         _ workspace: String, head: String, cilosOwn: [String], leftOut: [String] = [], in scratch: BytePath, home: CiloHome,
         touched: [[UInt8]]? = nil
     ) async throws(CiloError) -> WorkspaceSnapshot {
-        try home.makeDirectory(scratch).closeIgnoringErrors()
+        let folder = try home.makeDirectory(scratch)
+        defer { folder.closeIgnoringErrors() }
         guard let repository = try await WorkspaceRepository.open(workspace, in: scratch, home: home) else {
             throw CiloError(.notFound, "the workspace has no git repository any more (its .git is gone)", path: workspace)
         }
@@ -41,12 +42,13 @@ struct WorkspaceSnapshot {
             "GIT_OBJECT_DIRECTORY": scratch + "/objects", "GIT_ALTERNATE_OBJECT_DIRECTORIES": paths[0],
             "GIT_INDEX_FILE": scratch + "/index",
         ]) { $1 }
-        let known = FileManager.default.fileExists(atPath: scratch + "/index")
+        let known: Bool
         var copied = false
-        do {
-            try FileManager.default.createDirectory(atPath: scratch + "/objects", withIntermediateDirectories: true)
+        do throws(Errno) {
+            known = try folder.statusIfPresent(of: FileName("index")) != nil
+            if try folder.statusIfPresent(of: FileName("objects")) == nil { try folder.makeDirectory(FileName("objects"), mode: 0o700) }
         } catch {
-            throw CiloError(.failed, "cannot prepare a snapshot of the workspace", path: scratch, cause: ErrorText(error))
+            throw .system(error, "cannot prepare a snapshot of the workspace", path: scratch)
         }
         // The first time, the workspace's index, when there is one, spares hashing every file again.
         if !known { copied = try repository.copyIndex(to: BytePath(scratch + "/index")) }
@@ -56,14 +58,14 @@ struct WorkspaceSnapshot {
         // in the second the source file was last written: the tests caught it.
         let git = Git(directory: workspace, environment: environment)
         do throws(CiloError) {
-            let lastTree = known ? (try? String(contentsOfFile: scratch + "/tree", encoding: .utf8)) : nil
+            let lastTree = known ? try keptFile("tree", in: folder, scratch: scratch).map { String(decoding: $0, as: UTF8.self) } : nil
             // Against the last snapshot, or the first time against the workspace's own index: only
             // what status names is added (a full `git add -A` hashed every file a second time: the
             // first diff of the kernel took 6.6 s against 4.5 s for the first `git status`).
             var changed: [[UInt8]]?
             if lastTree != nil || copied {
                 let excluded = ExcludeMatcher(patterns: leftOut)
-                changed = try await changedSinceLastSnapshot(git, limitedTo: touched, scratch: scratch)
+                changed = try await changedSinceLastSnapshot(git, limitedTo: touched, folder: folder, scratch: scratch)
                     .filter { !excluded.excludes(relativePath: $0) }
             }
             let leftOutSpecs = ExcludeMatcher.gitPathspecs(leftOut, magic: "exclude,")
@@ -77,8 +79,8 @@ struct WorkspaceSnapshot {
                 let list = scratch + "/changed"
                 // Each path literal; a new folder named whole leaves out what `exclude:` matches inside it.
                 let specs = changed.map { Array(":(literal)".utf8) + $0 } + leftOutSpecs.map { Array($0.utf8) }
-                do { try Data(specs.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
-                    throw CiloError(.failed, "cannot write the list of changed paths", path: list, cause: ErrorText(error))
+                do throws(Errno) { try AtomicFile.write(specs.joined(separator: [0]) + [0], to: FileName("changed"), in: folder, permissions: 0o600) } catch {
+                    throw .system(error, "cannot write the list of changed paths", path: list)
                 }
                 try await git.run(options + ["--pathspec-from-file=\(list)", "--pathspec-file-nul"])
             } else if changed == nil {
@@ -91,17 +93,21 @@ struct WorkspaceSnapshot {
                 // was). A refresh writes the index again, so the next diff does not ask again.
                 try await git.run(["update-index", "-q", "--refresh"])
             }
-            do { try tree.write(toFile: scratch + "/tree", atomically: true, encoding: .utf8) } catch {
-                throw CiloError(.failed, "cannot keep the snapshot's tree", path: scratch, cause: ErrorText(error))
+            do throws(Errno) { try AtomicFile.write(Array(tree.utf8), to: FileName("tree"), in: folder, permissions: 0o600) } catch {
+                throw .system(error, "cannot keep the snapshot's tree", path: scratch)
             }
             environment["GIT_INDEX_FILE"] = nil
             return WorkspaceSnapshot(
                 workspace: workspace, scratch: scratch, environment: environment, tree: tree, ignoredDrivers: repository.ignoredDrivers)
         } catch {
             // A damaged index of cilo's is dropped; the next diff starts from the workspace's again.
-            try? FileManager.default.removeItem(atPath: scratch + "/index")
-            try? FileManager.default.removeItem(atPath: scratch + "/tree")
-            throw error
+            var failure = error
+            for name in ["index", "tree"] {
+                do throws(Errno) { try folder.remove(FileName(name), directory: false) } catch let removal where removal != .noSuchFileOrDirectory {
+                    failure.note = "and cilo's \(name) could not be dropped (\(removal)): the next diff may fail the same way"
+                } catch {}
+            }
+            throw failure
         }
     }
 
@@ -116,7 +122,9 @@ struct WorkspaceSnapshot {
     /// `touched` (with the paths the last snapshot looked at, kept in `scratch/touched`: a file made
     /// and removed since leaves no trace in an upper folder) limits status to those paths, when
     /// they are few enough to name and all UTF-8; else the whole workspace is looked at.
-    private static func changedSinceLastSnapshot(_ git: Git, limitedTo touched: [[UInt8]]?, scratch: String) async throws(CiloError) -> [[UInt8]] {
+    private static func changedSinceLastSnapshot(
+        _ git: Git, limitedTo touched: [[UInt8]]?, folder: FileDescriptor, scratch: String
+    ) async throws(CiloError) -> [[UInt8]] {
         var ownIndex = git
         ownIndex.optionalLocks = true  // GIT_INDEX_FILE is cilo's: status may write it back
         var arguments = [
@@ -127,17 +135,13 @@ struct WorkspaceSnapshot {
         if let touched {
             // A list that cannot be read would hide a path an earlier diff looked at: an error, not an empty list.
             let earlier: [[UInt8]]
-            do throws(Errno) {
-                let folder = try PathOpening.openDirectory(BytePath(scratch).bytes)
-                defer { folder.closeIgnoringErrors() }
-                earlier = (try AtomicFile.read(FileName("touched"), in: folder) ?? []).split(separator: 0).map { Array($0) }
-            } catch {
+            do throws(Errno) { earlier = (try AtomicFile.read(FileName("touched"), in: folder) ?? []).split(separator: 0).map { Array($0) } } catch {
                 throw .system(error, "cannot read the list of touched paths", path: list)
             }
             let all = Array(Set(touched + earlier)).sorted { $0.lexicographicallyPrecedes($1) }
             // Kept whole even when too many to name: a later, shorter list still looks at them.
-            do { try Data(all.joined(separator: [0]) + [0]).write(to: URL(fileURLWithPath: list)) } catch {
-                throw CiloError(.failed, "cannot keep the list of touched paths", path: list, cause: ErrorText(error))
+            do throws(Errno) { try AtomicFile.write(all.joined(separator: [0]) + [0], to: FileName("touched"), in: folder, permissions: 0o600) } catch {
+                throw .system(error, "cannot keep the list of touched paths", path: list)
             }
             let names = all.compactMap { String(validating: $0, as: UTF8.self) }
             if names.count == all.count && names.count <= 4096 {
@@ -168,5 +172,12 @@ struct WorkspaceSnapshot {
             }
         }
         return paths
+    }
+
+    /// A file cilo kept in the snapshot's folder; nil when there is none.
+    private static func keptFile(_ name: String, in folder: FileDescriptor, scratch: String) throws(CiloError) -> [UInt8]? {
+        do throws(Errno) { return try AtomicFile.read(FileName(name), in: folder) } catch {
+            throw .system(error, "cannot read cilo's snapshot of the workspace", path: scratch + "/" + name)
+        }
     }
 }

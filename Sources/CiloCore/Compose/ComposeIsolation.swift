@@ -251,7 +251,7 @@ public struct ComposeIsolation: Sendable {
     /// Privileges that reach past the environment, each named (whether a restart may add them
     /// is `HostPower`'s judgement, against the source's model).
     static func privilegeWarnings(_ name: String, _ service: Node.Mapping) -> [String] {
-        let powers = HostPower.find(in: .mapping(Node.Mapping([(Node("services"), .mapping(Node.Mapping([(Node(name), .mapping(service))])))])), root: "/")
+        let powers = HostPower.find(inService: name, service, root: nil)
         var warnings: [String] = []
         if service["privileged"]?.bool == true { warnings.append("service \(name) is privileged: it can reach the host and every environment") }
         let devices = powers.filter { $0.kind == "devices" }.map(\.detail).sorted()

@@ -41,40 +41,49 @@ public struct HostPower: Hashable, Sendable, Comparable {
     /// Every such setting of `model` (an isolated compose model), whose own files are under `root`.
     public static func find(in model: Node, root: String) -> Set<HostPower> {
         var found = Set<HostPower>()
-        let inside = { (path: String) in path == root || path.hasPrefix(root + "/") }
         for (key, value) in model.mapping?["services"]?.mapping ?? [:] {
             guard let name = key.string, let service = value.mapping else { continue }
-            func add(_ kind: String, _ detail: String = "") { found.insert(HostPower(owner: name, kind: kind, detail: detail)) }
-            if service["privileged"]?.bool == true { add("privileged") }
-            for capability in strings(service["cap_add"]) {
-                let upper = capability.uppercased()
-                add("cap_add", upper.hasPrefix("CAP_") ? String(upper.dropFirst(4)) : upper)
-            }
-            for device in service["devices"]?.sequence.map(Array.init) ?? [] {
-                let path = device.mapping?["source"]?.string ?? device.string.map { String($0.split(separator: ":").first ?? "") } ?? ""
-                add("devices", path)
-            }
-            for setting in ["pid", "ipc", "network_mode", "userns_mode"] where service[setting]?.string == "host" { add(setting, "host") }
-            for option in strings(service["security_opt"]) where option.contains("unconfined") || option.hasSuffix("disable") {
-                add("security_opt", option)
-            }
-            if let sysctls = service["sysctls"]?.mapping {
-                for (name, _) in sysctls { add("sysctls", name.string ?? "") }
-            } else {
-                for entry in strings(service["sysctls"]) { add("sysctls", String(entry.split(separator: "=").first ?? "")) }
-            }
-            for volume in service["volumes"]?.sequence.map(Array.init) ?? [] {
-                if let source = bindSource(volume), source.hasPrefix("/"), !inside(source) { add("bind", source) }
-            }
+            found.formUnion(find(inService: name, service, root: root))
         }
         for section in ["configs", "secrets"] {
             for (key, value) in model.mapping?[section]?.mapping ?? [:] {
-                guard let file = value.mapping?["file"]?.string, file.hasPrefix("/"), !inside(file) else { continue }
+                guard let file = value.mapping?["file"]?.string, file.hasPrefix("/"), !isInside(file, root) else { continue }
                 found.insert(HostPower(owner: "\(section) \(key.string ?? "")", kind: section, detail: file))
             }
         }
         return found
     }
+
+    /// Such settings of the one service `name`; `root`: nil leaves binds out.
+    public static func find(inService name: String, _ service: Node.Mapping, root: String?) -> Set<HostPower> {
+        var found = Set<HostPower>()
+        func add(_ kind: String, _ detail: String = "") { found.insert(HostPower(owner: name, kind: kind, detail: detail)) }
+        if service["privileged"]?.bool == true { add("privileged") }
+        for capability in strings(service["cap_add"]) {
+            let upper = capability.uppercased()
+            add("cap_add", upper.hasPrefix("CAP_") ? String(upper.dropFirst(4)) : upper)
+        }
+        for device in service["devices"]?.sequence.map(Array.init) ?? [] {
+            add("devices", device.mapping?["source"]?.string ?? device.string.map { String($0.split(separator: ":").first ?? "") } ?? "")
+        }
+        for setting in ["pid", "ipc", "network_mode", "userns_mode"] where service[setting]?.string == "host" { add(setting, "host") }
+        for option in strings(service["security_opt"]) where option.contains("unconfined") || option.hasSuffix("disable") {
+            add("security_opt", option)
+        }
+        if let sysctls = service["sysctls"]?.mapping {
+            for (name, _) in sysctls { add("sysctls", name.string ?? "") }
+        } else {
+            for entry in strings(service["sysctls"]) { add("sysctls", String(entry.split(separator: "=").first ?? "")) }
+        }
+        if let root {
+            for volume in service["volumes"]?.sequence.map(Array.init) ?? [] {
+                if let source = bindSource(volume), source.hasPrefix("/"), !isInside(source, root) { add("bind", source) }
+            }
+        }
+        return found
+    }
+
+    private static func isInside(_ path: String, _ root: String) -> Bool { path == root || path.hasPrefix(root + "/") }
 
     /// The host side of a bind mount, long or short syntax; nil for a named or anonymous volume.
     private static func bindSource(_ volume: Node) -> String? {

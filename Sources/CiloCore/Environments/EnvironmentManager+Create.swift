@@ -91,7 +91,7 @@ extension EnvironmentManager {
             record.removedEnvFiles = removed.isEmpty ? nil : removed
             // Starting right away: the hook and render rules come before the one compose render.
             if request.start != .never { try await prepareWorkspaceForStart(record) }
-            let rendered = try await render(record, request: request)
+            let rendered = try await render(record, request: request, freshCopy: true)
             if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
             record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
                 + rendered.shared.map { attachment in

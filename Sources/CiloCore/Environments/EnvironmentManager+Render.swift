@@ -5,7 +5,9 @@ import Foundation
 extension EnvironmentManager {
     /// Renders the environment's compose file from its workspace: `compose config` with the
     /// active profiles, isolated, limited, written (0600) under `$CILO_HOME/generated`.
-    func render(_ record: EnvironmentRecord, request: EnvironmentRequest) async throws(CiloError) -> ComposeIsolation.Result {
+    /// `freshCopy`: the workspace was cloned from the source just now (a create), so its model is
+    /// the source's and needs no judging against it.
+    func render(_ record: EnvironmentRecord, request: EnvironmentRequest, freshCopy: Bool = false) async throws(CiloError) -> ComposeIsolation.Result {
         let profiles = request.profiles
         let tool = try await ComposeTool.detect(override: composeOverride)
         let isolation = ComposeIsolation(
@@ -18,7 +20,7 @@ extension EnvironmentManager {
         var result = try await renderer.render(
             workspace: record.workspace, shownAs: record.source, files: record.composeSources, output: BytePath(record.composeFile),
             profiles: profiles, environment: try composeEnvironment(record, extra: request.variables))
-        try await judgeHostPowers(result, record: record, request: request, tool: tool)
+        if !freshCopy { try await judgeHostPowers(result, record: record, request: request, tool: tool) }
         result.hostnames += project.config.hostnames.map { $0.lowercased() }.filter { DNSSettings.isLabel($0) && !result.hostnames.contains($0) }
         if let tool = project.config.buildTool, tool != "docker" {
             result.warnings.append("build_tool: \(tool) in .cilo/config.yml is not used: cilo drives Docker")
