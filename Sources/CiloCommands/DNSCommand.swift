@@ -74,7 +74,7 @@ extension CiloCommand {
         func run() async throws {
             let entries = try await global.perform { () throws(CiloError) -> [(String, DNSNames.Entry)] in
                 let manager = try projectOptions.manager()
-                guard let settings = manager.dnsSettings else { throw CiloError(.notFound, "DNS is off: run cilo init") }
+                guard let settings = manager.names.dnsSettings else { throw CiloError(.notFound, "DNS is off: run cilo init") }
                 let names = DNSNames.compute(try manager.store.allReadable().records, suffix: settings.suffix)
                 if let env {
                     let record = try manager.record(try NameRules.environmentName(env))
@@ -121,7 +121,7 @@ extension CiloCommand {
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
                 if action == "list" { return try manager.record(name).hostnames }
-                return try await manager.changeHostnames(name, names, remove: action == "remove")
+                return try await manager.names.changeHostnames(name, names, remove: action == "remove")
             }
             for hostname in hostnames { print(hostname) }
         }

@@ -63,7 +63,7 @@ extension CiloCommand {
         /// `--dry-run`: what destroying each environment would remove.
         func describe(_ names: [String], _ manager: EnvironmentManager) async throws(CiloError) {
             let objects: [DockerClient.ManagedObject]?
-            do throws(CiloError) { objects = try await manager.docker.managedObjects() } catch { objects = nil }
+            do throws(CiloError) { objects = try await manager.engine.managedObjects() } catch { objects = nil }
             let cache = WorkspaceDiskCache(home: manager.home)
             for name in names {
                 let record = try manager.recordOrDamaged(name)

@@ -38,8 +38,8 @@ extension CiloCommand {
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
                 if let remote = try RemoteRouting.engine(of: name, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
-                if json { return try await manager.changes(name, paths: paths) }
-                try await manager.printDiff(name, format: stat ? .stat : nameOnly ? .nameOnly : .patch, paths: paths)
+                if json { return try await manager.changes.changes(name, paths: paths) }
+                try await manager.changes.printDiff(name, format: stat ? .stat : nameOnly ? .nameOnly : .patch, paths: paths)
                 return nil
             }
             if let changes { print(try JSONOutput.encode(changes)) }

@@ -40,7 +40,7 @@ extension CiloCommand {
                         return try await RemoteEngine(engine: remote).apply(name, project: manager.project, home: manager.home, threeWay: threeWay)
                     }
                     return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                        try await manager.apply(name, threeWay: threeWay)
+                        try await manager.changes.apply(name, threeWay: threeWay)
                     }
                 }
                 print("applied \(outcome.applied.count) changed path\(outcome.applied.count == 1 ? "" : "s") to the source's working tree")
@@ -65,7 +65,7 @@ extension CiloCommand {
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    try await manager.merge(name, branch: branch, message: message)
+                    try await manager.changes.merge(name, branch: branch, message: message)
                 }
             }
             let verb = outcome.previous == nil ? "made" : outcome.previous == outcome.commit ? "kept" : "updated"

@@ -11,7 +11,7 @@ enum ComposePassthrough {
         if let remote = try RemoteRouting.engine(of: env, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
         let record = try manager.record(env)
         let shared = record.services.contains { $0.name == service && $0.shared == true }
-        let commandLine = shared ? try await manager.sharedComposeCommandLine(arguments) : try await manager.composeCommandLine(record, arguments)
+        let commandLine = shared ? try await manager.sharing.sharedComposeCommandLine(arguments) : try await manager.stack.composeCommandLine(record, arguments)
         var environment = ProcessInfo.processInfo.environment
         environment["CILO_ENV"] = record.name
         environment["CILO_PROJECT"] = record.project

@@ -81,14 +81,14 @@ extension CiloCommand {
                 EnvironmentText.printWarnings(outcome.warnings)
                 if outcome.started { HostFacts.writeToStandardError("cilo: \(name) is running on \(record.subnet)\n") }
                 var environment = ProcessInfo.processInfo.environment
-                let dns = manager.dnsSettings
+                let dns = manager.names.dnsSettings
                 environment.merge(record.runEnvironment(dnsSuffix: dns?.suffix, namesRouted: dns.map(SystemResolver.isRouted) ?? false)) { $1 }
                 environment.merge(extra) { $1 }
                 var confinement: Confinement?
                 if let sandbox {
-                    environment["TMPDIR"] = manager.temporaryFolder(of: record)
+                    environment["TMPDIR"] = manager.sandbox.temporaryFolder(of: record)
                     do throws(CiloError) {
-                        confinement = try await manager.confinement(for: record, sandbox)
+                        confinement = try await manager.sandbox.confinement(for: record, sandbox)
                         confinement?.keptDescriptors = try sandboxOptions.keptDescriptors()
                     } catch {
                         if rm && !existed { await destroy(name, manager) }

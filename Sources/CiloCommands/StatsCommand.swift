@@ -39,7 +39,7 @@ extension CiloCommand {
                     for name in names { _ = try manager.record(name) }
                     var stats = try await StatsCollector.collect(
                         project: all ? nil : manager.project.name, envs: names.isEmpty ? nil : Set(names), interval: interval,
-                        docker: manager.docker)
+                        engine: manager.engine)
                     // Every engine holding environments of the project (or any, with --all): its own reading.
                     guard names.isEmpty else { return stats }
                     let registry = EngineRegistry(home: manager.home)

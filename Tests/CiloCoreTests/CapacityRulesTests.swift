@@ -76,7 +76,7 @@ struct CapacityRulesTests {
         for bad in ["0", "-1", "x", "1.5"] {
             #expect(throws: CiloError.self) { try AdmissionLimits.parseCount(bad, name: "max_environments") }
         }
-        #expect(EnvironmentManager.ordinal(1) == "1st" && EnvironmentManager.ordinal(12) == "12th" && EnvironmentManager.ordinal(23) == "23rd")
+        #expect(AdmissionControl.ordinal(1) == "1st" && AdmissionControl.ordinal(12) == "12th" && AdmissionControl.ordinal(23) == "23rd")
     }
 
     @Test("the config's capacity keys load; bad values name their key")

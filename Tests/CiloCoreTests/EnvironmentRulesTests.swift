@@ -168,24 +168,24 @@ struct EnvironmentRulesTests {
         func container(_ service: String, _ state: String) -> DockerClient.Container {
             DockerClient.Container(id: service, project: "p", env: "e", service: service, state: state, health: nil)
         }
-        #expect(EnvironmentManager.reconcile(record, with: [container("a", "running"), container("b", "running")]).status == .running)
-        #expect(EnvironmentManager.reconcile(record, with: [container("a", "running"), container("b", "exited")]).status == .partial)
-        #expect(EnvironmentManager.reconcile(record, with: [container("a", "exited")]).status == .stopped)
-        #expect(EnvironmentManager.reconcile(record, with: []).status == .stopped)
+        #expect(record.reconciled(with: [container("a", "running"), container("b", "running")]).status == .running)
+        #expect(record.reconciled(with: [container("a", "running"), container("b", "exited")]).status == .partial)
+        #expect(record.reconciled(with: [container("a", "exited")]).status == .stopped)
+        #expect(record.reconciled(with: []).status == .stopped)
         var created = record
         created.status = .created
-        #expect(EnvironmentManager.reconcile(created, with: []).status == .created)
+        #expect(created.reconciled(with: []).status == .created)
         // A one-shot job that exited 0 is done, not stopped.
         var withJob = record
         withJob.services[1].completes = true
         var finished = container("b", "exited")
         finished.exitedCleanly = true
-        #expect(EnvironmentManager.reconcile(withJob, with: [container("a", "running"), finished]).status == .running)
-        #expect(EnvironmentManager.reconcile(withJob, with: [container("a", "running"), container("b", "exited")]).status == .partial)
+        #expect(withJob.reconciled(with: [container("a", "running"), finished]).status == .running)
+        #expect(withJob.reconciled(with: [container("a", "running"), container("b", "exited")]).status == .partial)
         var destroying = record
         destroying.status = .destroying
-        #expect(EnvironmentManager.reconcile(destroying, with: [container("a", "running")]).status == .destroying)
+        #expect(destroying.reconciled(with: [container("a", "running")]).status == .destroying)
         let other = DockerClient.Container(id: "x", project: "q", env: "e", service: "a", state: "running", health: nil)
-        #expect(EnvironmentManager.reconcile(created, with: [other]).status == .created, "another project's containers do not count")
+        #expect(created.reconciled(with: [other]).status == .created, "another project's containers do not count")
     }
 }

@@ -9,7 +9,7 @@ extension BenchRunner {
     ) async throws(CiloError) -> BenchStrategyResult {
         let start = DispatchTime.now().uptimeNanoseconds
         // Shared services already running before the bench are in MemAvailable's "before" already.
-        let sharedBefore = options.stack ? try await manager.docker.sharedContainers(project: manager.project.name).filter { $0.state.status == "running" }.count : 0
+        let sharedBefore = options.stack ? try await manager.engine.sharedContainers(project: manager.project.name).filter { $0.state.status == "running" }.count : 0
         let availableBefore = HostCapacity.memAvailable()
         var environments: [BenchEnvironment] = []
         var finishTimes: [Double] = []
@@ -63,7 +63,7 @@ extension BenchRunner {
             options.progress("\(strategy.rawValue): sampling memory and CPU for \(Int(options.sampleSeconds)) s")
             let stats = try await StatsCollector.collect(
                 project: manager.project.name, envs: Set(environments.map(\.name) + [EnvironmentStats.sharedName]), interval: options.sampleSeconds,
-                docker: manager.docker)
+                engine: manager.engine)
             // The shared services, counted once: not in any environment's figures.
             let shared = stats.first { $0.env == EnvironmentStats.sharedName }
             sharedMemory = shared?.memoryBytes
@@ -73,7 +73,7 @@ extension BenchRunner {
             if let before = availableBefore, let during = HostCapacity.memAvailable() {
                 hostShare = max(0, before - during - sharedStarted) / max(1, environments.count)
             }
-            let containers = try await manager.docker.managedContainers(project: manager.project.name)
+            let containers = try await manager.engine.managedContainers(project: manager.project.name, env: nil)
             for index in environments.indices {
                 let sample = stats.first { $0.env == environments[index].name }
                 environments[index].memoryBytes = sample?.memoryBytes ?? 0
@@ -164,7 +164,7 @@ extension BenchRunner {
             images[environment.name] = try manager.store.load(project: manager.project.name, env: environment.name)?.images ?? []
         }
         var sizes: [String: Int] = [:]
-        for image in Set(images.values.flatMap { $0 }) { sizes[image] = try await manager.docker.imageSize(image) }
+        for image in Set(images.values.flatMap { $0 }) { sizes[image] = try await manager.engine.imageSize(image) }
         for index in environments.indices {
             let own = images[environments[index].name] ?? []
             environments[index].imageBytes = own.reduce(0) { total, image in
@@ -181,7 +181,7 @@ extension BenchRunner {
             throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
         }
         if options.stack {
-            let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5, docker: manager.docker)
+            let stats = try await StatsCollector.collect(project: manager.project.name, envs: [first.name], interval: 0.5, engine: manager.engine)
             probe.memoryBytes = stats.first?.memoryBytes
             probe.cpuPercent = stats.first?.cpuPercent
         }
@@ -209,7 +209,7 @@ extension BenchRunner {
             do throws(CiloError) {
                 if !made.hadSharedServices, try await !manager.removeSharedServicesOfEmptyProject().isEmpty { return }
                 for shared in try await manager.sharedServices(allProjects: false) where shared.usedBy.isEmpty && shared.isRunning {
-                    try await SharedServices.stopUnused(project: manager.project.name, service: shared.service, home: manager.home)
+                    try await manager.sharedServices.stopUnused(project: manager.project.name, service: shared.service)
                 }
             } catch {
                 manager.warn("could not stop the shared services the bench used: \(error.description)")

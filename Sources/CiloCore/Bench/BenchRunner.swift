@@ -76,7 +76,7 @@ public struct BenchRunner: Sendable {
         guard options.environments >= 1 else { throw CiloError(.invalidArgument, "--envs must be at least 1") }
         if options.stack {
             _ = try ComposeRenderer.composeFiles(in: source, configured: manager.project.composeFiles)
-            try await manager.docker.requireEngine()
+            try await manager.engine.requireEngine()
         }
     }
 

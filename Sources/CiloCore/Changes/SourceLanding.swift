@@ -24,7 +24,7 @@ struct SourceLanding {
     /// pathspecs with `exclude` magic). The patch goes in with `git apply`, all or nothing.
     func land(
         _ changes: [ChangeSet.Change], leavingOut leftOut: [String], threeWay: Bool
-    ) async throws(CiloError) -> EnvironmentManager.ApplyOutcome {
+    ) async throws(CiloError) -> WorkspaceChanges.ApplyOutcome {
         guard !changes.isEmpty else { return .init(applied: [], conflicted: []) }
         let touched = Set(changes.flatMap { [$0.path] + ($0.from.map { [$0] } ?? []) })
         let conflicts = touched.intersection(try await sourceChanges()).sorted()

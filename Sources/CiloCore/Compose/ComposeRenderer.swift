@@ -10,6 +10,8 @@ public struct ComposeRenderer: Sendable {
     public static let standardNames = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
 
     public var tool: ComposeTool
+    /// Who runs `compose config`.
+    public var engine: any ContainerEngine
     public var isolation: ComposeIsolation
     /// What every service that sets no limit of its own gets.
     public var limits: ResourceLimits
@@ -18,8 +20,9 @@ public struct ComposeRenderer: Sendable {
     /// The shared project's render: only these services, each stamped with its definition's digest.
     public var sharedServices: Set<String>?
 
-    public init(tool: ComposeTool, isolation: ComposeIsolation, limits: ResourceLimits = ResourceLimits()) {
+    public init(tool: ComposeTool, engine: any ContainerEngine, isolation: ComposeIsolation, limits: ResourceLimits = ResourceLimits()) {
         self.tool = tool
+        self.engine = engine
         self.isolation = isolation
         self.limits = limits
     }
@@ -55,10 +58,10 @@ public struct ComposeRenderer: Sendable {
         defer { directory.closeIgnoringErrors() }
         let inputs = try ComposeSourceFiles.prepare(
             files, workspace: workspace, shownAs: projectRoot ?? workspace, tool: tool, copiesIn: directory, copiesPath: directoryPath.display)
-        let arguments = tool.arguments(
+        let result = try await engine.compose(ComposeCall(
             projectName: isolation.dockerName, files: inputs.files,
-            inputs.globalOptions + profiles.flatMap { ["--profile", $0] } + ["config"])
-        let result = try await ToolRunner.run(tool.executable, arguments, workingDirectory: workspace, environment: environment)
+            arguments: inputs.globalOptions + profiles.flatMap { ["--profile", $0] } + ["config"],
+            workingDirectory: workspace, environment: environment))
         guard result.succeeded else {
             throw CiloError(.invalidArgument, "compose rejects the project: \(result.tail(2))", path: (projectRoot ?? workspace) + "/" + (files.first ?? ""))
         }

@@ -37,7 +37,7 @@ extension Doctor {
         let home = self.home.root.display
         let volumes = objects.filter { $0.kind == .volume && ($0.home == nil || $0.home == home) }.map(\.name)
         do throws(CiloError) {
-            let folders = try await docker.volumeMountpoints(volumes).values.map { BytePath($0) }
+            let folders = try await engine.volumeMountpoints(volumes).values.map { BytePath($0) }
             let measured = try await DiskUsage().measureOffPool(folders)
             total += measured.total.allocatedBytes
             parts.append("\(volumes.count) volume\(volumes.count == 1 ? "" : "s") \(ByteFormatting.iec(measured.total.allocatedBytes))")
@@ -46,7 +46,7 @@ extension Doctor {
         }
         do throws(CiloError) {
             var sizes: [String: Int] = [:]
-            for image in try await docker.builtImages() { sizes[image.id] = image.bytes }
+            for image in try await engine.builtImages() { sizes[image.id] = image.bytes }
             let bytes = sizes.values.reduce(0, +)
             total += bytes
             parts.append("\(sizes.count) image\(sizes.count == 1 ? "" : "s") cilo built \(ByteFormatting.iec(bytes)) (base layers included)")

@@ -68,8 +68,8 @@ extension Doctor {
             try await DNSRegistry(server: server, store: store).sync()
         case .removeDockerObjects(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in
-                try await docker.requireEngine()
-                try await docker.removeLabelled(project: project, env: env)
+                try await engine.requireEngine()
+                try await engine.removeLabelled(project: project, env: env)
             }
         case .removeGenerated(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in
@@ -82,7 +82,7 @@ extension Doctor {
                 guard let record = try store.load(project: project, env: env), record.status == .creating || record.status == .destroying else {
                     throw CiloError(.failed, "no longer being created or destroyed; left alone")
                 }
-                try await EnvironmentManager.removeEverything(record, keepWorkspace: false, home: home)
+                try await EnvironmentRemoval(context: context(of: record)).removeEverything(record, keepWorkspace: false, sharedGrace: nil)
                 try home.forgetEnvironment(project: project, env: env, holding: lock)
             }
         case .mountWorkspace(let project, let env), .remakeBase(let project, let env):
@@ -98,16 +98,16 @@ extension Doctor {
             }
             if left > 0 { throw CiloError(.busy, "\(left) folder\(left == 1 ? " is" : "s are") still written to; left in the trash", path: home.trash.display) }
         case .stopSharedService(let project, let service):
-            try await SharedServices.stopUnused(project: project, service: service, home: home)
+            try await SharedServices(home: home, engine: engine).stopUnused(project: project, service: service)
         case .removeSharedServices(let project):
             guard try store.allReadable(project: project).records.isEmpty else { throw CiloError(.failed, "project \(project) has environments again; left alone") }
-            try await SharedServices.removeAll(project: project, home: home)
+            try await SharedServices(home: home, engine: engine).removeAll(project: project)
         case .recordStatus(let project, let env, _):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }
                 // Docker's word now, not when the check ran.
-                let containers = try await docker.managedContainers(project: project, env: env)
-                try store.save(EnvironmentManager.reconcile(record, with: containers))
+                let containers = try await engine.managedContainers(project: project, env: env)
+                try store.save(record.reconciled(with: containers))
             }
         }
     }

@@ -7,7 +7,7 @@ extension Doctor {
     /// a base gone or a mount a restart undid; bases no environment uses.
     func checkOverlays(_ records: [EnvironmentRecord], damaged: [EnvironmentKey], busy: Set<EnvironmentKey>) -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
-        if let reason = EnvironmentManager.overlayUnavailableReason(home: home) {
+        if let reason = Workspaces.overlayUnavailableReason(home: home) {
             findings.append(DoctorFinding(.warning, "overlay", home.root.display, "overlay workspaces unavailable (\(reason)): auto makes clones"))
         } else {
             findings.append(DoctorFinding(.ok, "overlay", home.root.display, "overlay workspaces available: auto uses them where it cannot snapshot"))
@@ -55,14 +55,15 @@ extension Doctor {
             throw CiloError(.failed, "\(project)/\(env) no longer has an overlay workspace; left alone")
         }
         // The project's own config (its exclusions), read from the source as a create reads it.
-        let manager = EnvironmentManager(project: try Project.resolve(explicit: project, from: record.source), home: home)
+        let workspaces = Workspaces(context: EnvironmentContext(
+            project: try Project.resolve(explicit: project, from: record.source), home: home, engine: engine))
         if remakeBase {
             // A mount of the deleted base still shows it: unmounted first, remounted on the new one.
             try OverlayWorkspace.unmount(BytePath(record.workspace))
-            let options = try manager.cloneOptions(env, strategy: .auto)
-            _ = try await manager.acquireBase(for: &record, options: options, askedAt: BaseCheck.now())
+            let options = try workspaces.cloneOptions(env, strategy: .auto)
+            _ = try await workspaces.acquireBase(for: &record, options: options, askedAt: BaseCheck.now())
         }
-        try await manager.mountWorkspace(record)
+        try await workspaces.mount(record)
     }
 
     /// `--fix` of a base no environment uses: removed under the bases lock, if still unused.

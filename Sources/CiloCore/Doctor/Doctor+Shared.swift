@@ -6,7 +6,7 @@ extension Doctor {
     /// those of a project that has no environment left (removed by `--fix`).
     func checkShared(_ records: [EnvironmentRecord]) async -> [DoctorFinding] {
         let summaries: [SharedServiceSummary]
-        do throws(CiloError) { summaries = try await SharedServiceSummary.read(projects: nil, home: home) } catch {
+        do throws(CiloError) { summaries = try await SharedServiceSummary.read(projects: nil, of: SharedServices(home: home, engine: engine)) } catch {
             return [DoctorFinding(.problem, "shared", home.root.display, "cannot read the shared services: \(error.description)")]
         }
         var findings: [DoctorFinding] = []

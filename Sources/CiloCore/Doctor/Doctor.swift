@@ -11,12 +11,22 @@ import Foundation
 public struct Doctor: Sendable {
     public let home: CiloHome
     let store: StateStore
-    let docker: DockerClient
+    /// The container engine, seen as this home's objects only.
+    let engine: any ContainerEngine
 
     public init(home: CiloHome = .fromEnvironment()) {
+        self.init(home: home, engine: DockerClient(home: home.root.display))
+    }
+
+    public init(home: CiloHome, engine: any ContainerEngine) {
         self.home = home
         self.store = StateStore(home: home)
-        self.docker = DockerClient(home: home.root.display)
+        self.engine = engine
+    }
+
+    /// The capabilities of the project `record` belongs to, known by its name and source folder.
+    func context(of record: EnvironmentRecord) -> EnvironmentContext {
+        EnvironmentContext(project: Project(name: record.project, root: record.source, composeFiles: []), home: home, engine: engine)
     }
 
     /// Runs every check, most basic first.
@@ -47,8 +57,8 @@ public struct Doctor: Sendable {
         var objects: [DockerClient.ManagedObject]?
         if engineAnswers {
             do throws(CiloError) {
-                containers = MemoryKills.annotate(try await docker.managedContainers())
-                objects = try await docker.managedObjects()
+                containers = MemoryKills.annotate(try await engine.managedContainers())
+                objects = try await engine.managedObjects()
             } catch {
                 findings.append(DoctorFinding(.problem, "docker", "objects", "cannot list cilo's containers: \(error.description)"))
             }
@@ -72,7 +82,7 @@ public struct Doctor: Sendable {
         findings += await checkDisk(records, objects: objects)
         findings += checkTrash()
         findings += await checkNames(records.map { record in
-            containers.map { EnvironmentManager.reconcile(record, with: $0) } ?? record
+            containers.map { record.reconciled(with: $0) } ?? record
         })
         return findings
     }
@@ -88,7 +98,7 @@ public struct Doctor: Sendable {
 
     private func checkEngine(_ findings: inout [DoctorFinding]) async -> Bool {
         do throws(CiloError) {
-            let version = try await docker.engineVersion()
+            let version = try await engine.engineVersion()
             findings.append(DoctorFinding(.ok, "docker", "engine", "Docker \(version) answers"))
             return true
         } catch {
@@ -138,7 +148,7 @@ public struct Doctor: Sendable {
         let room = "\(ByteFormatting.iec(Int(info.availableBytes))) available"
         if info.readOnly {
             findings.append(DoctorFinding(.problem, "home", home.root.display, "\(info.type) is mounted read-only"))
-        } else if info.reflink != true && EnvironmentManager.overlayUnavailableReason(home: home) == nil {
+        } else if info.reflink != true && Workspaces.overlayUnavailableReason(home: home) == nil {
             findings.append(DoctorFinding(
                 .ok, "home", home.root.display,
                 "\(info.type) cannot share extents, but environments are overlays of one shared base per project state "

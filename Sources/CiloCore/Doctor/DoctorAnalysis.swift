@@ -35,7 +35,7 @@ enum DoctorAnalysis {
                     "its workspace \(record.workspace) is missing (cilo destroy \(record.name) --project \(record.project) removes the rest)"))
             }
             if let containers {
-                let reconciled = EnvironmentManager.reconcile(record, with: containers)
+                let reconciled = record.reconciled(with: containers)
                 if reconciled.status != record.status {
                     fine = false
                     findings.append(DoctorFinding(

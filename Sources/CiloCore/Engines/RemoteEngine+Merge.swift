@@ -29,7 +29,7 @@ extension RemoteEngine {
     /// source fetches it to a ref of cilo's own, and what changed from the environment's base to
     /// it is landed in the working tree with the same conflict rules as an environment here.
     /// The ref goes afterwards; the source's branches, index and HEAD are not touched.
-    public func apply(_ env: String, project: Project, home: CiloHome, threeWay: Bool) async throws(CiloError) -> EnvironmentManager.ApplyOutcome {
+    public func apply(_ env: String, project: Project, home: CiloHome, threeWay: Bool) async throws(CiloError) -> WorkspaceChanges.ApplyOutcome {
         let source = try await sourceRepository(project)
         let status = try await cilo(["status", env, "--json"], project: project.name)
         guard status.succeeded else { throw CiloError(.failed, "engine \(engine.name): cilo status \(env) failed there: \(status.tail(1))") }

@@ -58,6 +58,14 @@ public struct StateStore: Sendable {
     }
 
     /// Whether `env` has a state file that cannot be read (or one an earlier doctor set aside).
+    /// The record of `env`, or an error naming the environment and project.
+    public func required(project: String, env: String) throws(CiloError) -> EnvironmentRecord {
+        guard let record = try load(project: project, env: env) else {
+            throw CiloError(.notFound, "no environment '\(env)' in project '\(project)' (cilo list shows them)")
+        }
+        return record
+    }
+
     public func isDamaged(project: String, env: String) -> Bool {
         (try? allReadable(project: project))?.damaged.contains(EnvironmentKey(project: project, env: env)) ?? false
     }

@@ -50,14 +50,14 @@ public struct Pruner: Sendable {
     }
 
     public func run() async throws(CiloError) -> Report {
-        try await manager.docker.requireEngine()
+        try await manager.engine.requireEngine()
         var report = Report(dryRun: options.dryRun)
         let scope = options.allProjects ? nil : manager.project.name
         let readable = try manager.store.allReadable(project: scope)
-        let containers = try await manager.docker.managedContainers(project: scope)
+        let containers = try await manager.engine.managedContainers(project: scope, env: nil)
         let cache = WorkspaceDiskCache(home: manager.home)
         for stored in readable.records where options.stopped || options.olderThan != nil {
-            let record = EnvironmentManager.reconcile(stored, with: containers)
+            let record = stored.reconciled(with: containers)
             guard let reason = why(record) else { continue }
             var entry = Environment(engine: nil, project: record.project, env: record.name, status: record.status.rawValue, reason: reason,
                                     workspaceBytes: cache.load(project: record.project, env: record.name)?.exclusiveBytes)
@@ -72,7 +72,7 @@ public struct Pruner: Sendable {
             }
             let owner = manager.forProject(record.project, root: record.source)
             let destroyed = try await owner.destroyIfIdle(record.name) { current in
-                current.status != .creating && why(EnvironmentManager.reconcile(current, with: containers)) != nil
+                current.status != .creating && why(current.reconciled(with: containers)) != nil
             }
             if destroyed {
                 report.removed.append(entry)
@@ -87,13 +87,13 @@ public struct Pruner: Sendable {
         report.images = try await unusedImages(scope: scope)
         if !options.dryRun {
             for image in report.images {
-                if let tag = image.tag { try await manager.docker.removeImageIfUnused(tag) }
+                if let tag = image.tag { try await manager.engine.removeImageIfUnused(tag) }
             }
-            try await manager.docker.removeDanglingBuiltImages(project: scope)
+            try await manager.engine.removeDanglingBuiltImages(project: scope)
         }
         // Only shown: what prune removed stays reported when Docker cannot say it.
         do throws(CiloError) {
-            report.buildCache = try await manager.docker.buildCache().map { "\($0.bytes) (\($0.reclaimable) reclaimable)" }
+            report.buildCache = try await manager.engine.buildCache().map { "\($0.bytes) (\($0.reclaimable) reclaimable)" }
         } catch {
             report.buildCache = "an unknown amount (\(error.description))"
         }
@@ -123,9 +123,9 @@ public struct Pruner: Sendable {
         let doubtful = Set(everything.damaged.map(\.project))
         let used = Set(everything.records.flatMap { $0.images ?? [] })
         var unused: [DockerClient.BuiltImage] = []
-        for image in try await manager.docker.builtImages()
+        for image in try await manager.engine.builtImages()
         where (scope == nil || image.project == scope) && !doubtful.contains(image.project) && !(image.tag.map(used.contains) ?? false) {
-            if try await !manager.docker.imageInUse(image.tag ?? image.id) { unused.append(image) }
+            if try await !manager.engine.imageInUse(image.tag ?? image.id) { unused.append(image) }
         }
         return unused
     }

@@ -32,9 +32,9 @@ public struct EnvironmentStats: Sendable, Codable, Equatable {
 /// the containers, then two readings of their counters `interval` apart.
 public enum StatsCollector {
     public static func collect(
-        project: String?, envs: Set<String>? = nil, interval: Double = 0.25, docker: DockerClient = DockerClient()
+        project: String?, envs: Set<String>? = nil, interval: Double = 0.25, engine: any ContainerEngine = DockerClient()
     ) async throws(CiloError) -> [EnvironmentStats] {
-        let containers = try await docker.managedContainers(project: project).filter {
+        let containers = try await engine.managedContainers(project: project, env: nil).filter {
             $0.state == "running" && (envs?.contains($0.shared ? EnvironmentStats.sharedName : $0.env) ?? true)
         }
         let locations = ContainerCgroups.locate(containers.map(\.id))

@@ -29,9 +29,9 @@ struct SandboxNetwork: Sendable {
     }
 
     /// The namespace, made (or made again: the bridge changed, or someone deleted it) as needed.
-    func ensure(docker: DockerClient) async throws(CiloError) {
+    func ensure(engine: any ContainerEngine) async throws(CiloError) {
         guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "'\(record.name)' has no subnet recorded") }
-        guard let bridge = try await docker.bridge(of: record.dockerName) else {
+        guard let bridge = try await engine.bridge(of: record.dockerName) else {
             throw CiloError(.failed, "'\(record.name)' has no network yet: start it (cilo up \(record.name)), or use --sandbox-network none")
         }
         // In place and on the bridge of today's network: nothing to do (one `ip` call).

@@ -18,20 +18,20 @@ public struct SharedServiceSummary: Codable, Sendable, Equatable {
 
     /// The shared services of `projects` (every project of the home when nil): one state file
     /// and one Docker listing per project that has any.
-    public static func read(projects: [String]?, home: CiloHome) async throws(CiloError) -> [SharedServiceSummary] {
-        let docker = DockerClient(home: home.root.display)
+    public static func read(projects: [String]?, of services: SharedServices) async throws(CiloError) -> [SharedServiceSummary] {
+        let home = services.home
         var summaries: [SharedServiceSummary] = []
-        let names = if let projects { projects } else { try SharedServices.projects(home: home) }
+        let names = if let projects { projects } else { try services.projects() }
         for project in names where try SharedServiceState.exists(project: project, home: home) {
             let state = try SharedServiceState.load(project: project, home: home)
-            let containers = try await docker.sharedContainers(project: project)
+            let containers = try await services.engine.sharedContainers(project: project)
             let names = Set(state.services.keys).union(containers.map(\.service))
             for name in names.sorted() {
                 let container = containers.first { $0.service == name }
                 let live = try state.liveUsers(of: name, project: project, home: home)
                 let stopAt = live.isEmpty ? state.services[name]?.stopAt : nil
                 summaries.append(SharedServiceSummary(
-                    project: project, service: name, status: container.map(EnvironmentManager.statusText) ?? "not started",
+                    project: project, service: name, status: container.map(ComposeStack.statusText) ?? "not started",
                     containerID: container.map { String($0.id.prefix(12)) }, usedBy: live.sorted(),
                     stopsAt: stopAt.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)) }))
             }

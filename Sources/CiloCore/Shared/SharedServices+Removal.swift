@@ -4,14 +4,13 @@ import SystemPackage
 /// Stopping and removing shared services on request (`cilo doctor --fix`, `cilo destroy --all`).
 extension SharedServices {
     /// Stops `service` of `project` now if no environment uses it (checked again under the lock).
-    public static func stopUnused(project: String, service: String, home: CiloHome) async throws(CiloError) {
-        try await withLock(project: project, home: home) { () throws(CiloError) in
+    public func stopUnused(project: String, service: String) async throws(CiloError) {
+        try await withLock(project: project) { () throws(CiloError) in
             var state = try SharedServiceState.load(project: project, home: home)
             let users = try state.liveUsers(of: service, project: project, home: home)
             guard users.isEmpty else { throw CiloError(.busy, "\(users.joined(separator: ", ")) use\(users.count == 1 ? "s" : "") it now; left running") }
-            let docker = DockerClient(home: home.root.display)
-            let running = try await docker.sharedContainers(project: project).filter { $0.service == service && $0.state.status == "running" }
-            try await docker.stop(running.map(\.id))
+            let running = try await engine.sharedContainers(project: project).filter { $0.service == service && $0.state.status == "running" }
+            try await engine.stop(running.map(\.id))
             state.services[service]?.users = []
             state.services[service]?.stopAt = nil
             try state.save(project: project, home: home)
@@ -22,9 +21,8 @@ extension SharedServices {
     /// and cilo's files of them. Refused while an environment of the project uses one.
     /// - Returns: the services removed.
     @discardableResult
-    public static func removeAll(project: String, home: CiloHome) async throws(CiloError) -> [String] {
-        let docker = DockerClient(home: home.root.display)
-        let removed = try await withLock(project: project, home: home) { () throws(CiloError) -> [String] in
+    public func removeAll(project: String) async throws(CiloError) -> [String] {
+        let removed = try await withLock(project: project) { () throws(CiloError) -> [String] in
             let state = try SharedServiceState.load(project: project, home: home)
             for name in state.services.keys.sorted() {
                 let users = try state.liveUsers(of: name, project: project, home: home)
@@ -32,8 +30,8 @@ extension SharedServices {
                     throw CiloError(.busy, "shared service \(name) of project '\(project)' is used by \(users.joined(separator: ", ")): left in place")
                 }
             }
-            let containers = try await docker.sharedContainers(project: project)
-            try await docker.removeShared(project: project)
+            let containers = try await engine.sharedContainers(project: project)
+            try await engine.removeShared(project: project)
             do throws(Errno) { try home.removeFolder(project, in: home.path("shared")) } catch {
                 throw .system(error, "cannot delete cilo's files of the shared services", path: SharedServiceState.folder(project: project, home: home).display)
             }

@@ -9,10 +9,19 @@ import SystemPackage
 /// Nothing runs in the background: a shared service nobody uses stops when its grace time has
 /// passed and any cilo of the home runs (`stopIdle`, called by up, run, down, destroy, list,
 /// status and doctor), or at once with `shared_grace: 0`.
-public enum SharedServices {
+public struct SharedServices: Sendable {
+    public let home: CiloHome
+    /// The container engine the services run on.
+    public let engine: any ContainerEngine
+
+    public init(home: CiloHome, engine: any ContainerEngine) {
+        self.home = home
+        self.engine = engine
+    }
+
     /// Runs `body` holding the project's shared lock (taken on a thread of its own).
-    static func withLock<Result: Sendable>(
-        project: String, home: CiloHome, _ body: () async throws(CiloError) -> Result
+    func withLock<Result: Sendable>(
+        project: String, _ body: () async throws(CiloError) -> Result
     ) async throws(CiloError) -> Result {
         let path = SharedServiceState.lockFile(project: project, home: home)
         let lock = try await WorkerThreads.offload { () throws(CiloError) -> FileLock in try home.lock(path) }
@@ -24,10 +33,10 @@ public enum SharedServices {
     /// networks, struck from the users; a service nobody else uses stops after the project's
     /// grace time (`grace`, the project's `shared_grace:`, else the one written when it was
     /// joined; at once with 0). Nothing to do, and no Docker call, for a project that never shared one.
-    static func leave(_ record: EnvironmentRecord, home: CiloHome, grace: Double? = nil) async throws(CiloError) {
+    func leave(_ record: EnvironmentRecord, grace: Double? = nil) async throws(CiloError) {
         guard try SharedServiceState.exists(project: record.project, home: home) else { return }
-        let docker = DockerClient(home: home.root.display)
-        try await withLock(project: record.project, home: home) { () throws(CiloError) in
+        let docker = engine
+        try await withLock(project: record.project) { () throws(CiloError) in
             var state = try SharedServiceState.load(project: record.project, home: home)
             if let grace { state.graceSeconds = grace }
             let now = Date().timeIntervalSince1970
@@ -46,7 +55,7 @@ public enum SharedServices {
                 }
             }
             try state.save(project: record.project, home: home)
-            if state.graceSeconds == 0 { try await stopExpired(project: record.project, state: &state, containers: containers, home: home) }
+            if state.graceSeconds == 0 { try await stopExpired(project: record.project, state: &state, containers: containers) }
         }
     }
 
@@ -54,22 +63,22 @@ public enum SharedServices {
     /// nobody using them (a user whose environment no longer runs does not count). A project
     /// another cilo is changing now is left for the next call. - Returns: what could not be done, as warnings.
     @discardableResult
-    public static func stopIdle(home: CiloHome) async -> [String] {
+    public func stopIdle() async -> [String] {
         var warnings: [String] = []
         let now = Date().timeIntervalSince1970
         let names: [String]
-        do throws(CiloError) { names = try projects(home: home) } catch { return ["shared services: \(error.description)"] }
+        do throws(CiloError) { names = try projects() } catch { return ["shared services: \(error.description)"] }
         for project in names {
             do throws(CiloError) {
                 let state = try SharedServiceState.load(project: project, home: home)
                 var due = false
-                for name in state.services.keys where try isDue(name, state, project: project, home: home, now: now) { due = true }
+                for name in state.services.keys where try isDue(name, state, project: project, now: now) { due = true }
                 guard due else { continue }
                 guard let lock = try home.tryLock(SharedServiceState.lockFile(project: project, home: home)) else { continue }
                 defer { lock.unlock() }
                 var current = try SharedServiceState.load(project: project, home: home)
-                let containers = try await DockerClient(home: home.root.display).sharedContainers(project: project)
-                try await stopExpired(project: project, state: &current, containers: containers, home: home)
+                let containers = try await engine.sharedContainers(project: project)
+                try await stopExpired(project: project, state: &current, containers: containers)
             } catch {
                 warnings.append("shared services of project \(project): \(error.description)")
             }
@@ -79,7 +88,7 @@ public enum SharedServices {
 
     /// Whether `name` should stop now: its grace time passed, or its listed users are all gone
     /// (then its grace time starts now and is written by `stopExpired`).
-    private static func isDue(_ name: String, _ state: SharedServiceState, project: String, home: CiloHome, now: Double) throws(CiloError) -> Bool {
+    private func isDue(_ name: String, _ state: SharedServiceState, project: String, now: Double) throws(CiloError) -> Bool {
         guard let service = state.services[name] else { return false }
         if let stopAt = service.stopAt, stopAt > now { return false }
         guard service.stopAt != nil || !service.users.isEmpty else { return false }
@@ -88,8 +97,8 @@ public enum SharedServices {
 
     /// Under the project's shared lock: stops every service whose time is up and nobody uses,
     /// starts the grace time of those whose users are all gone, and saves the state.
-    private static func stopExpired(
-        project: String, state: inout SharedServiceState, containers: [ContainerInspection], home: CiloHome
+    private func stopExpired(
+        project: String, state: inout SharedServiceState, containers: [ContainerInspection]
     ) async throws(CiloError) {
         let now = Date().timeIntervalSince1970
         var due: [String] = []
@@ -105,7 +114,7 @@ public enum SharedServices {
             }
         }
         let running = containers.filter { due.contains($0.service) && $0.state.status != "exited" && $0.state.status != "created" }
-        try await DockerClient(home: home.root.display).stop(running.map(\.id))
+        try await engine.stop(running.map(\.id))
         for name in due {
             state.services[name]?.users = []
             state.services[name]?.stopAt = nil
@@ -114,7 +123,7 @@ public enum SharedServices {
     }
 
     /// The projects of the home with a shared-services folder.
-    static func projects(home: CiloHome) throws(CiloError) -> [String] {
+    func projects() throws(CiloError) -> [String] {
         try home.entryNames(in: home.path("shared")).filter(NameRules.isValid)
     }
 }

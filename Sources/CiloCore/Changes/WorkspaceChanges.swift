@@ -1,8 +1,12 @@
 import CiloSystem
 import Foundation
 
-/// The agent's work coming back: what changed in a workspace, and a branch of it in the source.
-extension EnvironmentManager {
+/// What an agent changed in its workspace, and bringing it back: `cilo diff`, `merge` and
+/// `merge --apply`. Every git call goes through cilo's own view of the workspace's repository
+/// (`WorkspaceRepository`): nothing of the workspace's git configuration runs.
+public struct WorkspaceChanges: EnvironmentCapability {
+    public let context: EnvironmentContext
+
     /// How `diff` prints.
     public enum DiffFormat: Sendable {
         /// A unified diff as git prints it (binary files marked).
@@ -15,7 +19,7 @@ extension EnvironmentManager {
     /// restart unmounted it).
     func withWorkspace(_ env: String) async throws(CiloError) -> EnvironmentRecord {
         let record = try record(env)
-        try await mountWorkspace(record)
+        try await Workspaces(context: context).mount(record)
         guard FileManager.default.fileExists(atPath: record.workspace) else {
             throw CiloError(.notFound, "the workspace of '\(env)' is gone", path: record.workspace)
         }

@@ -2,7 +2,7 @@ import CiloSystem
 import Foundation
 
 /// Landing an agent's work in the source repository as a branch.
-extension EnvironmentManager {
+extension WorkspaceChanges {
     /// What `merge` did.
     public struct MergeOutcome: Sendable, Equatable {
         public var branch: String

@@ -1,22 +1,33 @@
+import CiloSystem
 import Foundation
 
-/// The Docker calls cilo makes, through the `docker` CLI. Everything cilo creates carries
-/// the labels `dev.cilo.managed=true`, `dev.cilo.project`, `dev.cilo.env`, and everything
-/// it removes is found by those labels.
-public struct DockerClient: Sendable {
+/// The real container engine: Docker through the `docker` CLI, Compose as v2 or v1.
+/// Everything cilo creates carries the labels `dev.cilo.managed=true`, `dev.cilo.project`,
+/// `dev.cilo.env`, and everything it removes is found by those labels.
+public struct DockerClient: ContainerEngine {
     /// The cilo home whose objects this client lists and removes (`dev.cilo.home`); objects of
     /// another home with the same project and environment names are never touched. Nil: every
     /// home's (objects made before the label existed count as every home's).
     public var home: String?
+    /// The Compose to drive instead of the detected one (`$CILO_COMPOSE`).
+    public var composeOverride: String?
 
-    public init(home: String? = nil) {
+    public init(home: String? = nil, composeOverride: String? = HostFacts.environment("CILO_COMPOSE")) {
         self.home = home
+        self.composeOverride = composeOverride
     }
 
-    /// Whether an object whose `dev.cilo.home` label is `label` (empty: none) is this client's home's.
-    func isOwn(homeLabel label: String?) -> Bool {
-        guard let home, let label, !label.isEmpty else { return true }
-        return label == home
+    /// Compose as `$CILO_COMPOSE` names it, else v2, else v1 (detected once per process).
+    public func composeTool() async throws(CiloError) -> ComposeTool {
+        try await ComposeTool.detect(override: composeOverride)
+    }
+
+    /// Runs Compose for `call`.
+    public func compose(_ call: ComposeCall) async throws(CiloError) -> ToolResult {
+        let tool = try await composeTool()
+        return try await ToolRunner.run(
+            tool.executable, tool.arguments(projectName: call.projectName, files: call.files, call.arguments),
+            workingDirectory: call.workingDirectory, environment: call.environment)
     }
 
     /// A container as `docker ps` lists it.
@@ -52,11 +63,6 @@ public struct DockerClient: Sendable {
         let result = try await docker(arguments)
         guard result.succeeded else { throw CiloError(.failed, "\(what) failed: \(result.tail())") }
         return result
-    }
-
-    /// Throws one clear line when no Docker engine answers.
-    public func requireEngine() async throws(CiloError) {
-        _ = try await engineVersion()
     }
 
     /// The engine's version; one clear error line when no Docker engine answers.
@@ -132,7 +138,7 @@ public struct DockerClient: Sendable {
     /// Every cilo-managed container of this home (of one project, or one environment and the
     /// project's shared services, when given): two calls, the listing and an inspect of exit
     /// codes, memory kills, restarts and memory limits.
-    public func managedContainers(project: String? = nil, env: String? = nil) async throws(CiloError) -> [Container] {
+    public func managedContainers(project: String?, env: String?) async throws(CiloError) -> [Container] {
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
         let listedContainers = { (text: String) throws(CiloError) -> [Container] in
@@ -215,7 +221,8 @@ public struct DockerClient: Sendable {
     }
 
     /// The last `lines` log lines of a container.
-    public func logs(containerID: String, lines: Int = 15) async -> String {
+    public func logs(containerID: String, lines: Int) async -> String {
+        // Only decoration of an error already being reported: unreadable logs are none.
         guard let result = try? await docker(["logs", "--tail", "\(lines)", containerID]) else { return "" }
         return (result.output + result.error).split(separator: "\n").suffix(lines).joined(separator: "\n")
     }

@@ -1,5 +1,37 @@
-/// Extra hostnames and name queries for a project's environments.
-extension EnvironmentManager {
+/// The names of a project's environments: the hostnames each answers to, published to cilo's
+/// DNS server (`cilo init` turns it on) whenever environments start or stop.
+public struct EnvironmentNames: EnvironmentCapability {
+    public let context: EnvironmentContext
+
+    /// The DNS settings from `cilo init`, nil when DNS is off or init never ran.
+    public var dnsSettings: DNSSettings? {
+        do throws(CiloError) {
+            guard let settings = try CiloSettings.load(from: home), settings.dns.enabled else { return nil }
+            return settings.dns
+        } catch {
+            // Damaged settings: names are off until cilo init writes them again, and that is said.
+            warn("\(error.description); names are not served")
+            return nil
+        }
+    }
+
+    /// Publishes every environment's names (starting the server if asked and needed).
+    /// - Returns: a warning when the names are not served (never a failed up or down).
+    @discardableResult
+    func publish(startServer: Bool) async -> String? {
+        guard let settings = dnsSettings else { return nil }
+        let server = DNSServer(home: home, settings: settings)
+        do throws(CiloError) {
+            if startServer { try await server.start() }
+            try await DNSRegistry(server: server, store: store).sync()
+            return nil
+        } catch {
+            let warning = "names are not served: \(error.description)"
+            warn(warning)
+            return warning
+        }
+    }
+
     /// Adds (or with `remove`, removes) extra names `<name>.<project>.<env><suffix>` for the
     /// ingress service of `env`; kept across `up`. Returns the resulting list.
     public func changeHostnames(_ env: String, _ names: [String], remove: Bool) async throws(CiloError) -> [String] {
@@ -23,7 +55,7 @@ extension EnvironmentManager {
             try store.save(record)
             return record.hostnames
         }
-        await publishNames(startServer: false)
+        await publish(startServer: false)
         return result
     }
 

@@ -2,8 +2,11 @@ import CiloSystem
 import Dispatch
 
 /// Admission: an environment starts only while the machine holds it (`AdmissionLimits`);
-/// beyond, `up` and `run` are refused at once (exit 75) or wait in line (`--wait`).
-extension EnvironmentManager {
+/// beyond, `up` and `run` are refused at once (exit 75) or wait in line (`--wait`). The line
+/// is `AdmissionQueue`'s, shared by every cilo process of the home.
+public struct AdmissionControl: EnvironmentCapability {
+    public let context: EnvironmentContext
+
     /// What one look at the line decided.
     struct AdmissionVerdict {
         var admitted: Bool
@@ -129,9 +132,9 @@ extension EnvironmentManager {
         var names = Set<String>()
         let recorded = records.filter { $0.status == .running || $0.status == .partial }
         if !recorded.isEmpty {
-            let containers = try await docker.managedContainers(project: project.name)
+            let containers = try await engine.managedContainers(project: project.name, env: nil)
             for record in recorded {
-                let status = Self.reconcile(record, with: containers).status
+                let status = record.reconciled(with: containers).status
                 if status == .running || status == .partial { names.insert(record.name) }
             }
         }

@@ -2,7 +2,7 @@ import CiloSystem
 import Foundation
 
 /// Printing the changes of a workspace made from a source without git.
-extension EnvironmentManager {
+extension WorkspaceChanges {
     /// Prints `changes` as names, a summary per file, or a unified diff of each file against
     /// the source's (`git diff --no-index`; binary files marked). A source file changed since the
     /// environment was made is said to be shown as it is now.

@@ -9,17 +9,17 @@ extension EnvironmentManager {
         var request = asked
         request.askedAt = BaseCheck.now()
         if request.start != .never {
-            try await docker.requireEngine()
+            try await engine.requireEngine()
             await stopIdleShared()
         }
         // A place to start in, held until the environment runs (or failed): see `admit`.
-        let place = try await admit(request)
+        let place = try await admission.admit(request)
         defer { place?.release() }
         var outcome = try await withLock(request.env) { _ throws(CiloError) -> EnvironmentOutcome in
             let created = try await createLocked(request)
             var record = created.record
             // An overlay workspace a restart unmounted is mounted again before anything uses it.
-            if created.report == nil { try await mountWorkspace(record) }
+            if created.report == nil { try await workspaces.mount(record) }
             if created.rendered == nil && !request.limits.isEmpty { record.limits = request.limits.over(record.limits ?? ResourceLimits()) }
             if !request.sharing.isEmpty {
                 let choice = (record.sharing ?? SharingChoice()).updated(with: request.sharing)
@@ -34,20 +34,14 @@ extension EnvironmentManager {
             }
             var started = false
             var wanted = request.start == .always
-            if request.start == .unlessRunning { wanted = try await !isRunning(record) }
+            if request.start == .unlessRunning { wanted = try await !stack.isRunning(record) }
             if wanted {
                 try await startLocked(&record, rendered: created.rendered, request: request)
                 started = true
             }
             return EnvironmentOutcome(record: record, cloneReport: created.report, started: started, warnings: record.warnings ?? [])
         }
-        if outcome.started, let warning = await publishNames(startServer: true) { outcome.warnings.append(warning) }
+        if outcome.started, let warning = await names.publish(startServer: true) { outcome.warnings.append(warning) }
         return outcome
-    }
-
-    /// Whether every active service of the environment runs (or, a one-shot job, is done), asked of Docker.
-    func isRunning(_ record: EnvironmentRecord) async throws(CiloError) -> Bool {
-        guard record.status == .running || record.status == .partial || record.status == .stopped else { return false }
-        return Self.reconcile(record, with: try await docker.managedContainers(project: record.project, env: record.name)).status == .running
     }
 }

@@ -1,7 +1,7 @@
 import CiloSystem
 
 /// Landing an agent's work in the source's working tree (`cilo merge --apply`).
-extension EnvironmentManager {
+extension WorkspaceChanges {
     /// What `apply` did.
     public struct ApplyOutcome: Sendable, Equatable {
         /// Paths written (renames name the new path).

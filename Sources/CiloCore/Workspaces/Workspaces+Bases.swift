@@ -4,7 +4,7 @@ import Foundation
 import SystemPackage
 
 /// The shared bases of overlay workspaces: found, checked, made.
-extension EnvironmentManager {
+extension Workspaces {
     /// What `acquireBase` found or made.
     struct AcquiredBase {
         var base: OverlayBase

@@ -2,20 +2,20 @@ import CiloSystem
 import Foundation
 
 /// Rendering an environment's compose file.
-extension EnvironmentManager {
+extension ComposeStack {
     /// Renders the environment's compose file from its workspace: `compose config` with the
     /// active profiles, isolated, limited, written (0600) under `$CILO_HOME/generated`.
     /// `freshCopy`: the workspace was cloned from the source just now (a create), so its model is
     /// the source's and needs no judging against it.
     func render(_ record: EnvironmentRecord, request: EnvironmentRequest, freshCopy: Bool = false) async throws(CiloError) -> ComposeIsolation.Result {
         let profiles = request.profiles
-        let tool = try await ComposeTool.detect(override: composeOverride)
+        let tool = try await engine.composeTool()
         let isolation = ComposeIsolation(
             project: record.project, env: record.name, dockerName: record.dockerName, home: home.root.display,
             subnet: Subnet(record.subnet),
             paths: ComposePaths(workspace: record.workspace, source: record.source, home: home.root.display),
             defaultIngress: project.config.defaultIngressService)
-        var renderer = ComposeRenderer(tool: tool, isolation: isolation, limits: defaultLimits(record))
+        var renderer = ComposeRenderer(tool: tool, engine: engine, isolation: isolation, limits: defaultLimits(record))
         renderer.sharing = ComposeSharing(choice: record.sharing ?? SharingChoice())
         var result = try await renderer.render(
             workspace: record.workspace, shownAs: record.source, files: record.composeSources, output: BytePath(record.composeFile),
@@ -25,7 +25,7 @@ extension EnvironmentManager {
         if let tool = project.config.buildTool, tool != "docker" {
             result.warnings.append("build_tool: \(tool) in .cilo/config.yml is not used: cilo drives Docker")
         }
-        if let suffix = project.config.dnsSuffix, let served = dnsSettings?.suffix, suffix != served {
+        if let suffix = project.config.dnsSuffix, let served = EnvironmentNames(context: context).dnsSettings?.suffix, suffix != served {
             result.warnings.append("dns_suffix: \(suffix) in .cilo/config.yml differs from cilo's DNS suffix \(served) (cilo init --suffix sets it); names use \(served)")
         }
         return result
@@ -65,7 +65,7 @@ extension EnvironmentManager {
             project: record.project, env: record.name, dockerName: record.dockerName, home: home.root.display,
             subnet: Subnet(record.subnet), paths: ComposePaths(workspace: record.source, source: record.source, home: home.root.display),
             defaultIngress: project.config.defaultIngressService)
-        var renderer = ComposeRenderer(tool: tool, isolation: isolation, limits: defaultLimits(record))
+        var renderer = ComposeRenderer(tool: tool, engine: engine, isolation: isolation, limits: defaultLimits(record))
         renderer.sharing = ComposeSharing(choice: record.sharing ?? SharingChoice())
         let scratch = try ScratchFiles(home: home)
         defer { scratch.removeAll() }

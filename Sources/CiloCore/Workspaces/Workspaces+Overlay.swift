@@ -4,7 +4,7 @@ import Foundation
 import SystemPackage
 
 /// Overlay workspaces: choosing them, their shared bases, mounting and unmounting.
-extension EnvironmentManager {
+extension Workspaces {
     /// Why this process cannot give environments overlay workspaces here, nil when it can.
     public func overlayUnavailableReason() -> String? { Self.overlayUnavailableReason(home: home) }
 
@@ -26,7 +26,7 @@ extension EnvironmentManager {
 
     /// The workspace strategy of a new environment: `auto` is a snapshot where one can be taken,
     /// else an overlay where cilo may mount (unless `workspace: clone`), else a per-file clone.
-    func workspaceStrategy(_ requested: CloneStrategy, source: String) async throws(CiloError) -> CloneStrategy {
+    func strategy(_ requested: CloneStrategy, source: String) async throws(CiloError) -> CloneStrategy {
         let setting = project.config.workspace
         let wantsOverlay = requested == .overlay || (requested == .auto && setting == .overlay)
         let home = self.home
@@ -70,7 +70,7 @@ extension EnvironmentManager {
     }
 
     /// Mounts an overlay workspace that is not mounted (after a restart), from its record.
-    func mountWorkspace(_ record: EnvironmentRecord) async throws(CiloError) {
+    public func mount(_ record: EnvironmentRecord) async throws(CiloError) {
         guard let base = record.overlayBase else { return }
         let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
         let tree = OverlayBase.tree(base, project: record.project, home: home)
@@ -79,7 +79,12 @@ extension EnvironmentManager {
 
     /// Unmounts and deletes an overlay workspace's layers, then its base if no other record
     /// names it (under the bases lock; a damaged record in the project keeps every base).
-    static func removeOverlay(_ record: EnvironmentRecord, home: CiloHome) throws(CiloError) {
+    func removeOverlay(_ record: EnvironmentRecord) async throws(CiloError) {
+        let home = self.home
+        try await WorkerThreads.offload { () throws(CiloError) in try Self.removeOverlay(record, home: home) }
+    }
+
+    private static func removeOverlay(_ record: EnvironmentRecord, home: CiloHome) throws(CiloError) {
         let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
         try workspace.remove()
         guard let base = record.overlayBase else { return }
@@ -96,16 +101,16 @@ extension EnvironmentManager {
     }
 }
 
-extension EnvironmentManager {
+extension Workspaces {
     /// `destroy --keep-workspace` of an overlay workspace: what the agent sees is cloned into a
     /// folder of its own, which then takes the mount point's place (a mount cannot outlive its
     /// environment: its base goes with the last environment using it).
-    static func keepOverlayAsFolder(_ record: EnvironmentRecord, home: CiloHome) async throws(CiloError) {
+    func keepOverlayAsFolder(_ record: EnvironmentRecord) async throws(CiloError) {
         let folder = home.projectWorkspaces(project: record.project)
         let keptName = FileName(".\(record.name).kept")
         let kept = folder.appending(keptName)
         _ = try await CloneEngine(options: CloneOptions()).clone(source: BytePath(record.workspace), destination: kept)
-        try await WorkerThreads.offload { () throws(CiloError) in try removeOverlay(record, home: home) }
+        try await removeOverlay(record)
         do throws(Errno) {
             let parent = try PathOpening.openDirectory(folder.bytes)
             defer { parent.closeIgnoringErrors() }

@@ -3,7 +3,9 @@ import Foundation
 import SystemPackage
 
 /// `cilo run --sandbox`: what the command may still touch.
-extension EnvironmentManager {
+public struct EnvironmentSandbox: EnvironmentCapability {
+    public let context: EnvironmentContext
+
     /// The confinement of a command run in `record`'s workspace: write only to the workspace (its
     /// real folder: a symlink on the way is resolved, never widened), a private temporary folder
     /// (`temporaryFolder`, the command's TMPDIR), a private /dev/shm, the terminal and /dev/null; the Docker socket
@@ -28,7 +30,7 @@ extension EnvironmentManager {
         confinement.writable = [Array(workspace.utf8), try Self.realPath(temporary.display).utf8.map { $0 }, Array("/dev/shm".utf8)]
         confinement.devices = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts", "/dev/ptmx"].map { Array($0.utf8) }
         if !settings.allowsDocker {
-            var sockets = ["/var/run/docker.sock", "/run/docker.sock"]
+            var sockets = ["/var/run/engine.sock", "/run/engine.sock"]
             if let host = HostFacts.environment("DOCKER_HOST"), host.hasPrefix("unix://") { sockets.append(String(host.dropFirst(7))) }
             confinement.hiddenFiles = sockets.map { Array($0.utf8) }
             confinement.hiddenFolders = ["/run/containerd", "/run/docker"].map { Array($0.utf8) }
@@ -44,7 +46,7 @@ extension EnvironmentManager {
             }
             var network = SandboxNetwork(record: record, home: home)
             network.pools.append(try SubnetAllocator.pool(from: HostFacts.environment("CILO_SUBNET_POOL") ?? project.subnetPool))
-            try await network.ensure(docker: docker)
+            try await network.ensure(engine: engine)
             confinement.networkNamespace = Array(network.namespacePath.utf8)
             let names = try writeNameFiles(record, in: folder)
             confinement.hostsFile = names.hosts.bytes
@@ -89,7 +91,7 @@ extension EnvironmentManager {
     }
 
     /// Removes the environment's sandbox: its network namespace and veth pair, its folder.
-    static func removeSandbox(_ record: EnvironmentRecord, home: CiloHome) async throws(CiloError) {
+    func remove(_ record: EnvironmentRecord) async throws(CiloError) {
         let network = SandboxNetwork(record: record, home: home)
         if HostFacts.effectiveUserID == 0 { try await network.remove() }
         do throws(Errno) { try home.removeFolder(record.name, in: home.path("sandbox", record.project)) } catch {

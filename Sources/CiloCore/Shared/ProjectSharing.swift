@@ -1,15 +1,20 @@
 import CiloSystem
 import Foundation
 
-/// An environment joining its project's shared services.
-extension EnvironmentManager {
+/// An environment joining its project's shared services (`shared:` in `.cilo/config.yml`,
+/// `--share`): started once for the project from its source folder, attached to each user's
+/// networks under the service's name. The home-wide part (leaving, stopping idle ones,
+/// removing) is `SharedServices`.
+public struct ProjectSharing: EnvironmentCapability {
+    public let context: EnvironmentContext
+
     /// Starts the shared services `attachments` names that are active for this start (once for
     /// the project: under its shared lock, so environments coming up at once make exactly one
     /// container), waits until they are ready, and attaches each to the environment's networks
     /// under its name. The caller holds the environment's lock; on failure the caller's
     /// clean-up leaves them (`SharedServices.leave`). - Returns: their records for the
     /// environment, and what their render could not keep (published ports, fixed names).
-    func joinShared(
+    func join(
         _ record: EnvironmentRecord, _ attachments: [ComposeSharing.Attachment], request: EnvironmentRequest
     ) async throws(CiloError) -> (services: [ServiceRecord], warnings: [String]) {
         let active = attachments.filter { $0.service.isActive(profiles: request.profiles) }
@@ -20,27 +25,27 @@ extension EnvironmentManager {
         }
         guard !active.isEmpty else { return (inactive, []) }
         let names = Set(active.map(\.service.name))
-        let warnings = try await SharedServices.withLock(project: project.name, home: home) { () throws(CiloError) -> [String] in
+        let warnings = try await SharedServices(home: home, engine: engine).withLock(project: project.name) { () throws(CiloError) -> [String] in
             try await startShared(names, for: record, request: request)
         }
-        let docker = self.docker
+        let engine = self.engine
         let project = project.name
-        var containers = try await waitUntilReady(
+        var containers = try await ComposeStack(context: context).waitUntilReady(
             active.map(\.service), timeout: request.timeoutSeconds, naming: { "\($0) shared by project '\(project)'" }
-        ) { () throws(CiloError) in try await docker.sharedContainers(project: project) }
+        ) { () throws(CiloError) in try await engine.sharedContainers(project: project) }
         for attachment in active {
             for container in containers where container.service == attachment.service.name {
                 for network in attachment.networks where !container.networks.contains(network.name) {
-                    try await docker.connect(container.id, to: network.name, aliases: network.aliases)
+                    try await engine.connect(container.id, to: network.name, aliases: network.aliases)
                 }
             }
         }
-        containers = try await docker.sharedContainers(project: project)
+        containers = try await engine.sharedContainers(project: project)
         let services = active.map { attachment in
             let container = containers.first { $0.service == attachment.service.name }
             var service = ServiceRecord(
                 name: attachment.service.name, ip: container?.addresses[record.dockerName], ports: attachment.service.ports,
-                status: container.map(Self.statusText) ?? "missing", completes: !attachment.service.restartsAfterSuccess)
+                status: container.map(ComposeStack.statusText) ?? "missing", completes: !attachment.service.restartsAfterSuccess)
             service.shared = true
             return service
         }
@@ -54,7 +59,7 @@ extension EnvironmentManager {
         var state = try SharedServiceState.load(project: project.name, home: home)
         state.graceSeconds = project.config.sharedGraceSeconds
         let rendered = try await renderShared(names, profiles: request.profiles)
-        let running = try await docker.sharedContainers(project: project.name)
+        let running = try await engine.sharedContainers(project: project.name)
         var othersUse = false
         for name in names.sorted() {
             let others = try state.liveUsers(of: name, project: project.name, home: home, except: record.name)
@@ -79,7 +84,7 @@ extension EnvironmentManager {
         if othersUse { arguments.append("--no-recreate") } else if request.recreate { arguments.append("--force-recreate") }
         if request.build { arguments.append("--build") }
         do throws(CiloError) {
-            try await docker.ensureLabelledNetwork(sharedName, labels: isolation.labels)
+            try await engine.ensureLabelledNetwork(sharedName, labels: isolation.labels)
             let result = try await composeShared(arguments + names.sorted())
             guard result.succeeded else {
                 throw CiloError(.failed, "shared service\(names.count == 1 ? "" : "s") \(names.sorted().joined(separator: ", ")) of project '\(project.name)' failed to start: \(result.tail(4))")
@@ -106,7 +111,7 @@ extension EnvironmentManager {
     /// with its definition's digest.
     private func renderShared(_ names: Set<String>, profiles: [String]) async throws(CiloError) -> ComposeIsolation.Result {
         var renderer = ComposeRenderer(
-            tool: try await ComposeTool.detect(override: composeOverride), isolation: sharedIsolation(), limits: project.config.limits)
+            tool: try await engine.composeTool(), engine: engine, isolation: sharedIsolation(), limits: project.config.limits)
         renderer.sharedServices = names
         let files = try ComposeRenderer.composeFiles(in: project.root, configured: project.composeFiles)
         return try await renderer.render(
@@ -126,15 +131,14 @@ extension EnvironmentManager {
 
     /// The command line that runs compose on the project's shared services (`cilo exec` and `logs` of a shared service).
     public func sharedComposeCommandLine(_ arguments: [String]) async throws(CiloError) -> [String] {
-        let tool = try await ComposeTool.detect(override: composeOverride)
-        return [tool.executable] + tool.arguments(
+        try await engine.composeCommandLine(
             projectName: SharedServiceState.dockerName(project: project.name), files: [sharedComposeFile.display], arguments)
     }
 
     /// Runs compose on the shared project, in the project's folder.
     private func composeShared(_ arguments: [String]) async throws(CiloError) -> ToolResult {
-        let commandLine = try await sharedComposeCommandLine(arguments)
-        return try await ToolRunner.run(
-            commandLine[0], Array(commandLine.dropFirst()), workingDirectory: project.root, environment: try sharedEnvironment())
+        try await engine.compose(ComposeCall(
+            projectName: SharedServiceState.dockerName(project: project.name), files: [sharedComposeFile.display], arguments: arguments,
+            workingDirectory: project.root, environment: try sharedEnvironment()))
     }
 }

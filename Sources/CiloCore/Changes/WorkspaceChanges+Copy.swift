@@ -3,7 +3,7 @@ import Foundation
 import SystemPackage
 
 /// `cilo merge --apply` for a source without git: the changed files copied back.
-extension EnvironmentManager {
+extension WorkspaceChanges {
     /// Copies what changed in the workspace into the source. A path the source changed too
     /// since the environment was made (its status differs from the manifest's) refuses the
     /// whole apply, naming every such path; so does a name that is not UTF-8. Each file is

@@ -9,7 +9,7 @@ extension DockerClient {
 
     /// Creates a labelled bridge network unless it exists (Docker picks its subnet): the shared
     /// services' own, or an environment's second network a shared service joins.
-    func ensureLabelledNetwork(_ name: String, labels: [(String, String)]) async throws(CiloError) {
+    public func ensureLabelledNetwork(_ name: String, labels: [(String, String)]) async throws(CiloError) {
         if let owner = try await networkHome(name) {
             guard isOwn(homeLabel: owner) else {
                 throw CiloError(.anotherHome, "network \(name) is another cilo home's (\(owner)): use another --project")
@@ -24,7 +24,7 @@ extension DockerClient {
     }
 
     /// Connects a container to a network under `aliases`; already connected is fine.
-    func connect(_ container: String, to network: String, aliases: [String]) async throws(CiloError) {
+    public func connect(_ container: String, to network: String, aliases: [String]) async throws(CiloError) {
         let result = try await docker(["network", "connect"] + aliases.flatMap { ["--alias", $0] } + [network, container])
         guard result.succeeded || result.error.contains("already exists") else {
             throw CiloError(.failed, "attaching the shared container to \(network) failed: \(result.tail())")
@@ -32,20 +32,20 @@ extension DockerClient {
     }
 
     /// Disconnects a container from a network; not connected (or either gone) is fine.
-    func disconnect(_ container: String, from network: String) async throws(CiloError) {
+    public func disconnect(_ container: String, from network: String) async throws(CiloError) {
         let result = try await docker(["network", "disconnect", "--force", network, container])
         guard result.succeeded || result.error.contains("is not connected") || result.error.contains("No such") || result.error.contains("not found")
         else { throw CiloError(.failed, "detaching the shared container from \(network) failed: \(result.tail())") }
     }
 
     /// Removes every container, volume and network of `project`'s shared services made by this home.
-    func removeShared(project: String) async throws(CiloError) {
+    public func removeShared(project: String) async throws(CiloError) {
         let filters = ["--filter", "label=dev.cilo.shared=true", "--filter", "label=dev.cilo.project=\(project)"]
         try await removeObjects(filters: filters)
     }
 
     /// Stops containers (they stay, with their volumes, for the next start).
-    func stop(_ containers: [String]) async throws(CiloError) {
+    public func stop(_ containers: [String]) async throws(CiloError) {
         guard !containers.isEmpty else { return }
         _ = try await check(["stop"] + containers, "stopping shared containers")
     }

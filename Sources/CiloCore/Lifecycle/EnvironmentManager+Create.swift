@@ -1,0 +1,95 @@
+import CiloSystem
+import Foundation
+import SystemPackage
+
+/// Making an environment: its subnet, its workspace and its compose file.
+extension EnvironmentManager {
+    /// What `createLocked` found or made.
+    struct Created {
+        var record: EnvironmentRecord
+        /// The clone report when the workspace was made now.
+        var report: CloneReport?
+        /// The render made now, so a start right after does not render again.
+        var rendered: ComposeIsolation.Result?
+    }
+
+    /// The existing environment, or a new one (the caller holds its lock). A create that
+    /// died half-way is finished removing first; one being destroyed is refused.
+    func createLocked(_ request: EnvironmentRequest) async throws(CiloError) -> Created {
+        let env = request.env
+        if let existing = try store.load(project: project.name, env: env) {
+            switch existing.status {
+            case .creating:
+                // A create that died half-way (the process was killed): finish removing it first.
+                try await removal.removeEverything(existing, keepWorkspace: false)
+            case .destroying:
+                throw CiloError(.failed, "environment '\(env)' was being destroyed when cilo stopped: cilo destroy \(env) finishes it")
+            default:
+                if request.mustBeNew {
+                    throw CiloError(.alreadyExists, "environment '\(env)' already exists in project '\(project.name)' (cilo up \(env) starts it)")
+                }
+                return Created(record: existing)
+            }
+        }
+        let sourceDirectory = URL(fileURLWithPath: request.source ?? project.root).standardizedFileURL.path
+        let composeSources = try ComposeRenderer.composeFiles(in: sourceDirectory, configured: project.composeFiles)
+        let workspace = home.workspace(project: project.name, env: env)
+        var record = EnvironmentRecord(
+            project: project.name, name: env, subnet: "", workspace: workspace.display, source: sourceDirectory,
+            composeFile: home.generatedDirectory(project: project.name, env: env).appending(FileName("compose.yml")).display,
+            composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
+            services: [], cloneStrategy: "", lastError: nil)
+        record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
+        record.limits = request.limits.isEmpty ? nil : request.limits
+        record.sharing = request.sharing.isEmpty ? nil : request.sharing
+        // What the workspace is compared with later: the source's commit, when it has one.
+        if FileManager.default.fileExists(atPath: sourceDirectory + "/.git") {
+            do throws(CiloError) {
+                record.baseCommit = try await Git(directory: sourceDirectory).answer(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+            } catch where error.code == .notFound {
+                notice("\(env): git is not installed, so cilo diff and merge will not know the commit it was made from")
+            }
+        }
+        let strategy: CloneStrategy
+        do throws(CiloError) {
+            strategy = try await workspaces.strategy(request.strategy, source: sourceDirectory)
+            record.subnet = try await network.reserve(for: record)
+        } catch where cancellation.isCancelled {
+            // Ctrl-C stopped a docker or git call of these first steps: nothing was made yet.
+            throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left", cause: error)
+        }
+        do throws(CiloError) {
+            let report = try await workspaces.make(&record, strategy: strategy, askedAt: request.askedAt ?? BaseCheck.now())
+            record.cloneStrategy = report.strategy
+            record.cloneSeconds = report.seconds
+            let preparation = workspaces.preparation(record)
+            let removed = try preparation.filterEnvFiles()
+            for path in removed { notice("\(env): \(path) left out (env.copy_mode)") }
+            record.removedEnvFiles = removed.isEmpty ? nil : removed
+            // Starting right away: the hook and render rules come before the one compose render.
+            if request.start != .never { try await workspaces.prepareForStart(record) }
+            let rendered = try await stack.render(record, request: request, freshCopy: true)
+            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+            record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
+                + rendered.shared.map { attachment in
+                    var service = ServiceRecord(name: attachment.service.name, ip: nil, ports: attachment.service.ports, status: "created")
+                    service.shared = true
+                    return service
+                }
+            record.ingressService = rendered.ingress
+            record.warnings = rendered.warnings
+            record.images = rendered.images
+            record.status = .created
+            try store.save(record)
+            return Created(record: record, report: report, rendered: rendered)
+        } catch {
+            do throws(CiloError) { try await removal.removeEverything(record, keepWorkspace: false) } catch let cleanup {
+                var failure = error
+                failure.note = "and removing what the create made failed too (\(cleanup.description)); cilo doctor --fix finishes it"
+                throw failure
+            }
+            if cancellation.isCancelled { throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left") }
+            throw error
+        }
+    }
+}
