@@ -69,6 +69,8 @@ public struct ComposeStack: EnvironmentCapability {
         guard result.succeeded else { throw CiloError(.failed, "compose up failed for '\(record.name)': \(result.tail(4))") }
         let active = model.services.filter { $0.isActive(profiles: request.profiles) }
         let containers = try await waitUntilReady(record, services: active, timeout: request.timeoutSeconds)
+        // Ctrl-C after compose finished (services ready at once): stopped all the same.
+        if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
         record.services = model.services.map { service in
             let container = containers.first { $0.service == service.name }
             return ServiceRecord(
