@@ -72,7 +72,7 @@ extension CiloCommand {
                              workspace: record.workspace, createdAt: record.createdAt,
                              diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
                              changedFiles: changes?.changedFiles, changesMeasuredAt: changes?.measuredAt,
-                             services: record.services, sandbox: record.sandbox, cloneStrategy: record.cloneStrategy,
+                             services: record.services, sandbox: record.sandbox, cloneStrategy: record.cloneStrategy.rawValue,
                              overlayBase: record.overlayBase))
             }
             for (engine, listed) in remote.environments {

@@ -29,7 +29,7 @@ extension CiloCommand {
             }
             print("\(record.project)/\(record.name): \(record.status.rawValue)")
             print("  subnet     \(record.subnet)")
-            print("  workspace  \(record.workspace) (\(record.cloneStrategy)\(record.overlayBase.map { " on base \($0)" } ?? ""))")
+            print("  workspace  \(record.workspace) (\(record.cloneStrategy.rawValue)\(record.overlayBase.map { " on base \($0)" } ?? ""))")
             print("  compose    \(record.composeFile)")
             print("  runs       \(record.sandbox?.summary ?? "unconfined (cilo run --sandbox confines them)")")
             if let error = record.lastError { print("  last error \(error)") }

@@ -5,12 +5,16 @@ import Testing
 struct DNSNamesTests {
     private func record(_ project: String, _ env: String, status: EnvironmentRecord.Status = .running,
                         hostnames: [String] = []) -> EnvironmentRecord {
-        EnvironmentRecord(
+        var record = EnvironmentRecord(
             project: project, name: env, subnet: "10.224.0.0/24", workspace: "/w", source: "/s", composeFile: "/c",
             composeSources: [], createdAt: "", status: status,
             services: [ServiceRecord(name: "web", ip: "10.224.0.2", ports: ["80"], status: "running"),
                        ServiceRecord(name: "api", ip: "10.224.0.3", ports: [], status: "running")],
-            cloneStrategy: "reflink", lastError: nil, ingressService: "web", labelHostnames: ["docs"], addedHostnames: hostnames)
+            cloneStrategy: .reflink, lastError: nil)
+        record.ingressService = "web"
+        record.labelHostnames = ["docs"]
+        record.addedHostnames = hostnames
+        return record
     }
 
     @Test("long, short, apex and extra names of an environment that is up")

@@ -4,11 +4,13 @@ import Testing
 @Suite("doctor: judging records and leftovers")
 struct DoctorAnalysisTests {
     private func record(_ env: String, _ status: EnvironmentRecord.Status, project: String = "shop") -> EnvironmentRecord {
-        EnvironmentRecord(
+        var record = EnvironmentRecord(
             project: project, name: env, subnet: "10.224.0.0/24", workspace: "/w/\(env)", source: "/s", composeFile: "/c",
             composeSources: [], createdAt: "", status: status,
             services: [ServiceRecord(name: "web", ip: nil, ports: [], status: ""), ServiceRecord(name: "db", ip: nil, ports: [], status: "")],
-            cloneStrategy: "reflink", lastError: nil, ingressService: "web")
+            cloneStrategy: .reflink, lastError: nil)
+        record.ingressService = "web"
+        return record
     }
 
     private func container(_ env: String, _ service: String, _ state: String) -> DockerClient.Container {

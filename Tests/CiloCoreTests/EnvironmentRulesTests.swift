@@ -164,7 +164,7 @@ struct EnvironmentRulesTests {
             project: "p", name: "e", subnet: "10.224.0.0/24", workspace: "/w", source: "/s", composeFile: "/c",
             composeSources: [], createdAt: "", status: .running,
             services: [ServiceRecord(name: "a", ip: nil, ports: [], status: ""), ServiceRecord(name: "b", ip: nil, ports: [], status: "")],
-            cloneStrategy: "reflink", lastError: nil, ingressService: nil)
+            cloneStrategy: .reflink, lastError: nil)
         func container(_ service: String, _ state: String) -> DockerClient.Container {
             DockerClient.Container(id: service, project: "p", env: "e", service: service, state: state, health: nil)
         }

@@ -152,7 +152,7 @@ extension BenchRunner {
         up.admission = .unchecked
         up.sharing = options.sharing
         let record = try await manager.prepare(up).record
-        return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy, cloneSeconds: report?.seconds ?? 0,
+        return BenchEnvironment(name: name, cloneStrategy: report?.strategy ?? record.cloneStrategy.rawValue, cloneSeconds: report?.seconds ?? 0,
                                 upSeconds: Self.seconds(since: start), exclusiveBytes: 0, statfsDropBytes: 0,
                                 memoryBytes: nil, cpuPercent: nil, containers: record.services.filter { $0.shared != true }.count)
     }

@@ -34,8 +34,9 @@ extension RemoteEngine {
         let status = try await cilo(["status", env, "--json"], project: project.name)
         guard status.succeeded else { throw CiloError(.failed, "engine \(engine.name): cilo status \(env) failed there: \(status.tail(1))") }
         let record: EnvironmentRecord
-        do { record = try JSONDecoder().decode(EnvironmentRecord.self, from: Data(status.output.utf8)) } catch {
-            throw CiloError(.failed, "engine \(engine.name): cannot read what it says of '\(env)'", cause: ErrorText(error))
+        // An engine may run an older cilo: its record is read as a stored one would be.
+        do throws(CiloError) { record = try RecordMigration.decode(Data(status.output.utf8)) } catch {
+            throw CiloError(.failed, "engine \(engine.name): cannot read what it says of '\(env)': \(error.message)")
         }
         guard let base = record.baseCommit else {
             throw CiloError(.unsupported, "'\(env)' on engine \(engine.name) was not made from a git repository: cilo merge --apply of it needs git")

@@ -1,6 +1,8 @@
 import Foundation
 
-/// What cilo knows about one environment, stored as JSON under `$CILO_HOME/state`.
+/// What cilo knows about one environment, stored as JSON under `$CILO_HOME/state`. Records
+/// earlier versions wrote are read through `RecordMigration`, which brings them to
+/// `schemaVersion` 2 (the next save writes them so).
 public struct EnvironmentRecord: Codable, Sendable, Equatable {
     /// The lifecycle as cilo last left it; `list` reconciles it with Docker.
     public enum Status: String, Codable, Sendable {
@@ -11,6 +13,21 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         case damaged
     }
 
+    /// How its workspace was made, as the clone report names it.
+    public enum WorkspaceMethod: String, Codable, Sendable {
+        case snapshot, reflink, copy, overlay
+        case copyRange = "copy-range"
+        /// Files cloned by more than one method (reflink where it could, copies elsewhere).
+        case mixed
+        /// Not made yet (a record being created), or shown for a damaged one.
+        case none = ""
+
+        /// The method a clone report names; nil for a name no cilo writes.
+        init?(reportName: String) { self.init(rawValue: reportName) }
+    }
+
+    /// The shape of this record's file: 2 since the lifecycle was split (1: every earlier one).
+    public var schemaVersion = RecordMigration.currentVersion
     public var project: String
     public var name: String
     /// The environment's own /24, e.g. `10.224.3.0/24`.
@@ -26,7 +43,7 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var status: Status
     public var services: [ServiceRecord]
     /// How the workspace was made (`snapshot`, `reflink`, `overlay`, ...).
-    public var cloneStrategy: String
+    public var cloneStrategy: WorkspaceMethod
     public var lastError: String?
     /// The service `CILO_BASE_URL` points at (label `dev.cilo.ingress=true`, else web, app, frontend or nginx).
     public var ingressService: String?
@@ -34,9 +51,9 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     /// (Optional so records written before hostnames existed still load.)
     public var labelHostnames: [String]?
     public var addedHostnames: [String]?
-    /// The compose project and network name; nil in records made before names were
-    /// unambiguous, which keep the old `cilo-<project>-<env>`.
-    public var composeProject: String?
+    /// The compose project and network name: `cilo_<project>_<env>`, or the old
+    /// `cilo-<project>-<env>` of environments made before names were unambiguous.
+    public var composeProject: String
     /// What isolation could not do, from the last render (shown at create and up).
     public var warnings: [String]?
     /// The source's commit when the environment was made (a git source): what `diff` and `merge` compare with.
@@ -55,6 +72,26 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var limits: ResourceLimits?
     /// `--shared` and `--isolate` given to this environment, kept for its later starts.
     public var sharing: SharingChoice?
+
+    public init(
+        project: String, name: String, subnet: String, workspace: String, source: String, composeFile: String,
+        composeSources: [String], createdAt: String, status: Status, services: [ServiceRecord], cloneStrategy: WorkspaceMethod,
+        lastError: String?, composeProject: String? = nil
+    ) {
+        self.project = project
+        self.name = name
+        self.subnet = subnet
+        self.workspace = workspace
+        self.source = source
+        self.composeFile = composeFile
+        self.composeSources = composeSources
+        self.createdAt = createdAt
+        self.status = status
+        self.services = services
+        self.cloneStrategy = cloneStrategy
+        self.lastError = lastError
+        self.composeProject = composeProject ?? Self.dockerName(project: project, env: name)
+    }
 
     /// Every extra name, label ones first.
     public var hostnames: [String] {
@@ -109,7 +146,7 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     }
 
     /// The Docker network (and compose project) name.
-    public var dockerName: String { composeProject ?? "cilo-\(project)-\(name)" }
+    public var dockerName: String { composeProject }
 
     /// The Docker name of a new environment: `cilo_<project>_<env>`. Names hold no `_`,
     /// so every pair gets its own (`cilo-a-b-c` was both a-b/c and a/b-c).
@@ -117,11 +154,9 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
 
     /// What `list` and `status` show for an environment whose state file cannot be read.
     public static func damaged(project: String, env: String, workspace: String, reason: String) -> EnvironmentRecord {
-        var record = EnvironmentRecord(
+        EnvironmentRecord(
             project: project, name: env, subnet: "", workspace: workspace, source: "", composeFile: "", composeSources: [],
-            createdAt: "", status: .damaged, services: [], cloneStrategy: "", lastError: reason)
-        record.composeProject = dockerName(project: project, env: env)
-        return record
+            createdAt: "", status: .damaged, services: [], cloneStrategy: .none, lastError: reason)
     }
 }
 

@@ -166,10 +166,10 @@ public struct StateStore: Sendable {
             throw .system(error, "cannot read cilo's state", path: display)
         }
         guard let bytes else { return nil }
-        do {
-            return try JSONDecoder().decode(EnvironmentRecord.self, from: Data(bytes))
+        do throws(CiloError) {
+            return try RecordMigration.decode(Data(bytes))
         } catch {
-            throw CiloError(.damaged, "cilo's state file is damaged (cilo destroy removes the environment; its objects are left alone until then)",
+            throw CiloError(.damaged, "cilo's state file is damaged: \(error.message) (cilo destroy removes the environment; its objects are left alone until then)",
                             path: display + "/" + name.displayString)
         }
     }

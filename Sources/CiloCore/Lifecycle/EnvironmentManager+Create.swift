@@ -38,8 +38,7 @@ extension EnvironmentManager {
             project: project.name, name: env, subnet: "", workspace: workspace.display, source: sourceDirectory,
             composeFile: home.generatedDirectory(project: project.name, env: env).appending(FileName("compose.yml")).display,
             composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
-            services: [], cloneStrategy: "", lastError: nil)
-        record.composeProject = EnvironmentRecord.dockerName(project: project.name, env: env)
+            services: [], cloneStrategy: .none, lastError: nil)
         record.limits = request.limits.isEmpty ? nil : request.limits
         record.sharing = request.sharing.isEmpty ? nil : request.sharing
         // What the workspace is compared with later: the source's commit, when it has one.
@@ -60,7 +59,10 @@ extension EnvironmentManager {
         }
         do throws(CiloError) {
             let report = try await workspaces.make(&record, strategy: strategy, askedAt: request.askedAt ?? BaseCheck.now())
-            record.cloneStrategy = report.strategy
+            guard let method = EnvironmentRecord.WorkspaceMethod(reportName: report.strategy) else {
+                throw CiloError(.failed, "the workspace was made by a method cilo does not know: \(report.strategy)")
+            }
+            record.cloneStrategy = method
             record.cloneSeconds = report.seconds
             let preparation = workspaces.preparation(record)
             let removed = try preparation.filterEnvFiles()
