@@ -2,6 +2,10 @@
 extension DockerClient {
     /// The shared containers of `project` made by this client's home, inspected.
     public func sharedContainers(project: String) async throws(CiloError) -> [ContainerInspection] {
+        if let api {
+            return try await inspectedByAPI(api, labels: ["dev.cilo.shared=true", "dev.cilo.project=\(project)"])
+                .filter { isOwn(homeLabel: $0.labels["dev.cilo.home"]) }
+        }
         let filters = ["--filter", "label=dev.cilo.shared=true", "--filter", "label=dev.cilo.project=\(project)"]
         guard let output = try await listThenInspect(["ps", "-aq", "--no-trunc"] + filters, ["inspect"])?.inspected else { return [] }
         return try ContainerInspection.decodeAll(output).filter { isOwn(homeLabel: $0.labels["dev.cilo.home"]) }

@@ -11,10 +11,16 @@ public struct DockerClient: ContainerEngine {
     public var home: String?
     /// The Compose to drive instead of the detected one (`$CILO_COMPOSE`).
     public var composeOverride: String?
+    /// Reads go here when the engine's endpoint is one cilo speaks to (a unix socket, plain TCP);
+    /// nil: every call goes through the CLI (ssh, TLS).
+    let api: EngineAPI?
 
-    public init(home: String? = nil, composeOverride: String? = HostFacts.environment("CILO_COMPOSE")) {
+    public init(
+        home: String? = nil, composeOverride: String? = HostFacts.environment("CILO_COMPOSE"), endpoint: DockerEndpoint = .current()
+    ) {
         self.home = home
         self.composeOverride = composeOverride
+        self.api = EngineAPI(endpoint)
     }
 
     /// Compose as `$CILO_COMPOSE` names it, else v2, else v1 (detected once per process).
@@ -67,6 +73,10 @@ public struct DockerClient: ContainerEngine {
 
     /// The engine's version; one clear error line when no Docker engine answers.
     public func engineVersion() async throws(CiloError) -> String {
+        if let api {
+            struct Version: Decodable { var version: String; enum CodingKeys: String, CodingKey { case version = "Version" } }
+            return try await api.decoded(Version.self, "/version").version
+        }
         let result = try await docker(["info", "--format", "{{.ServerVersion}}"])
         guard result.succeeded else {
             throw CiloError(.failed, "Docker is not reachable (\(result.tail(1))): start it with `systemctl start docker` or `dockerd &` (scripts/bootstrap does)")
@@ -139,6 +149,7 @@ public struct DockerClient: ContainerEngine {
     /// project's shared services, when given): two calls, the listing and an inspect of exit
     /// codes, memory kills, restarts and memory limits.
     public func managedContainers(project: String?, env: String?) async throws(CiloError) -> [Container] {
+        if let api { return try await managedContainersByAPI(api, project: project, env: env) }
         var filters = ["--filter", "label=dev.cilo.managed=true"]
         if let project { filters += ["--filter", "label=dev.cilo.project=\(project)"] }
         let listedContainers = { (text: String) throws(CiloError) -> [Container] in
@@ -174,9 +185,8 @@ public struct DockerClient: ContainerEngine {
             }
             let labels = Self.parseLabels(listed.labels)
             guard isOwn(homeLabel: labels["dev.cilo.home"]) else { continue }
-            // docker ps has no health field: its status column ends in "(healthy)", "(unhealthy)" or "(health: starting)".
-            let health: String? = listed.status.hasSuffix("(healthy)") ? "healthy"
-                : listed.status.hasSuffix("(unhealthy)") ? "unhealthy" : listed.status.hasSuffix("(health: starting)") ? "starting" : nil
+            // docker ps has no health field: its status column says it.
+            let health = Self.health(inStatus: listed.status)
             var container = Container(
                 id: listed.id, project: labels["dev.cilo.project"] ?? "", env: labels["dev.cilo.env"] ?? "",
                 service: labels["com.docker.compose.service"] ?? "", state: listed.state, health: health)
@@ -198,6 +208,7 @@ public struct DockerClient: ContainerEngine {
 
     /// Every container of one environment, inspected (state, exit code, health, addresses).
     public func inspectContainers(project: String, env: String) async throws(CiloError) -> [ContainerInspection] {
+        if let api { return try await inspectedByAPI(api, labels: ["dev.cilo.project=\(project)", "dev.cilo.env=\(env)"]) }
         let filters = ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"]
         guard let output = try await listThenInspect(["ps", "-aq", "--no-trunc"] + filters, ["inspect"])?.inspected else { return [] }
         return try ContainerInspection.decodeAll(output)
@@ -229,6 +240,7 @@ public struct DockerClient: ContainerEngine {
 
     /// Subnets of every Docker network on the host (two calls: list, inspect).
     public func networkSubnets() async throws(CiloError) -> [Subnet] {
+        if let api { return try await networkSubnetsByAPI(api) }
         guard let output = try await listThenInspect(
             ["network", "ls", "-q"], ["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])?.inspected
         else { return [] }
@@ -238,6 +250,7 @@ public struct DockerClient: ContainerEngine {
     /// Whether a network of that name exists, and the cilo home that made it (`dev.cilo.home`,
     /// empty when unlabelled): nil when there is none.
     public func networkHome(_ name: String) async throws(CiloError) -> String? {
+        if let api { return try await networkHomeByAPI(api, name) }
         let result = try await docker(["network", "inspect", "--format", "{{index .Labels \"dev.cilo.home\"}}", name])
         guard result.succeeded else { return nil }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "<no value>", with: "")

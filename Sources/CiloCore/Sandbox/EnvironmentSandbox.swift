@@ -30,7 +30,7 @@ public struct EnvironmentSandbox: EnvironmentCapability {
         confinement.writable = [Array(workspace.utf8), try Self.realPath(temporary.display).utf8.map { $0 }, Array("/dev/shm".utf8)]
         confinement.devices = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts", "/dev/ptmx"].map { Array($0.utf8) }
         if !settings.allowsDocker {
-            var sockets = ["/var/run/engine.sock", "/run/engine.sock"]
+            var sockets = ["/var/run/docker.sock", "/run/docker.sock"]
             if let host = HostFacts.environment("DOCKER_HOST"), host.hasPrefix("unix://") { sockets.append(String(host.dropFirst(7))) }
             confinement.hiddenFiles = sockets.map { Array($0.utf8) }
             confinement.hiddenFolders = ["/run/containerd", "/run/docker"].map { Array($0.utf8) }
