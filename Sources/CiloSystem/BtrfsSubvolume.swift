@@ -34,6 +34,18 @@ public enum BtrfsSubvolume {
     }
 
     /// The 16-byte UUID of the btrfs file system holding `descriptor`.
+    /// Whether `directory` is known to be a subvolume's root: false when it is not, and when it
+    /// cannot be told (not btrfs, or the ioctl refused), since either way it cannot be snapshotted.
+    public static func isKnownSubvolumeRoot(_ directory: FileDescriptor) -> Bool {
+        do throws(Errno) { return try isSubvolumeRoot(directory) } catch { return false }
+    }
+
+    /// Whether both descriptors are on one btrfs file system (their fsids match); false when
+    /// either is not btrfs or cannot be asked.
+    public static func onSameFileSystem(_ first: FileDescriptor, _ second: FileDescriptor) -> Bool {
+        do throws(Errno) { return try fileSystemID(first) == fileSystemID(second) } catch { return false }
+    }
+
     public static func fileSystemID(_ descriptor: FileDescriptor) throws(Errno) -> [UInt8] {
         var fsid = [UInt8](repeating: 0, count: 16)
         try SystemCall.check { fsid.withUnsafeMutableBufferPointer { csupport_btrfs_fsid(descriptor.rawValue, $0.baseAddress) } }

@@ -2,11 +2,13 @@
 import Glibc
 #endif
 import SystemPackage
+import Synchronization
 
 /// An exclusive advisory lock (`flock`) on a lock file, held until `unlock()` or deinit.
 /// The kernel drops it if the process dies, so a crash never leaves a stale lock.
-public final class FileLock: @unchecked Sendable {
-    private var descriptor: FileDescriptor?
+public final class FileLock: Sendable {
+    /// The locked file's descriptor, nil once unlocked.
+    private let descriptor = Mutex<FileDescriptor?>(nil)
 
     /// Opens (creating) the lock file at `path` and waits for the exclusive lock.
     ///
@@ -42,18 +44,21 @@ public final class FileLock: @unchecked Sendable {
                 fd.closeIgnoringErrors()
                 throw error
             }
-            descriptor = fd
+            descriptor.withLock { $0 = fd }
             return
         }
     }
 
     /// Releases the lock.
     public func unlock() {
-        if let descriptor {
-            _ = flock(descriptor.rawValue, LOCK_UN)
-            descriptor.closeIgnoringErrors()
+        let held = descriptor.withLock { current -> FileDescriptor? in
+            defer { current = nil }
+            return current
         }
-        descriptor = nil
+        if let held {
+            _ = flock(held.rawValue, LOCK_UN)
+            held.closeIgnoringErrors()
+        }
     }
 
     deinit { unlock() }

@@ -81,7 +81,7 @@ public struct AdmissionControl: EnvironmentCapability {
                     notice("'\(request.env)' is \(Self.ordinal(verdict.place)) in line")
                 }
                 lastPlace = verdict.place
-                try? await Task.sleep(nanoseconds: 500_000_000)
+                await Pause.seconds(0.5)
             }
         } catch {
             held?.release()

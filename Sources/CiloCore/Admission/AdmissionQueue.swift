@@ -1,3 +1,4 @@
+import Synchronization
 import CiloSystem
 import SystemPackage
 
@@ -84,15 +85,16 @@ struct AdmissionQueue {
 }
 
 /// This process's place in the admission line: its ticket file and the lock that says it lives.
-final class HeldTicket: @unchecked Sendable {
+final class HeldTicket: Sendable {
     let queue: AdmissionQueue
-    private(set) var ticket: AdmissionQueue.Ticket
-    private var lock: FileLock?
+    private let state: Mutex<(ticket: AdmissionQueue.Ticket, lock: FileLock?)>
+
+    /// The ticket as it is now (admitted or waiting).
+    var ticket: AdmissionQueue.Ticket { state.withLock { $0.ticket } }
 
     init(queue: AdmissionQueue, ticket: AdmissionQueue.Ticket, lock: FileLock) {
         self.queue = queue
-        self.ticket = ticket
-        self.lock = lock
+        self.state = Mutex((ticket, lock))
     }
 
     /// Marks the ticket admitted (a rename: the lock stays on the file). The caller holds the queue lock.
@@ -106,19 +108,22 @@ final class HeldTicket: @unchecked Sendable {
         } catch {
             throw .system(error, "cannot mark an admission ticket", path: queue.folder.display)
         }
-        ticket = admitted
+        state.withLock { $0.ticket = admitted }
     }
 
     /// Leaves the line: the file removed, then the lock dropped. Safe to call twice.
     func release() {
-        guard let lock else { return }
+        let held = state.withLock { state -> (AdmissionQueue.Ticket, FileLock)? in
+            defer { state.lock = nil }
+            return state.lock.map { (state.ticket, $0) }
+        }
+        guard let (ticket, lock) = held else { return }
         // A file left behind is unlocked: the next look at the line removes it as stale.
         if let directory = try? PathOpening.openDirectory(queue.folder.bytes) {
             try? directory.remove(ticket.fileName, directory: false)
             directory.closeIgnoringErrors()
         }
         lock.unlock()
-        self.lock = nil
     }
 
     deinit { release() }

@@ -17,7 +17,7 @@ extension BenchRunner {
         var sharedServices: [String]?
         if options.parallel {
             options.progress("\(strategy.rawValue): making \(options.environments) environments at once")
-            let before = freeBytes()
+            let before = try freeBytes()
             let outcomes = await withTaskGroup(of: Result<(BenchEnvironment, Double), CiloError>.self) { group in
                 for index in 1...options.environments {
                     group.addTask {
@@ -38,16 +38,16 @@ extension BenchRunner {
                 environments.append(environment)
                 finishTimes.append(finished)
             }
-            let drop = max(0, before - freeBytes()) / max(1, environments.count)
+            let drop = max(0, before - (try freeBytes())) / max(1, environments.count)
             environments = environments.sorted { $0.name < $1.name }.map { var value = $0; value.statfsDropBytes = drop; return value }
             finishTimes.sort()
         } else {
             for index in 1...options.environments {
                 try checkCancelled()
                 options.progress("\(strategy.rawValue): environment \(index)/\(options.environments)")
-                let before = freeBytes()
+                let before = try freeBytes()
                 var environment = try await make(name(strategy, index), strategy: strategy, source: source, made: made)
-                environment.statfsDropBytes = max(0, before - freeBytes())
+                environment.statfsDropBytes = max(0, before - (try freeBytes()))
                 environments.append(environment)
                 finishTimes.append(Self.seconds(since: start))
                 if checkPlan && index == 1 && !options.force { try await refuseBeyondPlan(environment, host: host) }
@@ -214,9 +214,14 @@ extension BenchRunner {
             } catch {
                 manager.warn("could not stop the shared services the bench used: \(error.description)")
             }
-        } else if let parent = try? PathOpening.openDirectory(manager.home.path("bench").bytes) {
-            defer { parent.closeIgnoringErrors() }
-            try? TreeRemover.remove(FileName(runID), in: parent)
+        } else {
+            do throws(Errno) {
+                let parent = try PathOpening.openDirectory(manager.home.path("bench").bytes)
+                defer { parent.closeIgnoringErrors() }
+                try TreeRemover.remove(FileName(runID), in: parent)
+            } catch {
+                manager.warn("the bench's workspaces were left in \(workspaceRoot.display): \(error)")
+            }
         }
     }
 }

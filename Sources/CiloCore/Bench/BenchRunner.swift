@@ -1,3 +1,4 @@
+import Synchronization
 import CiloSystem
 import Dispatch
 import Foundation
@@ -56,7 +57,7 @@ public struct BenchRunner: Sendable {
             return BenchResult(
                 project: manager.project.name, source: source, sourceApparentBytes: sourceUsage.apparentBytes,
                 sourceAllocatedBytes: sourceUsage.allocatedBytes,
-                filesystem: (try? FileSystemInfo.of(manager.home.root, probeReflink: false).type) ?? sourceUsage.filesystem,
+                filesystem: try FileSystemInfo.of(manager.home.root, probeReflink: false).type,
                 environmentsPerStrategy: options.environments, parallel: options.parallel, stack: options.stack,
                 sampleSeconds: options.sampleSeconds, host: host, strategies: results, plan: plan)
         } catch {
@@ -105,9 +106,10 @@ public struct BenchRunner: Sendable {
     var workspaceRoot: BytePath { manager.home.path("bench", runID) }
 
     /// The free bytes of the file system holding cilo's home, after flushing it.
-    func freeBytes() -> Int {
+    /// - Throws: when the file system cannot be asked (a drop of 0 would be a figure made up).
+    func freeBytes() throws(CiloError) -> Int {
         HostFacts.syncFileSystem(manager.home.root.bytes)
-        return (try? FileSystemInfo.of(manager.home.root, probeReflink: false)).map { Int(clamping: $0.freeBytes) } ?? 0
+        return Int(clamping: try FileSystemInfo.of(manager.home.root, probeReflink: false).freeBytes)
     }
 
     static func seconds(since start: UInt64) -> Double {
@@ -116,23 +118,24 @@ public struct BenchRunner: Sendable {
 }
 
 /// The environments (or bare workspaces) a bench made, for clean-up.
-final class MadeEnvironments: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: [String] = []
+final class MadeEnvironments: Sendable {
+    private let names = Mutex<[String]>([])
+    private let hadShared = Mutex(false)
+
     /// Whether the project had shared services before the bench (then they are only stopped after it, never removed).
-    var hadSharedServices = false
+    var hadSharedServices: Bool {
+        get { hadShared.withLock { $0 } }
+        set { hadShared.withLock { $0 = newValue } }
+    }
 
     func add(_ name: String) {
-        lock.lock()
-        names.append(name)
-        lock.unlock()
+        names.withLock { $0.append(name) }
     }
 
     func takeAll() -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        let all = names
-        names = []
-        return all
+        names.withLock { all in
+            defer { all = [] }
+            return all
+        }
     }
 }

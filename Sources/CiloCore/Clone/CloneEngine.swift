@@ -117,9 +117,11 @@ public struct CloneEngine: Sendable {
         let destinationRoot = try plan.makeDestinationRoot()
         HostFacts.raiseOpenFileLimit()
         var skipped = options.skippedDirectories
-        if let destinationStatus = try? destinationRoot.status() {
-            skipped.insert(InodeKey(device: destinationStatus.device, inode: destinationStatus.inode))
+        let destinationStatus: FileStatus
+        do throws(Errno) { destinationStatus = try destinationRoot.status() } catch {
+            throw .system(error, "cannot read the new workspace's folder", path: plan.destination.display)
         }
+        skipped.insert(InodeKey(device: destinationStatus.device, inode: destinationStatus.inode))
         let settings = TreeCloner.Settings(
             strategy: options.strategy == .snapshot ? .auto : options.strategy,
             jobs: jobs,
@@ -179,12 +181,13 @@ public struct CloneEngine: Sendable {
     /// Whether `source` can be snapshotted into `folder`: the root of a btrfs subvolume on the
     /// same btrfs file system (what `auto` then does instead of any per-file clone).
     static func canSnapshot(source: BytePath, into folder: BytePath) -> Bool {
+        // A folder that cannot be opened cannot be snapshotted: the clone that follows says why.
         guard let root = try? PathOpening.openDirectory(source.bytes) else { return false }
         defer { root.closeIgnoringErrors() }
-        guard (try? BtrfsSubvolume.isSubvolumeRoot(root)) == true, let target = try? PathOpening.openDirectory(folder.bytes) else { return false }
+        // A target folder that cannot be opened takes no snapshot; the clone names the problem.
+        guard BtrfsSubvolume.isKnownSubvolumeRoot(root), let target = try? PathOpening.openDirectory(folder.bytes) else { return false }
         defer { target.closeIgnoringErrors() }
-        guard let sourceID = try? BtrfsSubvolume.fileSystemID(root), let targetID = try? BtrfsSubvolume.fileSystemID(target) else { return false }
-        return sourceID == targetID
+        return BtrfsSubvolume.onSameFileSystem(root, target)
     }
 
     /// `clone` for async callers: runs on its own threads, never blocking the cooperative pool.

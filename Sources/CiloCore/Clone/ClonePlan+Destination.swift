@@ -7,7 +7,7 @@ extension ClonePlan {
     /// snapshot was made, else the reason it could not be.
     func snapshotIfPossible() throws(CiloError) -> CiloError? {
         guard let root = sourceRoot else { return CiloError(.failed, "source not open") }
-        let isSubvolume = (try? BtrfsSubvolume.isSubvolumeRoot(root)) ?? false
+        let isSubvolume = BtrfsSubvolume.isKnownSubvolumeRoot(root)
         guard isSubvolume else {
             return CiloError(.unsupported, "source is not the root of a btrfs subvolume (make it one with `btrfs subvolume create`)",
                              path: source.display)
@@ -23,6 +23,7 @@ extension ClonePlan {
             return nil
         } catch {
             if destinationExisted {
+                // The empty folder the caller gave back in place; should that fail, the error below still says what did.
                 try? destinationParent.makeDirectory(destinationName, mode: 0o755)
             }
             let message = error == .improperLink
@@ -39,7 +40,7 @@ extension ClonePlan {
                 try destinationParent.makeDirectory(destinationName, mode: 0o700)
             }
             let root = try destinationParent.openDirectory(destinationName)
-            destinationDevice = (try? root.status().device) ?? destinationDevice
+            destinationDevice = try root.status().device
             return root
         } catch {
             _ = removePartialDestination()

@@ -30,7 +30,10 @@ final class ClonePlan {
             if error == .notDirectory { throw CiloError(.invalidArgument, "source is not a directory", path: source.display) }
             throw .system(error, "cannot open source", path: source.display)
         }
-        self.sourceStatus = (try? root.status()) ?? sourceStatus
+        do throws(Errno) { self.sourceStatus = try root.status() } catch {
+            root.closeIgnoringErrors()
+            throw .system(error, "cannot read source", path: source.display)
+        }
         self.sourceRoot = root
 
         guard let (parentPath, name) = destination.parentAndName, !name.isDotOrDotDot else {
@@ -44,10 +47,15 @@ final class ClonePlan {
             root.closeIgnoringErrors()
             throw .system(error, "the destination's parent directory cannot be opened", path: parentPath.display)
         }
-        destinationDevice = (try? destinationParent.status().device) ?? 0
+        do throws(Errno) { destinationDevice = try destinationParent.status().device } catch {
+            root.closeIgnoringErrors()
+            destinationParent.closeIgnoringErrors()
+            throw .system(error, "the destination's parent directory cannot be read", path: parentPath.display)
+        }
         var existed = false
         do throws(CiloError) {
             existed = try Self.checkDestinationFree(destinationParent, name, display: destination.display)
+            // Facts that cannot be read decide nothing: a read-only file system then fails the first write, named.
             if let facts = try? FileSystemFacts(of: destinationParent), facts.isReadOnly {
                 throw CiloError(.permissionDenied, "the destination is on a read-only file system", path: destination.display)
             }
@@ -114,20 +122,26 @@ final class ClonePlan {
         var opened: [FileDescriptor] = []
         defer { for descriptor in opened { descriptor.closeIgnoringErrors() } }
         var passedSkipped = false
-        for _ in 0..<4096 {
-            guard let status = try? current.status() else { return }
-            let key = InodeKey(device: status.device, inode: status.inode)
-            if key == sourceKey {
-                if passedSkipped { return }
-                throw CiloError(.invalidArgument, "destination is inside the source (\(source.display))", path: destination.display)
+        // A folder on the way up that cannot be read leaves the question open: refused, never assumed outside.
+        var inside = false
+        do throws(Errno) {
+            for _ in 0..<4096 {
+                let status = try current.status()
+                let key = InodeKey(device: status.device, inode: status.inode)
+                if key == sourceKey {
+                    inside = !passedSkipped
+                    break
+                }
+                if allowedInside.contains(key) { passedSkipped = true }
+                let parent = try current.openDirectoryPath(FileName(".."))  // search permission is enough
+                opened.append(parent)
+                let parentStatus = try parent.status()
+                if parentStatus.inode == status.inode && parentStatus.device == status.device { break }  // reached "/"
+                current = parent
             }
-            if allowedInside.contains(key) { passedSkipped = true }
-            guard let parent = try? current.openDirectory(FileName("..")) else { return }
-            opened.append(parent)
-            guard let parentStatus = try? parent.status(), parentStatus.inode != status.inode || parentStatus.device != status.device else {
-                return  // reached "/"
-            }
-            current = parent
+        } catch {
+            throw .system(error, "cannot tell whether the destination is inside the source", path: destination.display)
         }
+        if inside { throw CiloError(.invalidArgument, "destination is inside the source (\(source.display))", path: destination.display) }
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// final mode and times can be applied last. Its source descriptor stays open while
 /// anything still reads from it: its own listing, its queued file batches and its
 /// child directories not yet opened.
-final class DirectoryNode: @unchecked Sendable {
+final class DirectoryNode: Sendable {
     let parent: DirectoryNode?
     /// The name inside the parent (unused for the root).
     let name: FileName
@@ -16,8 +16,16 @@ final class DirectoryNode: @unchecked Sendable {
     let path: BytePath
     let sourceStatus: FileStatus
     /// Set once, by the worker that opens the directory, before any work for it is queued.
-    var source = FileDescriptor(rawValue: -1)
-    var destination = FileDescriptor(rawValue: -1)
+    var source: FileDescriptor {
+        get { FileDescriptor(rawValue: sourceDescriptor.load(ordering: .acquiring)) }
+        set { sourceDescriptor.store(newValue.rawValue, ordering: .releasing) }
+    }
+    var destination: FileDescriptor {
+        get { FileDescriptor(rawValue: destinationDescriptor.load(ordering: .acquiring)) }
+        set { destinationDescriptor.store(newValue.rawValue, ordering: .releasing) }
+    }
+    private let sourceDescriptor = Atomic<Int32>(-1)
+    private let destinationDescriptor = Atomic<Int32>(-1)
 
     /// Work not finished in this subtree: the listing, queued file batches, incomplete child directories.
     private let pending = Atomic<Int>(1)

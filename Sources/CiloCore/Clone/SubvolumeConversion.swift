@@ -48,7 +48,7 @@ public struct SubvolumeConversion: Sendable {
         guard info.type == "btrfs" else {
             throw CiloError(.unsupported, "the folder is on \(info.type), not btrfs: only btrfs has subvolumes", path: path.display)
         }
-        if (try? BtrfsSubvolume.isSubvolumeRoot(folder)) == true {
+        if BtrfsSubvolume.isKnownSubvolumeRoot(folder) {
             return Result(alreadySubvolume: true, clone: nil, keptOldFolder: nil)
         }
         let parent: FileDescriptor
@@ -58,7 +58,7 @@ public struct SubvolumeConversion: Sendable {
         defer { parent.closeIgnoringErrors() }
         let staging = FileName(bytes: Array(".".utf8) + name.bytes + Array(".cilo-subvolume".utf8))
         let old = FileName(bytes: Array(".".utf8) + name.bytes + Array(".cilo-old".utf8))
-        for taken in [staging, old] where (try? parent.status(of: taken)) != nil {
+        for taken in [staging, old] where try Self.isPresent(taken, in: parent, display: parentPath) {
             throw CiloError(.alreadyExists, "\(taken.displayString) is in the way (left by an earlier conversion?): move it away first",
                             path: parentPath.appending(taken).display)
         }
@@ -82,6 +82,7 @@ public struct SubvolumeConversion: Sendable {
                 throw .system(error, "cannot swap the folder with its subvolume copy", path: path.display)
             }
         } catch {
+            // Undoing a staging copy after a failure; that failure is the one reported.
             try? BtrfsSubvolume.delete(staging, in: parent)
             throw error
         }
@@ -96,5 +97,17 @@ public struct SubvolumeConversion: Sendable {
             return Result(alreadySubvolume: false, clone: report, keptOldFolder: nil)
         }
         return Result(alreadySubvolume: false, clone: report, keptOldFolder: parentPath.appending(old).display)
+    }
+
+    /// Whether `name` is in `parent`; a failure other than absence is an error naming the folder.
+    private static func isPresent(_ name: FileName, in parent: FileDescriptor, display: BytePath) throws(CiloError) -> Bool {
+        do throws(Errno) {
+            _ = try parent.status(of: name)
+            return true
+        } catch .noSuchFileOrDirectory {
+            return false
+        } catch {
+            throw .system(error, "cannot read", path: display.appending(name).display)
+        }
     }
 }

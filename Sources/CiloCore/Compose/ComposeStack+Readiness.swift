@@ -45,7 +45,7 @@ extension ComposeStack {
             if DispatchTime.now().uptimeNanoseconds > deadline {
                 throw CiloError(.failed, "timed out after \(Int(timeout)) s waiting for \(naming(Set(waiting).sorted().joined(separator: ", ")))")
             }
-            try? await Task.sleep(nanoseconds: 250_000_000)
+            await Pause.seconds(0.25)
         }
     }
 }

@@ -25,6 +25,7 @@ public struct ComposeTool: Sendable, Equatable {
         }
         if let known = detected.withLock({ $0 }) { return known }
         let tool: ComposeTool
+        // No docker CLI, or no compose plugin in it: v1 is tried next, and its absence is the error.
         if let result = try? await ToolRunner.run("docker", ["compose", "version"]), result.succeeded {
             tool = .v2
         } else if HostFacts.executableOnPath("docker-compose") {

@@ -15,6 +15,7 @@ public enum DNSQuery {
     public static func resolve(_ name: String, port: UInt16, timeoutMilliseconds: Int = 500) -> Answer {
         let id = UInt16.random(in: 1...UInt16.max)
         guard let request = query(name, id: id),
+            // No answer in time, or none at all, is what the caller asks about: it reads as .noAnswer.
             let response = try? LoopbackUDP.exchange(port: port, request: request, timeoutMilliseconds: timeoutMilliseconds)
         else { return .noAnswer }
         return parse(response, id: id)

@@ -119,7 +119,7 @@ public struct DNSRegistry: Sendable {
             if DispatchTime.now().uptimeNanoseconds > deadline {
                 throw CiloError(.failed, "the DNS server did not take up \(pending.map(\.0).prefix(3).joined(separator: ", ")) within \(Int(timeout)) s")
             }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            await Pause.seconds(0.02)
         }
     }
 }

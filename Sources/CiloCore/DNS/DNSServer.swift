@@ -131,7 +131,7 @@ public struct DNSServer: Sendable {
         }
         for _ in 0..<50 {
             if case .nameError = await DNSQuery.ask("cilo-probe" + settings.suffix, port: settings.port, timeoutMilliseconds: 100) { return true }
-            try? await Task.sleep(nanoseconds: 50_000_000)
+            await Pause.seconds(0.05)
         }
         throw CiloError(.failed, "dnsmasq started but does not answer on 127.0.0.1:\(settings.port); see \(home.path("dns", "dnsmasq.log").display)")
     }
@@ -151,15 +151,19 @@ public struct DNSServer: Sendable {
         kill(pid, SIGTERM)
         for _ in 0..<100 {
             if kill(pid, 0) != 0 { break }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            await Pause.seconds(0.02)
         }
+        // The pid file and the folder under /run go with the server; the next start writes both
+        // anew, so what cannot go now is only a leftover (the pid names no live dnsmasq).
         try? FileManager.default.removeItem(atPath: pidPath.display)
-        // The folder under /run goes with the server; the next start writes it anew.
-        if runtimeDirectory != directory, let (parent, name) = runtimeDirectory.parentAndName,
-            let folder = try? PathOpening.openDirectory(parent.bytes)
-        {
-            defer { folder.closeIgnoringErrors() }
-            try? TreeRemover.remove(name, in: folder)
+        if runtimeDirectory != directory, let (parent, name) = runtimeDirectory.parentAndName {
+            do throws(Errno) {
+                let folder = try PathOpening.openDirectory(parent.bytes)
+                defer { folder.closeIgnoringErrors() }
+                try TreeRemover.remove(name, in: folder)
+            } catch {
+                // Left as it is: see above.
+            }
         }
         return true
     }

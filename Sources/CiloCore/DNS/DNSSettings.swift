@@ -14,7 +14,11 @@ public struct CiloSettings: Codable, Sendable, Equatable {
 
     /// The settings `cilo init` wrote, or nil before the first init.
     public static func load(from home: CiloHome) throws(CiloError) -> CiloSettings? {
-        guard let directory = try? PathOpening.openDirectory(home.root.bytes) else { return nil }
+        let directory: FileDescriptor
+        do throws(Errno) { directory = try PathOpening.openDirectory(home.root.bytes) } catch {
+            if error == .noSuchFileOrDirectory { return nil }  // no home yet: init never ran
+            throw .system(error, "cannot read cilo's home", path: home.root.display)
+        }
         defer { directory.closeIgnoringErrors() }
         let bytes: [UInt8]?
         do throws(Errno) { bytes = try AtomicFile.read(fileName, in: directory) } catch {
@@ -32,7 +36,8 @@ public struct CiloSettings: Codable, Sendable, Equatable {
         defer { directory.closeIgnoringErrors() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard let data = try? encoder.encode(self) else { throw CiloError(.failed, "cannot encode cilo's settings") }
+        let data: Data
+        do { data = try encoder.encode(self) } catch { throw CiloError(.failed, "cannot encode cilo's settings", cause: ErrorText(error)) }
         do throws(Errno) { try AtomicFile.write(Array(data), to: Self.fileName, in: directory) } catch {
             throw .system(error, "cannot write cilo's settings", path: home.root.appending(Self.fileName).display)
         }

@@ -63,7 +63,7 @@ struct DNSWildcards: Sendable {
                 guard let pid = Self.pid(at: pidPath) else { break }
                 return Responder(apex: apex, address: address, port: port, pid: pid)
             }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            await Pause.seconds(0.02)
         }
         throw CiloError(.failed, "the wildcard responder for \(apex) does not answer on 127.0.0.1:\(port)")
     }
@@ -71,6 +71,7 @@ struct DNSWildcards: Sendable {
     func stop(_ responder: Responder) {
         kill(responder.pid, SIGTERM)
         for suffix in [".pid", ".conf"] {
+            // A stopped responder's files: leftovers the next start overwrites (its pid names no live process).
             try? FileManager.default.removeItem(atPath: directory.appending(FileName(responder.apex + suffix)).display)
         }
     }
@@ -78,15 +79,17 @@ struct DNSWildcards: Sendable {
     /// Stops every responder (when the main server stops).
     func stopAll() {
         for responder in responders() { stop(responder) }
+        // Rewritten by the next start; an old one forwards to responders that no longer run.
         try? FileManager.default.removeItem(atPath: serversFile.display)
     }
 
     /// The responders running now, from their pid and configuration files.
     func responders() -> [Responder] {
+        // No folder yet: no responder was ever started.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.display)) ?? []
         return names.filter { $0.hasSuffix(".conf") }.compactMap { file in
             let apex = String(file.dropLast(5))
-            guard let text = try? String(contentsOfFile: directory.display + "/" + file, encoding: .utf8),
+            guard let text = HostFacts.readSmallFile(directory.display + "/" + file).map({ String(decoding: $0, as: UTF8.self) }),
                 let pid = Self.pid(at: directory.display + "/" + apex + ".pid"), kill(pid, 0) == 0
             else { return nil }
             var port: UInt16?
@@ -118,7 +121,7 @@ struct DNSWildcards: Sendable {
     }
 
     static func pid(at path: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard let text = HostFacts.readSmallFile(path).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

@@ -22,6 +22,7 @@ public enum SystemResolver {
         guard HostFacts.effectiveUserID == 0 else {
             throw CiloError(.permissionDenied, "--system-resolver changes the system's resolver: run cilo init --system-resolver as root")
         }
+        // No systemctl (no systemd): systemd-resolved is not running.
         let active = (try? await ToolRunner.run("systemctl", ["is-active", "systemd-resolved"]))?.output.hasPrefix("active") ?? false
         guard active else {
             return .manual("systemd-resolved is not active: route *\(settings.suffix) to 127.0.0.1 port \(settings.port) in your resolver "
@@ -38,6 +39,7 @@ public enum SystemResolver {
         }
         let restart = try await ToolRunner.run("systemctl", ["restart", "systemd-resolved"])
         guard restart.succeeded else {
+            // Undoing a change that did not take; the error below is what is reported.
             try? FileManager.default.removeItem(atPath: path)
             throw CiloError(.failed, "systemd-resolved did not restart: \(restart.tail(2)); the drop-in was removed again")
         }

@@ -119,14 +119,20 @@ public struct DiskUsage: Sendable {
         } catch {
             throw .system(error, "cannot open", path: path.display)
         }
+        // Facts that cannot be read leave the figures plain (no extents, no metadata estimate), never wrong.
         let facts = try? FileSystemFacts(of: opened)
         var report = DiskUsageReport(path: path.display, filesystem: facts?.kind.rawValue ?? "other")
         let readsExtents = facts.map { $0.kind == .btrfs || $0.kind == .xfs } ?? false
         let metadata = MetadataCost.of(opened, kind: facts?.kind)
         let nameLength = path.parentAndName?.name.bytes.count ?? 1
-        let ancestors = status.kind == .directory
-            ? Self.ancestors(of: opened, status: status)
-            : Self.ancestors(ofFile: path, status: status)
+        let ancestors: Set<InodeKey>
+        do throws(Errno) {
+            ancestors = status.kind == .directory
+                ? try Self.ancestors(of: opened, status: status)
+                : try Self.ancestors(ofFile: path, status: status)
+        } catch {
+            throw .system(error, "cannot read the folders above", path: path.display)
+        }
         var linked: [InodeKey: DiskCost] = [:]
         if status.kind == .directory {
             HostFacts.raiseOpenFileLimit()
@@ -150,30 +156,30 @@ public struct DiskUsage: Sendable {
     }
 
     /// The identities of a file and of every directory above it.
-    private static func ancestors(ofFile path: BytePath, status: FileStatus) -> Set<InodeKey> {
+    private static func ancestors(ofFile path: BytePath, status: FileStatus) throws(Errno) -> Set<InodeKey> {
         var keys: Set<InodeKey> = [InodeKey(device: status.device, inode: status.inode)]
-        if let parent = path.parentAndName?.parent, let directory = try? PathOpening.openDirectory(parent.bytes) {
+        if let parent = path.parentAndName?.parent {
+            let directory = try PathOpening.openDirectory(parent.bytes)
             defer { directory.closeIgnoringErrors() }
-            if let parentStatus = try? directory.status() {
-                keys.formUnion(ancestors(of: directory, status: parentStatus))
-            }
+            keys.formUnion(try ancestors(of: directory, status: try directory.status()))
         }
         return keys
     }
 
     /// The identities of `descriptor` and every directory above it, up to `/`.
-    private static func ancestors(of descriptor: FileDescriptor, status: FileStatus) -> Set<InodeKey> {
+    private static func ancestors(of descriptor: FileDescriptor, status: FileStatus) throws(Errno) -> Set<InodeKey> {
         var keys: Set<InodeKey> = [InodeKey(device: status.device, inode: status.inode)]
-        guard status.kind == .directory, var current = try? descriptor.openDirectory(FileName("..")) else { return keys }
+        guard status.kind == .directory else { return keys }
+        // O_PATH: climbing needs only search permission on each folder.
+        var current = try descriptor.openDirectoryPath(FileName(".."))
+        defer { current.closeIgnoringErrors() }
         for _ in 0..<4096 {
-            guard let parentStatus = try? current.status(),
-                keys.insert(InodeKey(device: parentStatus.device, inode: parentStatus.inode)).inserted,  // "/" is its own parent
-                let next = try? current.openDirectory(FileName(".."))
-            else { break }
+            let parentStatus = try current.status()
+            guard keys.insert(InodeKey(device: parentStatus.device, inode: parentStatus.inode)).inserted else { break }  // "/" is its own parent
+            let next = try current.openDirectoryPath(FileName(".."))
             current.closeIgnoringErrors()
             current = next
         }
-        current.closeIgnoringErrors()
         return keys
     }
 }

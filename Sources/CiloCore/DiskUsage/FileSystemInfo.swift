@@ -44,10 +44,14 @@ public struct FileSystemInfo: Sendable, Codable, Equatable {
         defer { a.closeIgnoringErrors() }
         let b = try openDirectoryOrParent(second)
         defer { b.closeIgnoringErrors() }
-        guard let statusA = try? a.status(), let statusB = try? b.status() else { return false }
-        if statusA.device == statusB.device { return true }
-        guard let idA = try? BtrfsSubvolume.fileSystemID(a), let idB = try? BtrfsSubvolume.fileSystemID(b) else { return false }
-        return idA == idB
+        let statusA: FileStatus, statusB: FileStatus
+        do throws(Errno) {
+            statusA = try a.status()
+            statusB = try b.status()
+        } catch {
+            throw .system(error, "cannot read a folder's file system", path: first.display)
+        }
+        return statusA.device == statusB.device || BtrfsSubvolume.onSameFileSystem(a, b)
     }
 
     /// Clones a 4 KiB temporary file into another inside `directory`; cached per device.

@@ -68,6 +68,7 @@ public enum DockerEndpoint: Sendable, Equatable {
         guard let folders = try? FileManager.default.contentsOfDirectory(atPath: metaFolder) else { return nil }
         for folder in folders {
             guard let bytes = HostFacts.readSmallFile(metaFolder + "/" + folder + "/meta.json"),
+                // An unreadable context is skipped as the CLI skips it; no match leaves the context to the CLI.
                 let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
                 object["Name"] as? String == name,
                 let endpoints = object["Endpoints"] as? [String: Any], let docker = endpoints["docker"] as? [String: Any],

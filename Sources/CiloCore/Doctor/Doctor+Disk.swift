@@ -1,4 +1,5 @@
 import CiloSystem
+import SystemPackage
 
 /// What all environments of the home really hold on disk.
 extension Doctor {
@@ -7,7 +8,11 @@ extension Doctor {
     func checkDisk(_ records: [EnvironmentRecord], objects: [DockerClient.ManagedObject]?) async -> [DoctorFinding] {
         // A missing workspace is the environment check's finding; here it is only not counted.
         let measurable = records.filter { $0.status != .creating && $0.status != .destroying }
-            .filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) != nil }
+            .filter { record in
+                do throws(Errno) { return try PathOpening.statusIfPresent(BytePath(record.workspace).bytes) != nil } catch {
+                    return true  // measured, so the measurement names what it cannot read
+                }
+            }
         let workspaces = measurable.map { self.home.diskTree(of: $0) }
         let subject = "\(workspaces.count) workspace\(workspaces.count == 1 ? "" : "s")"
         var parts: [String] = []

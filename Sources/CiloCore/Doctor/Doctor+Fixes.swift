@@ -5,7 +5,11 @@ import SystemPackage
 extension Doctor {
     /// Whether every name of a running environment answers with its address.
     func checkNames(_ records: [EnvironmentRecord]) async -> [DoctorFinding] {
-        guard let settings = try? CiloSettings.load(from: home), settings.dns.enabled else {
+        let loaded: CiloSettings?
+        do throws(CiloError) { loaded = try CiloSettings.load(from: home) } catch {
+            return [DoctorFinding(.problem, "dns", "settings", error.description)]
+        }
+        guard let settings = loaded, settings.dns.enabled else {
             return [DoctorFinding(.ok, "dns", "names", "DNS is off (cilo init turns it on)")]
         }
         let server = DNSServer(home: home, settings: settings.dns)
@@ -45,6 +49,7 @@ extension Doctor {
             }
         }
         let dnsFixed = result.contains { ($0.fix == .startDNS || $0.fix == .syncDNS) && $0.fixed == true }
+        // Settings that cannot be read were named by the check; nothing to publish with them.
         if environmentsChanged && !dnsFixed, let settings = try? CiloSettings.load(from: home), settings.dns.enabled {
             do throws(CiloError) {
                 try await DNSRegistry(server: DNSServer(home: home, settings: settings.dns), store: store).sync()
@@ -83,7 +88,7 @@ extension Doctor {
                     throw CiloError(.failed, "no longer being created or destroyed; left alone")
                 }
                 try await EnvironmentRemoval(context: context(of: record)).removeEverything(record, keepWorkspace: false, sharedGrace: nil)
-                try home.forgetEnvironment(project: project, env: env, holding: lock)
+                try await home.forgetEnvironment(project: project, env: env, holding: lock)
             }
         case .mountWorkspace(let project, let env), .remakeBase(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in

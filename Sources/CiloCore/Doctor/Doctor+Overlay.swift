@@ -59,7 +59,8 @@ extension Doctor {
             project: try Project.resolve(explicit: project, from: record.source), home: home, engine: engine))
         if remakeBase {
             // A mount of the deleted base still shows it: unmounted first, remounted on the new one.
-            try OverlayWorkspace.unmount(BytePath(record.workspace))
+            let workspace = BytePath(record.workspace)
+            try await WorkerThreads.offload { () throws(CiloError) in try OverlayWorkspace.unmount(workspace) }
             let options = try workspaces.cloneOptions(env, strategy: .auto)
             _ = try await workspaces.acquireBase(for: &record, options: options, askedAt: BaseCheck.now())
         }

@@ -57,7 +57,7 @@ public struct Doctor: Sendable {
         var objects: [DockerClient.ManagedObject]?
         if engineAnswers {
             do throws(CiloError) {
-                containers = MemoryKills.annotate(try await engine.managedContainers())
+                containers = try MemoryKills.annotate(try await engine.managedContainers())
                 objects = try await engine.managedObjects()
             } catch {
                 findings.append(DoctorFinding(.problem, "docker", "objects", "cannot list cilo's containers: \(error.description)"))
@@ -65,8 +65,11 @@ public struct Doctor: Sendable {
         }
         findings += checkSources(records)
         let keys = Set(records.map { EnvironmentKey(project: $0.project, env: $0.name) })
-        let missing = Set(records.filter { (try? PathOpening.status(BytePath($0.workspace).bytes)) == nil }
-            .map { EnvironmentKey(project: $0.project, env: $0.name) })
+        let missing = Set(records.filter { record in
+            do throws(Errno) { return try PathOpening.statusIfPresent(BytePath(record.workspace).bytes) == nil } catch {
+                return false  // there but unreadable: not missing (the disk check names what it cannot read)
+            }
+        }.map { EnvironmentKey(project: $0.project, env: $0.name) })
         let busyKeys = busy(keys)
         findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busyKeys)
         findings += checkOverlays(records, damaged: damaged, busy: busyKeys)
@@ -90,6 +93,7 @@ public struct Doctor: Sendable {
     /// The environments whose lock another cilo holds now.
     private func busy(_ keys: Set<EnvironmentKey>) -> Set<EnvironmentKey> {
         keys.filter { key in
+            // A lock that cannot be taken (held, or its file unreadable) means someone works on it: busy.
             guard let lock = try? home.tryLock(home.lockFile(project: key.project, env: key.env)) else { return true }
             lock.unlock()
             return false
@@ -111,9 +115,9 @@ public struct Doctor: Sendable {
         do throws(CiloError) {
             let tool = try await ComposeTool.detect(override: HostFacts.environment("CILO_COMPOSE"))
             let command = ([tool.executable] + tool.prefix).joined(separator: " ")
-            let version = (try? await ToolRunner.run(tool.executable, tool.prefix + ["version", "--short"]))
-                .flatMap { $0.succeeded ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-            findings.append(DoctorFinding(.ok, "compose", command, "Compose \(version ?? "(version unknown)")"))
+            let answer = try await ToolRunner.run(tool.executable, tool.prefix + ["version", "--short"])
+            let version = answer.succeeded ? answer.output.trimmingCharacters(in: .whitespacesAndNewlines) : "(version unknown: \(answer.tail(1)))"
+            findings.append(DoctorFinding(.ok, "compose", command, "Compose \(version)"))
         } catch {
             findings.append(DoctorFinding(.problem, "compose", "compose", error.description))
         }
@@ -122,13 +126,16 @@ public struct Doctor: Sendable {
     /// Project folders on btrfs that are not subvolumes, on the home's file system: each of
     /// their environments is a per-file clone where it could be an instant snapshot.
     private func checkSources(_ records: [EnvironmentRecord]) -> [DoctorFinding] {
+        // An advice only: a home whose file system cannot be read is named by checkHome.
         guard let homeInfo = try? FileSystemInfo.of(home.root, probeReflink: false), homeInfo.type == "btrfs" else { return [] }
         var findings: [DoctorFinding] = []
         for source in Set(records.map(\.source)).sorted() {
+            // A source that cannot be opened now has nothing to advise (its environments stand alone).
             guard let folder = try? PathOpening.openDirectory(BytePath(source).bytes) else { continue }
             defer { folder.closeIgnoringErrors() }
+            // An advice only: when it cannot be told, none is given.
             guard (try? FileSystemInfo.sameFileSystem(BytePath(source), home.root)) == true,
-                (try? BtrfsSubvolume.isSubvolumeRoot(folder)) == false
+                !BtrfsSubvolume.isKnownSubvolumeRoot(folder)
             else { continue }
             findings.append(DoctorFinding(
                 .warning, "clone", source,
@@ -140,9 +147,17 @@ public struct Doctor: Sendable {
     /// Where workspaces go: whether clones there can share extents, and the room left.
     private func checkHome(_ findings: inout [DoctorFinding]) {
         var path = home.root
-        while (try? PathOpening.status(path.bytes)) == nil, let parent = path.parentAndName?.parent { path = parent }
-        guard let info = try? FileSystemInfo.of(path) else {
-            findings.append(DoctorFinding(.problem, "home", home.root.display, "cannot read its file system"))
+        let info: FileSystemInfo
+        do throws(CiloError) {
+            // The home may not exist yet: its nearest existing folder tells where it will be.
+            do throws(Errno) {
+                while try PathOpening.statusIfPresent(path.bytes) == nil, let parent = path.parentAndName?.parent { path = parent }
+            } catch {
+                throw .system(error, "cannot read", path: path.display)
+            }
+            info = try FileSystemInfo.of(path)
+        } catch {
+            findings.append(DoctorFinding(.problem, "home", home.root.display, "cannot read its file system: \(error.description)"))
             return
         }
         let room = "\(ByteFormatting.iec(Int(info.availableBytes))) available"

@@ -9,7 +9,13 @@ extension CiloHome {
     ///
     /// Under the allocation lock, which every create holds while it writes its first record:
     /// an empty state folder then means no environment of the project exists or is being made.
-    func forgetEnvironment(project: String, env: String, holding lock: FileLock) throws(CiloError) {
+    /// Waits for the allocation lock on a thread of its own, never the cooperative pool.
+    func forgetEnvironment(project: String, env: String, holding lock: FileLock) async throws(CiloError) {
+        let home = self
+        try await WorkerThreads.offload { () throws(CiloError) in try home.forgetEnvironmentNow(project: project, env: env, holding: lock) }
+    }
+
+    private func forgetEnvironmentNow(project: String, env: String, holding lock: FileLock) throws(CiloError) {
         let locks = path("locks", project)
         do throws(Errno) {
             let directory = try PathOpening.openDirectory(locks.bytes)
@@ -34,12 +40,13 @@ extension CiloHome {
                 return true
             }
             for name in names {
+                // Held (or gone) now: another cilo works on it, and the file stays with it.
                 guard let idle = try? FileLock(path: locks.appending(name).bytes, wait: false) else { continue }
-                try? directory.remove(name, directory: false)
-                idle.unlock()
+                defer { idle.unlock() }
+                try directory.remove(name, directory: false)
             }
         } catch {
-            return
+            return  // a lock file that cannot go keeps its folder; both are empty of meaning without a record
         }
         _ = removeIfEmpty(locks)
     }

@@ -61,7 +61,7 @@ public struct EnvironmentRemoval: EnvironmentCapability {
                 }
             }
         }
-        WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)
+        try WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)
         try store.remove(project: record.project, env: record.name)
     }
 }

@@ -66,8 +66,8 @@ public struct StateStore: Sendable {
         return record
     }
 
-    public func isDamaged(project: String, env: String) -> Bool {
-        (try? allReadable(project: project))?.damaged.contains(EnvironmentKey(project: project, env: env)) ?? false
+    public func isDamaged(project: String, env: String) throws(CiloError) -> Bool {
+        try allReadable(project: project).damaged.contains(EnvironmentKey(project: project, env: env))
     }
 
     /// Every readable record of `project` (every project when nil), and the environments

@@ -47,14 +47,22 @@ public struct WorkspaceDiskCache: Sendable {
     @discardableResult
     public func keep(_ report: DiskUsageReport, project: String, env: String) -> Entry {
         let entry = Entry(report)
+        // Not kept when it cannot be written: the next look measures again.
         if report.unreadable.isEmpty { try? save(entry, project: project, env: env) }
         return entry
     }
 
     /// Forgets `env`'s figures (it was destroyed).
-    public func remove(project: String, env: String) {
-        guard let directory = try? PathOpening.openDirectory(directory(project: project).bytes) else { return }
-        defer { directory.closeIgnoringErrors() }
-        try? directory.remove(FileName(env + ".json"), directory: false)
+    public func remove(project: String, env: String) throws(CiloError) {
+        let folder = directory(project: project)
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(folder.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try directory.remove(FileName(env + ".json"), directory: false)
+        } catch .noSuchFileOrDirectory {
+            // Never measured.
+        } catch {
+            throw .system(error, "cannot delete the environment's disk figures", path: folder.appending(FileName(env + ".json")).display)
+        }
     }
 }

@@ -70,6 +70,6 @@ extension EnvironmentManager {
             try store.save(record)
         }
         try await removal.removeEverything(record, keepWorkspace: keepWorkspace)
-        try home.forgetEnvironment(project: project.name, env: record.name, holding: lock)
+        try await home.forgetEnvironment(project: project.name, env: record.name, holding: lock)
     }
 }

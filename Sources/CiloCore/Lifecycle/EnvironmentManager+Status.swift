@@ -24,7 +24,7 @@ extension EnvironmentManager {
         }
         let shared = try await sharedServices(allProjects: allProjects)
         guard !records.isEmpty else { return ([], shared) }
-        let containers = MemoryKills.annotate(try await engine.managedContainers())
+        let containers = try MemoryKills.annotate(try await engine.managedContainers())
         return (SharedServiceSummary.annotate(records.map { $0.reconciled(with: containers) }, with: shared), shared)
     }
 
@@ -42,7 +42,7 @@ extension EnvironmentManager {
             warn("Docker is not reachable: the status is as cilo last recorded it")
             return stored
         }
-        let reconciled = stored.reconciled(with: MemoryKills.annotate(try await engine.managedContainers(project: project.name, env: env)))
+        let reconciled = stored.reconciled(with: try MemoryKills.annotate(try await engine.managedContainers(project: project.name, env: env)))
         guard reconciled.services.contains(where: { $0.shared == true }) else { return reconciled }
         return SharedServiceSummary.annotate([reconciled], with: try await sharedServices(allProjects: false))[0]
     }

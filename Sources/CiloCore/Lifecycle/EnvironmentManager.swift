@@ -82,7 +82,10 @@ public struct EnvironmentManager: EnvironmentCapability {
     public func recordOrDamaged(_ env: String) throws(CiloError) -> EnvironmentRecord {
         do throws(CiloError) {
             return try record(env)
-        } catch where error.code == .damaged || (error.code == .notFound && store.isDamaged(project: project.name, env: env)) {
+        } catch {
+            var damaged = error.code == .damaged
+            if !damaged && error.code == .notFound { damaged = try store.isDamaged(project: project.name, env: env) }
+            guard damaged else { throw error }
             return EnvironmentRecord.damaged(
                 project: project.name, env: env, workspace: home.workspace(project: project.name, env: env).display,
                 reason: error.description)

@@ -18,7 +18,7 @@ struct BaseCheck: Codable, Sendable {
         BaseCheck(boot: bootID, nanoseconds: DispatchTime.now().uptimeNanoseconds)
     }
 
-    private static let bootID = ((try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? "")
+    private static let bootID = (HostFacts.readSmallFile("/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self) } ?? "")
         .trimmingCharacters(in: .whitespacesAndNewlines)
 
     /// Whether a check that began at this moment answers for a create asked for at `arrival`.
@@ -33,6 +33,7 @@ struct BaseCheck: Codable, Sendable {
 
     /// Keeps this moment as base `id`'s last check (one that cannot be kept only costs a later walk).
     func save(_ id: String, project: String, home: CiloHome) {
+        // Unsaved, the next create checks the source again: slower once, never wrong.
         try? FigureFile.save(self, Self.fileName, in: OverlayBase.folder(id, project: project, home: home), home: home)
     }
 }

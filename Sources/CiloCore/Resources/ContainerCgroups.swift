@@ -6,16 +6,24 @@ import SystemPackage
 /// and systemd (`/system.slice/docker-<id>.scope`) drivers, v1 and v2 alike.
 public enum ContainerCgroups {
     /// The cgroup location of each container in `ids` (full IDs) that has a process.
-    public static func locate(_ ids: [String], procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup") -> [String: CgroupLocation] {
+    /// - Throws: when the process table cannot be read (every figure would be missing, not zero).
+    public static func locate(
+        _ ids: [String], procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup"
+    ) throws(CiloError) -> [String: CgroupLocation] {
         let wanted = Set(ids)
         var found: [String: CgroupLocation] = [:]
-        guard !wanted.isEmpty, let proc = try? PathOpening.openDirectory(Array(procRoot.utf8)) else { return found }
-        defer { proc.closeIgnoringErrors() }
+        guard !wanted.isEmpty else { return found }
         let unified = HostFacts.readSmallFile(cgroupRoot + "/cgroup.controllers") != nil
         var pids: [String] = []
-        try? DirectoryReader(directory: proc).forEachEntry { name, _ in
-            if name.bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { pids.append(name.displayString) }
-            return true
+        do throws(Errno) {
+            let proc = try PathOpening.openDirectory(Array(procRoot.utf8))
+            defer { proc.closeIgnoringErrors() }
+            try DirectoryReader(directory: proc).forEachEntry { name, _ in
+                if name.bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { pids.append(name.displayString) }
+                return true
+            }
+        } catch {
+            throw .system(error, "cannot read the process table", path: procRoot)
         }
         for pid in pids where found.count < wanted.count {
             guard let contents = HostFacts.readSmallFile("\(procRoot)/\(pid)/cgroup", limit: 8192),

@@ -37,10 +37,10 @@ public enum StatsCollector {
         let containers = try await engine.managedContainers(project: project, env: nil).filter {
             $0.state == "running" && (envs?.contains($0.shared ? EnvironmentStats.sharedName : $0.env) ?? true)
         }
-        let locations = ContainerCgroups.locate(containers.map(\.id))
+        let locations = try ContainerCgroups.locate(containers.map(\.id))
         let first = locations.compactMapValues { CgroupSample.read($0) }
         let start = DispatchTime.now().uptimeNanoseconds
-        try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+        await Pause.seconds(interval)
         let second = locations.compactMapValues { CgroupSample.read($0) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
 

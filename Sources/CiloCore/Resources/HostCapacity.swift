@@ -23,6 +23,7 @@ public struct HostCapacity: Sendable, Codable, Equatable {
         var probe = home
         // The home may not exist yet: measure the nearest folder that does.
         for _ in 0..<64 {
+            // Climbing to the nearest existing folder: one that cannot be read is passed over.
             if let info = try? FileSystemInfo.of(probe, probeReflink: false) {
                 disk = Int(clamping: info.availableBytes)
                 break

@@ -8,10 +8,16 @@ import SystemPackage
 enum FigureFile {
     /// The value in `folder/name`, nil when there is none or it cannot be read.
     static func load<Value: Decodable>(_ type: Value.Type, _ name: FileName, in folder: BytePath) -> Value? {
-        guard let directory = try? PathOpening.openDirectory(folder.bytes) else { return nil }
-        defer { directory.closeIgnoringErrors() }
-        guard let bytes = (try? AtomicFile.read(name, in: directory)).flatMap({ $0 }) else { return nil }
-        return try? JSONDecoder().decode(Value.self, from: Data(bytes))
+        // Figures are measurements to take again, never state: whatever keeps them from being read
+        // (no folder, no file, an older shape) means "not measured".
+        do {
+            let directory = try PathOpening.openDirectory(folder.bytes)
+            defer { directory.closeIgnoringErrors() }
+            guard let bytes = try AtomicFile.read(name, in: directory) else { return nil }
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch {
+            return nil
+        }
     }
 
     /// Writes `value` to `folder/name`, replacing what was there atomically.

@@ -41,7 +41,7 @@ public enum TreeRemover {
         }
         let directory: FileDescriptor
         do throws(Errno) { directory = try parent.openDirectory(name) } catch .noSuchFileOrDirectory { return }
-        let isSubvolume = (try? BtrfsSubvolume.isSubvolumeRoot(directory)) ?? false
+        let isSubvolume = BtrfsSubvolume.isKnownSubvolumeRoot(directory)
         // Another device that is not a subvolume of this btrfs is a mount point: never emptied.
         if status.device != parentDevice && !isSubvolume {
             directory.closeIgnoringErrors()
@@ -71,6 +71,7 @@ public enum TreeRemover {
         let status = try directory.status()
         // Make sure entries can be unlinked even if the directory was cloned read-only.
         if status.permissions & 0o700 != 0o700 {
+            // Without the permission the removal below fails, and that failure is the one reported.
             try? directory.setPermissions(status.permissions | 0o700)
         }
         var names: [FileName] = []

@@ -18,7 +18,10 @@ extension Workspaces {
         let root: FileDescriptor
         do throws(CiloError) { root = try home.makeDirectory(home.root) } catch { return error.description }
         defer { root.closeIgnoringErrors() }
-        guard let facts = try? FileSystemFacts(of: root) else { return "the file system of cilo's home \(home.root.display) cannot be read" }
+        let facts: FileSystemFacts
+        do throws(Errno) { facts = try FileSystemFacts(of: root) } catch {
+            return "the file system of cilo's home \(home.root.display) cannot be read (\(error))"
+        }
         if facts.kind == .overlay { return "cilo's home \(home.root.display) is on overlayfs, which overlayfs cannot use as upper" }
         if facts.isReadOnly { return "cilo's home \(home.root.display) is on a read-only file system" }
         return OverlayWorkspace.probe(home)
