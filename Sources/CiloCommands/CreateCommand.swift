@@ -32,7 +32,7 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from, explaining: global.verbose)
-                if let remote = try await RemoteRouting.target(name, asked: engine, from: from, manager: manager) {
+                if let remote = try await manager.placement.target(name, asked: engine, from: from) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }
                 var request = EnvironmentRequest(env: name, start: .never)

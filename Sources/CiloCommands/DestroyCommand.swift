@@ -44,13 +44,30 @@ extension CiloCommand {
                         throw CiloError(.cancelled, "nothing destroyed")
                     }
                 }
+                var local: [String] = []
                 for name in names {
-                    if try RemoteRouting.engine(of: name, manager) != nil {
-                        try await RemoteRouting.destroy(name, manager, force: force)
-                        continue
+                    switch try await manager.placement.destroyRemote(name, force: force) {
+                    case .destroyed(let engine):
+                        print("destroyed \(manager.project.name)/\(name) on engine \(engine)")
+                    case .forgotten(let engine):
+                        print("forgot \(manager.project.name)/\(name): engine \(engine) is unreachable; its containers, volumes and workspace may remain there")
+                    case nil:
+                        local.append(name)
                     }
-                    try await manager.destroy(name, keepWorkspace: keepWorkspace)
-                    print("destroyed \(manager.project.name)/\(name)")
+                }
+                // This machine's, side by side; each said as it goes.
+                let project = manager.project.name
+                let several = local.count > 1
+                let failures = try await manager.destroy(local, keepWorkspace: keepWorkspace) { name, failure in
+                    if let failure {
+                        if several { HostFacts.writeToStandardError("cilo: error: \(name): \(failure.description)\n") }
+                    } else {
+                        print("destroyed \(project)/\(name)")
+                    }
+                }
+                if !several, let failure = failures.values.first { throw failure }
+                if !failures.isEmpty {
+                    throw CiloError(.failed, "\(failures.count) of \(local.count) environments could not be destroyed: \(failures.keys.sorted().joined(separator: ", ")) (each said why above)")
                 }
                 // The last environment gone: the project's shared services go too.
                 if selection.all {

@@ -20,6 +20,12 @@ struct StartOptions: ParsableArguments {
         valueName: "seconds"))
     var wait: String?
 
+    /// How `--engine auto` waits for an engine with room: as `--wait` says.
+    var placementWaiting: EnvironmentPlacement.Waiting {
+        guard let wait else { return .no }
+        return Double(wait).map { .seconds($0) } ?? .forever
+    }
+
     @Option(help: "Memory for every service that sets no limit (like 512m or 2g); kept for the environment's later starts.")
     var memory: String?
 

@@ -24,7 +24,7 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
-                if let remote = try await RemoteRouting.target(name, asked: start.engine, from: start.from, wait: start.wait, manager: manager) {
+                if let remote = try await manager.placement.target(name, asked: start.engine, from: start.from, waiting: start.placementWaiting) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }
                 var request = try start.request(name, start: .always)

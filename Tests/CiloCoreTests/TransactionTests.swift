@@ -288,4 +288,22 @@ struct TransactionTests {
         #expect(try await manager.list(allProjects: false).map(\.status) == [.running])
         #expect(fixture.said.all.contains { $0.contains("Docker is not reachable") })
     }
+
+    @Test("several destroyed side by side: each goes under its own lock, one failing stops none of the others")
+    func destroySideBySide() async throws {
+        let fixture = try TransactionFixture()
+        let manager = try fixture.manager()
+        for index in 1...5 { _ = try await manager.prepare(fixture.request("e\(index)")) }
+        fixture.engine.fail("rm labelled shop/e3")
+        let heard = TransactionFixture.Said()
+        let failures = try await manager.destroy(["e1", "e2", "e3", "e4", "e5"], width: 3) { name, failure in
+            heard.append("\(name) \(failure == nil ? "ok" : "failed")")
+        }
+        #expect(Array(failures.keys) == ["e3"])
+        #expect(heard.all.count == 5 && heard.all.contains("e3 failed"))
+        #expect(try manager.store.load(project: "shop", env: "e3")?.status == .destroying, "the failed one says what is left to do")
+        #expect(try await manager.list(allProjects: false).map(\.name) == ["e3"])
+        try await manager.destroy("e3")
+        #expect(try await manager.list(allProjects: false).isEmpty)
+    }
 }

@@ -295,7 +295,8 @@ struct CapacityTests {
         holder.arguments = [lock, "sleep", "30"]
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
-        Thread.sleep(forTimeInterval: 0.5)
+        // Held once a non-blocking flock of the same file is refused.
+        for _ in 0..<600 where Integration.spawnAndWait(["flock", "-n", "-E", "75", lock, "true"]) != 75 { Thread.sleep(forTimeInterval: 0.05) }
         let pruned = try demo.cilo(["prune", "--stopped"])
         #expect(pruned.status == 0, "\(pruned.err)")
         #expect(pruned.out.contains("removed \(demo.project)/idle"), "\(pruned.out)")

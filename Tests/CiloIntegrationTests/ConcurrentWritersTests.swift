@@ -105,7 +105,10 @@ struct ConcurrentWritersTests {
         // Relative to its working folder, the workspace: it follows the folder wherever it is moved.
         writer.currentDirectoryURL = URL(fileURLWithPath: workspace)
         try writer.run()
-        Thread.sleep(forTimeInterval: 0.5)
+        // Destroyed while the writer is writing: once its first files are there.
+        for _ in 0..<600 where ((try? FileManager.default.contentsOfDirectory(atPath: workspace + "/out")) ?? []).isEmpty {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         let destroyed = try cilo(["destroy", "w1", "--force"])
         #expect(destroyed.status == 0, "\(destroyed.err)")
         #expect(!FileManager.default.fileExists(atPath: root + "/home/state/written/w1.json"), "the record is gone")

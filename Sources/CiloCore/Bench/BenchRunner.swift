@@ -108,6 +108,8 @@ public struct BenchRunner: Sendable {
     /// The free bytes of the file system holding cilo's home, after flushing it.
     /// - Throws: when the file system cannot be asked (a drop of 0 would be a figure made up).
     func freeBytes() throws(CiloError) -> Int {
+        // The bench's environments go into the home: made now if this is its first use.
+        try manager.home.makeDirectory(manager.home.root).closeIgnoringErrors()
         HostFacts.syncFileSystem(manager.home.root.bytes)
         return Int(clamping: try FileSystemInfo.of(manager.home.root, probeReflink: false).freeBytes)
     }

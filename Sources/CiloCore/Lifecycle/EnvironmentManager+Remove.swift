@@ -42,6 +42,46 @@ extension EnvironmentManager {
         await stopIdleShared()
     }
 
+    /// Destroys `envs` side by side (at most `width` at once), each as `destroy` does under its own
+    /// lock; the names are published and idle shared services stopped once, after all of them.
+    /// `finished` hears of each as it ends (its failure, or nil).
+    /// - Returns: the failures, by environment; one failing stops none of the others.
+    public func destroy(
+        _ envs: [String], keepWorkspace: Bool = false, width: Int = 4, finished: @escaping @Sendable (String, CiloError?) -> Void
+    ) async throws(CiloError) -> [String: CiloError] {
+        do throws(CiloError) { try await engine.requireEngine() } catch {
+            throw CiloError(.failed, "Docker is not reachable: start it to destroy environments cleanly (their containers may still run)", cause: error)
+        }
+        let manager = self
+        let failures = await withTaskGroup(of: (String, CiloError?).self) { group in
+            var pending = envs[...]
+            var failures: [String: CiloError] = [:]
+            func startNext() {
+                guard let env = pending.popFirst() else { return }
+                group.addTask {
+                    do throws(CiloError) {
+                        try await manager.withLock(env) { lock throws(CiloError) in
+                            try await manager.destroyLocked(try manager.recordOrDamaged(env), keepWorkspace: keepWorkspace, holding: lock)
+                        }
+                        return (env, nil)
+                    } catch {
+                        return (env, error)
+                    }
+                }
+            }
+            for _ in 0..<max(1, width) { startNext() }
+            for await (env, failure) in group {
+                finished(env, failure)
+                if let failure { failures[env] = failure }
+                startNext()
+            }
+            return failures
+        }
+        await names.publish(startServer: false)
+        await stopIdleShared()
+        return failures
+    }
+
     /// Removes the project's shared services (containers, network, volumes) when it has no
     /// environment left. - Returns: the services removed (none while environments remain).
     public func removeSharedServicesOfEmptyProject() async throws(CiloError) -> [String] {

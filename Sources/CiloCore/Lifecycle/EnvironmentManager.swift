@@ -65,6 +65,7 @@ public struct EnvironmentManager: EnvironmentCapability {
     public var changes: WorkspaceChanges { WorkspaceChanges(context: context) }
     public var sandbox: EnvironmentSandbox { EnvironmentSandbox(context: context) }
     public var removal: EnvironmentRemoval { EnvironmentRemoval(context: context) }
+    public var placement: EnvironmentPlacement { EnvironmentPlacement(context: context) }
 
     /// A manager of another project of the same home (the project known by name and source
     /// folder only, as its records say): for changes across projects (`cilo prune --all-projects`).
