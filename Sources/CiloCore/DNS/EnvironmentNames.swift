@@ -5,10 +5,11 @@ public struct EnvironmentNames: EnvironmentCapability {
 
     /// The DNS settings from `cilo init`, nil when DNS is off or init never ran.
     public var dnsSettings: DNSSettings? {
-        do throws(CiloError) {
-            guard let settings = try CiloSettings.load(from: home), settings.dns.enabled else { return nil }
+        switch context.readOnce.settings(of: home) {
+        case .success(let settings):
+            guard let settings, settings.dns.enabled else { return nil }
             return settings.dns
-        } catch {
+        case .failure(let error):
             // Damaged settings: names are off until cilo init writes them again, and that is said.
             warn("\(error.description); names are not served")
             return nil

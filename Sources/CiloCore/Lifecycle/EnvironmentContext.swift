@@ -20,6 +20,8 @@ public struct EnvironmentContext: Sendable {
     public var notice: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: \($0)\n") }
     /// Where the reasons behind choices go (`--verbose`: why a workspace is a clone): nowhere by default.
     public var explain: @Sendable (String) -> Void = { _ in }
+    /// What one action reads once and passes along: cilo's settings (DNS).
+    let readOnce = ReadOnce()
 
     public init(project: Project, home: CiloHome, engine: any ContainerEngine, cancellation: CancellationFlag = CancellationFlag()) {
         self.project = project
