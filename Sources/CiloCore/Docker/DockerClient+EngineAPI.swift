@@ -74,24 +74,13 @@ extension DockerClient {
 
     /// `GET /containers/{id}/json` for each of `ids` side by side, in their order; one gone meanwhile (404) is left out.
     func inspectEach<Value: Decodable & Sendable>(_ api: EngineAPI, _ ids: [String], as type: Value.Type) async throws(CiloError) -> [Value] {
-        let answers = await withTaskGroup(of: (Int, Result<Value?, CiloError>).self) { group in
-            for (index, id) in ids.enumerated() {
-                group.addTask {
-                    do throws(CiloError) {
-                        let answer = try await api.get("/containers/\(id)/json")
-                        if answer.status == 404 { return (index, .success(nil)) }
-                        guard answer.status == 200 else { throw CiloError(.failed, "Docker answered \(answer.status) to inspecting \(id)") }
-                        do { return (index, .success(try JSONDecoder().decode(Value.self, from: answer.body))) } catch {
-                            throw CiloError(.failed, "cannot read Docker's inspection of \(id)", cause: ErrorText(error))
-                        }
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+        let answers = await SideBySide.each(ids) { id throws(CiloError) -> Value? in
+            let answer = try await api.get("/containers/\(id)/json")
+            if answer.status == 404 { return nil }
+            guard answer.status == 200 else { throw CiloError(.failed, "Docker answered \(answer.status) to inspecting \(id)") }
+            do { return try JSONDecoder().decode(Value.self, from: answer.body) } catch {
+                throw CiloError(.failed, "cannot read Docker's inspection of \(id)", cause: ErrorText(error))
             }
-            var collected: [(Int, Result<Value?, CiloError>)] = []
-            for await answer in group { collected.append(answer) }
-            return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
         var values: [Value] = []
         for answer in answers {

@@ -162,4 +162,12 @@ public struct RemoteEngine: Sendable {
         }
         return CiloError(.failed, "engine \(engine.name): \(what) failed: \(cause)")
     }
+
+    /// Asks every engine `question` at once: the cost is the slowest engine's, not the sum.
+    /// - Returns: each engine's answer or failure, in the order of `engines`.
+    public static func askingEach<Answer: Sendable>(
+        _ engines: [Engine], _ question: @escaping @Sendable (RemoteEngine) async throws(CiloError) -> Answer
+    ) async -> [Result<Answer, CiloError>] {
+        await SideBySide.each(engines) { engine throws(CiloError) in try await question(RemoteEngine(engine: engine)) }
+    }
 }
