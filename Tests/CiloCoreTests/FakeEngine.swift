@@ -181,19 +181,21 @@ final class FakeEngine: ContainerEngine {
         with { state in state.containers.removeAll { $0.labels["dev.cilo.project"] == project && $0.labels["dev.cilo.env"] == env } }
     }
 
-    func removeLabelled(project: String, env: String) async throws(CiloError) {
+    func removeLabelled(project: String, env: String) async throws(CiloError) -> [String] {
         try record("rm labelled \(project)/\(env)")
         with { state in
             state.containers.removeAll { $0.labels["dev.cilo.project"] == project && $0.labels["dev.cilo.env"] == env }
             state.networks = state.networks.filter { $0.value.labels["dev.cilo.project"] != project || $0.value.labels["dev.cilo.env"] != env }
         }
+        return []
     }
 
-    func removeShared(project: String) async throws(CiloError) {
+    func removeShared(project: String) async throws(CiloError) -> [String] {
         try record("rm shared \(project)")
         with { state in
             state.containers.removeAll { $0.labels["dev.cilo.shared"] == "true" && $0.labels["dev.cilo.project"] == project }
         }
+        return []
     }
 
     func removeImageIfUnused(_ tag: String) async throws(CiloError) { try record("rmi \(tag)") }

@@ -41,9 +41,13 @@ public protocol ContainerEngine: Sendable {
     /// Removes every container of this project and environment (volumes kept).
     func removeContainers(project: String, env: String) async throws(CiloError)
     /// Removes every container, volume and network of this project and environment.
-    func removeLabelled(project: String, env: String) async throws(CiloError)
+    /// - Returns: what stays through the engine's own fault, each in a sentence (said as warnings).
+    @discardableResult
+    func removeLabelled(project: String, env: String) async throws(CiloError) -> [String]
     /// Removes every container, volume and network of `project`'s shared services.
-    func removeShared(project: String) async throws(CiloError)
+    /// - Returns: as `removeLabelled`.
+    @discardableResult
+    func removeShared(project: String) async throws(CiloError) -> [String]
     /// Removes image `tag` unless a container uses it; an absent image is fine.
     func removeImageIfUnused(_ tag: String) async throws(CiloError)
 

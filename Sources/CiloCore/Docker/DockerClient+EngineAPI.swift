@@ -51,7 +51,15 @@ extension DockerClient {
     /// `managedContainers` over the API: one listing, then each container's facts, asked side by side.
     func managedContainersByAPI(_ api: EngineAPI, project: String?, env: String?) async throws(CiloError) -> [Container] {
         let labels = ["dev.cilo.managed=true"] + (project.map { ["dev.cilo.project=\($0)"] } ?? [])
-        let containers = try await listed(api, labels: labels).map(\.container).filter { env == nil || $0.env == env || $0.shared }
+        let containers: [Container]
+        if let env, project != nil {
+            // One environment's own, and its project's shared ones: two small listings, never every
+            // container of the project (their number grows with its environments).
+            containers = try await listed(api, labels: labels + ["dev.cilo.env=\(env)"]).map(\.container).filter { !$0.shared }
+                + listed(api, labels: labels + ["dev.cilo.shared=true"]).map(\.container)
+        } else {
+            containers = try await listed(api, labels: labels).map(\.container).filter { env == nil || $0.env == env || $0.shared }
+        }
         let facts = try await inspectEach(api, containers.map(\.id), as: ContainerFacts.self)
         let byID = Dictionary(facts.map { ($0.id, $0) }) { first, _ in first }
         // A container removed since the listing is not there any more: it is left out.

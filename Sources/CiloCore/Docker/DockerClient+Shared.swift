@@ -43,9 +43,10 @@ extension DockerClient {
     }
 
     /// Removes every container, volume and network of `project`'s shared services made by this home.
-    public func removeShared(project: String) async throws(CiloError) {
+    @discardableResult
+    public func removeShared(project: String) async throws(CiloError) -> [String] {
         let filters = ["--filter", "label=dev.cilo.shared=true", "--filter", "label=dev.cilo.project=\(project)"]
-        try await removeObjects(filters: filters)
+        return try await removeObjects(filters: filters)
     }
 
     /// Stops containers (they stay, with their volumes, for the next start).

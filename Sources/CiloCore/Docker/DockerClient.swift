@@ -273,32 +273,6 @@ public struct DockerClient: ContainerEngine {
         return size
     }
 
-    /// Removes every container labelled with this project and environment (volumes kept).
-    public func removeContainers(project: String, env: String) async throws(CiloError) {
-        let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
-        if !containers.isEmpty { _ = try await check(["rm", "-f"] + containers, "removing containers") }
-    }
-
-    /// Removes every container, volume and network labelled with this project and environment.
-    public func removeLabelled(project: String, env: String) async throws(CiloError) {
-        try await removeObjects(filters: ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"])
-    }
-
-    /// Removes every container (with its anonymous volumes), volume and network of this home that `filters` finds.
-    func removeObjects(filters: [String]) async throws(CiloError) {
-        let containers = try await labelled(["ps", "-a"], "{{.ID}}", filters: filters)
-        if !containers.isEmpty { _ = try await check(["rm", "-f", "-v"] + containers, "removing containers") }
-        let volumes = try await labelled(["volume", "ls"], "{{.Name}}", filters: filters)
-        if !volumes.isEmpty { _ = try await check(["volume", "rm", "-f"] + volumes, "removing volumes") }
-        let networks = try await labelled(["network", "ls"], "{{.ID}}", filters: filters)
-        if !networks.isEmpty { _ = try await check(["network", "rm"] + networks, "removing networks") }
-    }
-
-    /// The objects `listing` finds labelled with this project and environment, of this client's home.
-    private func labelled(_ listing: [String], _ identity: String, project: String, env: String) async throws(CiloError) -> [String] {
-        try await labelled(listing, identity, filters: ["--filter", "label=dev.cilo.project=\(project)", "--filter", "label=dev.cilo.env=\(env)"])
-    }
-
     /// The objects `listing` finds with `filters`, of this client's home.
     func labelled(_ listing: [String], _ identity: String, filters: [String]) async throws(CiloError) -> [String] {
         let format = identity + "\t{{.Label \"dev.cilo.home\"}}"

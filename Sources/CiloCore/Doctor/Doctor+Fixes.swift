@@ -74,7 +74,7 @@ extension Doctor {
         case .removeDockerObjects(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in
                 try await engine.requireEngine()
-                try await engine.removeLabelled(project: project, env: env)
+                if let left = try await engine.removeLabelled(project: project, env: env).first { throw CiloError(.failed, left) }
             }
         case .removeGenerated(let project, let env):
             try await withIdleEnvironment(project, env, mustHaveRecord: false) { _ throws(CiloError) in

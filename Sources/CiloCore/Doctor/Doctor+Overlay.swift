@@ -60,7 +60,7 @@ extension Doctor {
         if remakeBase {
             // A mount of the deleted base still shows it: unmounted first, remounted on the new one.
             let workspace = BytePath(record.workspace)
-            try await WorkerThreads.offload { () throws(CiloError) in try OverlayWorkspace.unmount(workspace) }
+            _ = try await WorkerThreads.offload { () throws(CiloError) in try OverlayWorkspace.unmount(workspace) }
             let options = try workspaces.cloneOptions(env, strategy: .auto)
             _ = try await workspaces.acquireBase(for: &record, options: options, askedAt: BaseCheck.now())
         }

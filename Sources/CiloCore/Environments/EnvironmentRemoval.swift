@@ -36,7 +36,7 @@ public struct EnvironmentRemoval: EnvironmentCapability {
         if engineAnswers {
             // Shared services leave its networks first: Docker removes no network still in use.
             try await SharedServices(home: home, engine: engine).leave(record, grace: sharedGrace)
-            try await engine.removeLabelled(project: record.project, env: record.name)
+            for left in try await engine.removeLabelled(project: record.project, env: record.name) { warn(left) }
             try await removeImages(record.images ?? [], of: record)
         }
         try await EnvironmentSandbox(context: context).remove(record)

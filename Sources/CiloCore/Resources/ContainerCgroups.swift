@@ -10,10 +10,21 @@ public enum ContainerCgroups {
     public static func locate(
         _ ids: [String], procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup"
     ) throws(CiloError) -> [String: CgroupLocation] {
-        let wanted = Set(ids)
         var found: [String: CgroupLocation] = [:]
-        guard !wanted.isEmpty else { return found }
         let unified = HostFacts.readSmallFile(cgroupRoot + "/cgroup.controllers") != nil
+        // Where Docker's two cgroup drivers put a container on cgroup v2: looked at first, so the
+        // process table is read only for the others (its size grows with every container running).
+        for id in ids {
+            let paths = ["/docker/\(id)", "/system.slice/docker-\(id).scope"]
+            let holder = unified ? cgroupRoot : cgroupRoot + "/memory"
+            guard let path = paths.first(where: { HostFacts.readSmallFile(holder + $0 + "/cgroup.procs", limit: 1 << 16).map { !$0.isEmpty } ?? false })
+            else { continue }
+            // As its processes' /proc/<pid>/cgroup would name it, so both hierarchies are found one way.
+            let named = unified ? "0::\(path)\n" : "4:memory:\(path)\n2:cpu,cpuacct:\(path)\n8:pids:\(path)\n"
+            found[id] = CgroupLocation.locate(procCgroup: Array(named.utf8), root: cgroupRoot, unified: unified)
+        }
+        let wanted = Set(ids).subtracting(found.keys)
+        guard !wanted.isEmpty else { return found }
         var pids: [String] = []
         do throws(Errno) {
             let proc = try PathOpening.openDirectory(Array(procRoot.utf8))
@@ -25,7 +36,7 @@ public enum ContainerCgroups {
         } catch {
             throw .system(error, "cannot read the process table", path: procRoot)
         }
-        for pid in pids where found.count < wanted.count {
+        for pid in pids where found.count < ids.count {
             guard let contents = HostFacts.readSmallFile("\(procRoot)/\(pid)/cgroup", limit: 8192),
                 let id = containerID(in: contents), wanted.contains(id), found[id] == nil,
                 let location = CgroupLocation.locate(procCgroup: contents, root: cgroupRoot, unified: unified)

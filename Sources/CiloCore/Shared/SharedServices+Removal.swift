@@ -31,7 +31,7 @@ extension SharedServices {
                 }
             }
             let containers = try await engine.sharedContainers(project: project)
-            try await engine.removeShared(project: project)
+            if let left = try await engine.removeShared(project: project).first { throw CiloError(.failed, left) }
             do throws(Errno) { try home.removeFolder(project, in: home.path("shared")) } catch {
                 throw .system(error, "cannot delete cilo's files of the shared services", path: SharedServiceState.folder(project: project, home: home).display)
             }
