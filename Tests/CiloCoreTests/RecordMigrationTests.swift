@@ -73,4 +73,19 @@ struct RecordMigrationTests {
         let text = try #require(Self.earlier["v1-first"]).replacingOccurrences(of: "\"reflink\"", with: "\"teleport\"")
         #expect(throws: CiloError.self) { try RecordMigration.decode(Data(text.utf8)) }
     }
+
+    @Test("a whole record of a newer schema is refused, not read as this one")
+    func newerWhole() throws {
+        let current = try RecordMigration.decode(Data(try #require(Self.earlier["v1-last"]).utf8))
+        var newer = current
+        newer.schemaVersion = RecordMigration.currentVersion + 1
+        let data = try JSONEncoder().encode(newer)
+        do {
+            _ = try RecordMigration.decode(data)
+            Issue.record("a newer record was read")
+        } catch {
+            #expect(error.code == .damaged && error.description.contains("newer cilo"), "\(error.description)")
+        }
+        #expect(try RecordMigration.decode(JSONEncoder().encode(current)) == current, "the current shape reads back as written")
+    }
 }

@@ -16,6 +16,10 @@ public enum RecordMigration {
     /// The record in `data`, migrated to the current version.
     /// - Throws: `damaged` naming what is wrong (not JSON, a newer version, a field that does not fit).
     public static func decode(_ data: Data) throws(CiloError) -> EnvironmentRecord {
+        // A record of the current shape decodes as it is (one parse); any other goes step by step.
+        if let current = try? JSONDecoder().decode(EnvironmentRecord.self, from: data), current.schemaVersion == currentVersion {
+            return current
+        }
         let object: [String: Any]
         do {
             guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

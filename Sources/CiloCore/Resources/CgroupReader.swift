@@ -1,3 +1,4 @@
+import Synchronization
 import CiloSystem
 
 /// Where one process's (or container's) cgroup files are, for cgroup v1 and v2 alike.
@@ -31,9 +32,7 @@ public struct CgroupLocation: Sendable, Equatable {
             return CgroupLocation(version: .v2, memory: folder, cpu: folder, pids: folder)
         }
         guard let memory = byController["memory"], let cpu = byController["cpuacct"] ?? byController["cpu"] else { return nil }
-        let cpuMount = ["cpuacct", "cpu,cpuacct", "cpuacct,cpu"].map { root + "/" + $0 }
-            .first { HostFacts.readSmallFile($0 + "/cpuacct.usage") != nil || HostFacts.readSmallFile($0 + cpu + "/cpuacct.usage") != nil }
-            ?? root + "/cpuacct"
+        let cpuMount = cpuAccountingMount(root: root, cpu: cpu)
         let pids = byController["pids"].map { root + "/pids" + $0 } ?? ""
         return CgroupLocation(version: .v1, memory: root + "/memory" + memory, cpu: cpuMount + cpu, pids: pids)
     }
@@ -52,6 +51,14 @@ public struct CgroupSample: Sendable, Equatable, Codable {
     public var memoryLimitBytes: Int? = nil
     /// Processes the kernel killed in it for lack of memory (v2 `memory.events`, v1 `memory.oom_control`).
     public var oomKills: Int? = nil
+
+    /// Only the memory kills of the cgroup at `location` (one file); nil when it is gone.
+    public static func oomKills(_ location: CgroupLocation) -> Int? {
+        switch location.version {
+        case .v2: statField(location.memory + "/memory.events", "oom_kill")
+        case .v1: statField(location.memory + "/memory.oom_control", "oom_kill")
+        }
+    }
 
     /// Reads the counters at `location`; nil when the cgroup is gone.
     public static func read(_ location: CgroupLocation) -> CgroupSample? {
@@ -92,4 +99,19 @@ public struct CgroupSample: Sendable, Equatable, Codable {
         }
         return nil
     }
+}
+
+extension CgroupLocation {
+    /// Where cgroup v1's cpuacct controller is mounted under `root` (alone or with cpu), found
+    /// once per process: the layout does not change while cilo runs.
+    static func cpuAccountingMount(root: String, cpu: String) -> String {
+        if let known = knownCPUMounts.withLock({ $0[root] }) { return known }
+        let found = ["cpuacct", "cpu,cpuacct", "cpuacct,cpu"].map { root + "/" + $0 }
+            .first { HostFacts.readSmallFile($0 + "/cpuacct.usage") != nil || HostFacts.readSmallFile($0 + cpu + "/cpuacct.usage") != nil }
+        guard let found else { return root + "/cpuacct" }
+        knownCPUMounts.withLock { $0[root] = found }
+        return found
+    }
+
+    private static let knownCPUMounts = Mutex<[String: String]>([:])
 }

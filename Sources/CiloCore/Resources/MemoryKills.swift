@@ -9,7 +9,7 @@ public enum MemoryKills {
         let locations = try ContainerCgroups.locate(running)
         return containers.map { container in
             var annotated = container
-            if let location = locations[container.id] { annotated.oomKills = CgroupSample.read(location)?.oomKills }
+            if let location = locations[container.id] { annotated.oomKills = CgroupSample.oomKills(location) }
             return annotated
         }
     }
