@@ -11,7 +11,7 @@ public struct ComposeStack: EnvironmentCapability {
     /// winning over env files as with plain compose): the project's `env_files`, then
     /// `extra` (`cilo run -e`), then cilo's `CILO_*`.
     func composeEnvironment(_ record: EnvironmentRecord, extra: [String: String] = [:]) throws(CiloError) -> [String: String] {
-        let files = try EnvFile.variables(project.config.envFiles, workspace: record.workspace, shell: ProcessInfo.processInfo.environment)
+        let files = try context.readOnce.envFileVariables(project.config.envFiles, in: record.workspace, shell: ProcessInfo.processInfo.environment)
         return files.merging(extra) { $1 }.merging(record.composeVariables) { $1 }
     }
 

@@ -4,6 +4,10 @@ import Foundation
 extension DockerClient {
     /// Removes every container labelled with this project and environment (volumes kept).
     public func removeContainers(project: String, env: String) async throws(CiloError) {
+        if let api {
+            try await removeContainersByAPI(api, labels: ["dev.cilo.project=\(project)", "dev.cilo.env=\(env)"], volumes: false)
+            return
+        }
         let containers = try await labelled(["ps", "-a"], "{{.ID}}", project: project, env: env)
         if !containers.isEmpty { _ = try await check(["rm", "-f"] + containers, "removing containers") }
     }
@@ -18,6 +22,7 @@ extension DockerClient {
     /// Removes every container (with its anonymous volumes), volume and network of this home that `filters` finds.
     /// - Returns: networks Docker cannot remove for a fault of its own (see `removeNetwork`).
     func removeObjects(filters: [String]) async throws(CiloError) -> [String] {
+        if let api { return try await removeObjectsByAPI(api, labels: Self.labels(inFilters: filters)) }
         let containers = try await labelled(["ps", "-a"], "{{.ID}}", filters: filters)
         if !containers.isEmpty { _ = try await check(["rm", "-f", "-v"] + containers, "removing containers") }
         let volumes = try await labelled(["volume", "ls"], "{{.Name}}", filters: filters)
@@ -47,8 +52,7 @@ extension DockerClient {
         guard attached.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0" else {
             throw CiloError(.failed, "removing network \(name) failed: \(again.tail())")
         }
-        return "Docker keeps a stale endpoint in network \(name) (a fault of dockerd's, no container is attached): "
-            + "it stays until dockerd restarts; cilo doctor --fix removes it then"
+        return Self.staleEndpointNote(name)
     }
 
     /// The objects `listing` finds labelled with this project and environment, of this client's home.

@@ -20,6 +20,8 @@ struct EngineAPI: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
+        // A listing of many environments inspects every container side by side.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
@@ -41,6 +43,11 @@ struct EngineAPI: Sendable {
     /// GETs `path` (under the API version) with `query`; the status and the body (at most 64 MiB).
     /// - Throws: when the engine cannot be reached or does not answer in time.
     func get(_ path: String, query: [(String, String)] = []) async throws(CiloError) -> (status: Int, body: Data) {
+        try await send(.GET, path, query: query)
+    }
+
+    /// Sends `method` to `path` with `query` and a JSON body; the status and the answer's body.
+    func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: Data? = nil) async throws(CiloError) -> (status: Int, body: Data) {
         let encodedQuery = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
         let uri = "/\(Self.version)\(path)\(encodedQuery)"
         let url: String
@@ -57,8 +64,13 @@ struct EngineAPI: Sendable {
         }
         do {
             var request = HTTPClientRequest(url: url)
+            request.method = method
             // A socket URL has no host of its own; Docker wants one (the CLI says localhost too).
             request.headers.replaceOrAdd(name: "Host", value: "localhost")
+            if let json {
+                request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: json))
+            }
             let response = try await Self.client.execute(request, timeout: Self.timeout)
             let body = try await response.body.collect(upTo: 64 << 20)
             return (Int(response.status.code), Data(body.readableBytesView))
