@@ -3,12 +3,11 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Reads of Docker's state over its Engine API (HTTP on the engine's unix socket, or plain
-/// TCP), without spawning the `docker` CLI: a request costs about a millisecond where a CLI
-/// call costs 30 to 90 (and `docker info` runs every CLI plugin's metadata).
+/// Docker's Engine API (HTTP on the engine's unix socket, or plain TCP): cilo reads Docker's
+/// state and removes its own objects here, without spawning the `docker` CLI. A request costs
+/// about a millisecond where a CLI call costs 30 to 90 (and `docker info` runs every CLI
+/// plugin's metadata).
 struct EngineAPI: Sendable {
-    /// API version 1.41 is Docker 20.10's, the oldest engine cilo supports; newer engines serve it too.
-    static let version = "v1.41"
     /// How long one request may take; Docker answers reads in milliseconds.
     static let timeout = TimeAmount.seconds(30)
 
@@ -40,7 +39,7 @@ struct EngineAPI: Sendable {
         }
     }
 
-    /// GETs `path` (under the API version) with `query`; the status and the body (at most 64 MiB).
+    /// GETs `path` with `query`; the status and the body (at most 64 MiB).
     /// - Throws: when the engine cannot be reached or does not answer in time.
     func get(_ path: String, query: [(String, String)] = []) async throws(CiloError) -> (status: Int, body: Data) {
         try await send(.GET, path, query: query)
@@ -49,7 +48,9 @@ struct EngineAPI: Sendable {
     /// Sends `method` to `path` with `query` and a JSON body; the status and the answer's body.
     func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: Data? = nil) async throws(CiloError) -> (status: Int, body: Data) {
         let encodedQuery = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
-        let uri = "/\(Self.version)\(path)\(encodedQuery)"
+        // Unversioned: each engine answers in its own API version. (Engines from 29 on refuse the
+        // versions before 1.44, 20.10 speaks up to 1.41; the fields cilo reads are in all of them.)
+        let uri = path + encodedQuery
         let url: String
         switch endpoint {
         case .unixSocket(let socket):

@@ -72,7 +72,8 @@ public struct EnvironmentPlacement: EnvironmentCapability {
                 return try await roomiestNow(for: env)
             } catch where error.code == .busy && waiting != .no {
                 if case .seconds(let limit) = waiting, Date().timeIntervalSince(start) >= limit {
-                    throw CiloError(.busy, "\(error.message); waited \(ByteFormatting.duration(limit))")
+                    let seconds = limit == limit.rounded() ? String(Int(limit)) : String(limit)
+                    throw CiloError(.busy, "\(error.message); waited \(seconds) s")
                 }
                 if !said { notice("\(error.message); waiting for room") }
                 said = true
