@@ -14,12 +14,8 @@ struct AdmissionAndSharingTransactionTests {
         let fixture = try TransactionFixture(config: "project: shop\nmax_environments: 1\n")
         let manager = try fixture.manager()
         _ = try await manager.prepare(fixture.request("a1"))
-        do {
-            _ = try await manager.prepare(fixture.request("a2"))
-            Issue.record("a second environment started beyond the limit")
-        } catch {
-            #expect(error.code == .busy && error.description.contains("1 of 1 environments"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a2")) }
+        #expect(failed.code == .busy && failed.text.contains("1 of 1 environments"), "\(failed.text)")
         #expect(try manager.store.load(project: "shop", env: "a2") == nil)
         #expect(fixture.engine.containers.count == 2)
     }
@@ -49,12 +45,8 @@ struct AdmissionAndSharingTransactionTests {
         _ = try await manager.prepare(fixture.request("a1"))
         var request = fixture.request("a2")
         request.admission = .wait(seconds: 0.2)
-        do {
-            _ = try await manager.prepare(request)
-            Issue.record("it started")
-        } catch {
-            #expect(error.code == .busy && error.description.contains("without a place to start"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(request) }
+        #expect(failed.code == .busy && failed.text.contains("without a place to start"), "\(failed.text)")
         #expect(try AdmissionQueue(home: fixture.home).liveTickets(own: nil).isEmpty)
     }
 
@@ -69,12 +61,8 @@ struct AdmissionAndSharingTransactionTests {
         // Raised once cilo says it waits: an event, not a sleep.
         var waiting = manager
         waiting.notice = { line in if line.contains("in line") { cancellation.cancel() } }
-        do {
-            _ = try await waiting.prepare(request)
-            Issue.record("it started")
-        } catch {
-            #expect(error.code == .cancelled && error.description.contains("left the line"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await waiting.prepare(request) }
+        #expect(failed.code == .cancelled && failed.text.contains("left the line"), "\(failed.text)")
         #expect(try AdmissionQueue(home: fixture.home).liveTickets(own: nil).isEmpty)
     }
 

@@ -1,6 +1,7 @@
 @testable import CiloCore
 import CiloSystem
 import Foundation
+import Testing
 
 /// A project folder, a cilo home and a fake engine in a temporary folder: what the
 /// transaction tests run `EnvironmentManager` on. Removed on `deinit`.
@@ -79,5 +80,19 @@ final class TransactionFixture {
     /// The names of the files and folders in `path` (none when it does not exist).
     func entries(_ path: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+
+    /// How `body`, which must fail, failed: its code and message (none when it succeeded, which
+    /// is recorded as an issue).
+    static func failure(
+        _ body: () async throws(CiloError) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> (code: CiloError.Code?, text: String) {
+        do throws(CiloError) {
+            try await body()
+            Issue.record("it succeeded", sourceLocation: sourceLocation)
+            return (nil, "")
+        } catch {
+            return (error.code, error.description)
+        }
     }
 }

@@ -113,12 +113,8 @@ struct TransactionTests {
         let manager = try fixture.manager()
         let record = try await manager.prepare(fixture.request("a1")).record
         fixture.engine.with { $0.reachable = false }
-        do {
-            try await manager.destroy("a1")
-            Issue.record("destroy without an engine succeeded")
-        } catch {
-            #expect(error.description.contains("Docker is not reachable"))
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in try await manager.destroy("a1") }
+        #expect(failed.text.contains("Docker is not reachable"))
         #expect(try manager.record("a1").status == .running)
         #expect(fixture.exists(record.workspace + "/app.py"))
         #expect(fixture.engine.containers.count == 2)
@@ -128,12 +124,8 @@ struct TransactionTests {
     func failedService() async throws {
         let fixture = try TransactionFixture(compose: TransactionFixture.webAndDatabase.replacingOccurrences(of: "fake/db", with: "fake/exits-1"))
         let manager = try fixture.manager()
-        do {
-            _ = try await manager.prepare(fixture.request("a1"))
-            Issue.record("the up succeeded")
-        } catch {
-            #expect(error.description.contains("db") && error.description.contains("fake log line"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.text.contains("db") && failed.text.contains("fake log line"), "\(failed.text)")
         #expect(fixture.engine.containers.isEmpty, "compose down ran")
         let record = try manager.record("a1")
         #expect(record.status == .failed && record.lastError?.contains("db") == true)
@@ -166,12 +158,8 @@ struct TransactionTests {
         let fixture = try TransactionFixture()
         let manager = try fixture.manager()
         fixture.engine.fail("compose config")
-        do {
-            _ = try await manager.prepare(fixture.request("a1"))
-            Issue.record("the create succeeded")
-        } catch {
-            #expect(error.code == .invalidArgument && error.description.contains("compose rejects the project"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.code == .invalidArgument && failed.text.contains("compose rejects the project"), "\(failed.text)")
         #expect(try manager.store.load(project: "shop", env: "a1") == nil)
         #expect(!fixture.exists(manager.home.workspace(project: "shop", env: "a1").display))
         #expect(fixture.engine.networkNames.isEmpty && fixture.engine.containers.isEmpty)
@@ -184,12 +172,8 @@ struct TransactionTests {
         let manager = try fixture.manager()
         let cancellation = manager.cancellation
         fixture.engine.beforeEachCompose { arguments in if arguments.contains("config") { cancellation.cancel() } }
-        do {
-            _ = try await manager.prepare(fixture.request("a1"))
-            Issue.record("the create succeeded")
-        } catch {
-            #expect(error.code == .cancelled && error.description.contains("nothing of it was left"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.code == .cancelled && failed.text.contains("nothing of it was left"), "\(failed.text)")
         #expect(try manager.store.load(project: "shop", env: "a1") == nil)
         #expect(!fixture.exists(manager.home.workspace(project: "shop", env: "a1").display))
         #expect(fixture.engine.containers.isEmpty)
@@ -201,12 +185,8 @@ struct TransactionTests {
         let manager = try fixture.manager()
         let cancellation = manager.cancellation
         fixture.engine.beforeEachCompose { arguments in if arguments.contains("up") { cancellation.cancel() } }
-        do {
-            _ = try await manager.prepare(fixture.request("a1"))
-            Issue.record("the up succeeded")
-        } catch {
-            #expect(error.code == .cancelled && error.description.contains("its services were stopped"), "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.code == .cancelled && failed.text.contains("its services were stopped"), "\(failed.text)")
         #expect(fixture.engine.containers.isEmpty)
         let record = try manager.record("a1")
         #expect(record.status == .stopped)
@@ -230,12 +210,8 @@ struct TransactionTests {
         let manager = try fixture.manager()
         let name = EnvironmentRecord.dockerName(project: "shop", env: "a1")
         fixture.engine.with { $0.networks[name] = FakeEngine.FakeNetwork(subnet: nil, labels: ["dev.cilo.home": "/elsewhere"]) }
-        do {
-            _ = try await manager.prepare(fixture.request("a1"))
-            Issue.record("the up succeeded")
-        } catch {
-            #expect(error.code == .anotherHome, "\(error.description)")
-        }
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.code == .anotherHome, "\(failed.text)")
         #expect(!fixture.engine.calls.contains { $0.hasPrefix("compose up") || $0.hasPrefix("compose down") })
         #expect(fixture.engine.networkNames.contains(name), "the other home's network stays")
     }
