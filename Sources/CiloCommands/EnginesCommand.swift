@@ -27,7 +27,7 @@ extension CiloCommand {
                         throw CiloError(.alreadyExists, "engine '\(engine.name)' exists (cilo engines remove \(engine.name) first)")
                     }
                     let facts = try await RemoteEngine(engine: engine).prepare()
-                    try registry.add(engine)
+                    try await registry.add(engine)
                     return facts
                 }
                 print("added engine \(name) (\(address)): \(facts.architecture), Docker \(facts.docker ?? "?"), Compose \(facts.compose ?? "?")")
@@ -110,7 +110,7 @@ extension CiloCommand {
                         throw CiloError(.busy, "engine \(name) holds \(held.map { "\($0.project)/\($0.env)" }.joined(separator: ", ")): destroy them first, or --force forgets them here")
                     }
                     for placement in held { try registry.forget(project: placement.project, env: placement.env) }
-                    try registry.remove(name)
+                    try await registry.remove(name)
                     return held
                 }
                 for placement in forgotten {

@@ -57,8 +57,8 @@ public struct EngineRegistry: Sendable {
     }
 
     /// Adds `engine`; a name in use is refused.
-    public func add(_ engine: Engine) throws(CiloError) {
-        try withLock { () throws(CiloError) in
+    public func add(_ engine: Engine) async throws(CiloError) {
+        try await withLock { () throws(CiloError) in
             var stored = try StateFile.load(Stored.self, Self.fileName, in: home.root, what: "the engines list") ?? Stored()
             guard !stored.engines.contains(where: { $0.name == engine.name }) else {
                 throw CiloError(.alreadyExists, "engine '\(engine.name)' exists (cilo engines remove \(engine.name) first)")
@@ -69,8 +69,8 @@ public struct EngineRegistry: Sendable {
     }
 
     /// Removes engine `name`.
-    public func remove(_ name: String) throws(CiloError) {
-        try withLock { () throws(CiloError) in
+    public func remove(_ name: String) async throws(CiloError) {
+        try await withLock { () throws(CiloError) in
             var stored = try StateFile.load(Stored.self, Self.fileName, in: home.root, what: "the engines list") ?? Stored()
             guard stored.engines.contains(where: { $0.name == name }) else { throw CiloError(.notFound, "no engine '\(name)'") }
             stored.engines.removeAll { $0.name == name }
@@ -104,9 +104,14 @@ public struct EngineRegistry: Sendable {
         try StateFile.remove(FileName(env + ".json"), in: home.path("remote", project), what: "where \(env) runs")
     }
 
-    private func withLock<Result>(_ body: () throws(CiloError) -> Result) throws(CiloError) -> Result {
-        let lock = try home.lock(home.path("locks", "engines.lock"))
-        defer { lock.unlock() }
-        return try body()
+    /// Runs `body` holding the engines list's lock, on a thread of cilo's: waiting for another
+    /// cilo that changes the list never blocks the cooperative pool.
+    private func withLock<Result: Sendable>(_ body: @escaping @Sendable () throws(CiloError) -> Result) async throws(CiloError) -> Result {
+        let home = self.home
+        return try await WorkerThreads.offload { () throws(CiloError) -> Result in
+            let lock = try home.lock(home.path("locks", "engines.lock"))
+            defer { lock.unlock() }
+            return try body()
+        }
     }
 }
