@@ -157,7 +157,9 @@ struct UntrustedAgentTests {
         }
         let commands: [[String]] = [
             ["python3", "s1", "-c", "import time\nfor _ in range(600): time.sleep(0.1)"],
-            ["bash", "s1", "-c", "for i in $(seq 1 600); do sleep 0.1; done"],
+            // Whole seconds: bash exits on SIGINT only when its child died of it too, and a signal landing
+            // just as a short sleep ended would let the loop go on (bash's cooperative exit, not cilo's doing).
+            ["bash", "s1", "-c", "for i in $(seq 1 60); do sleep 1; done"],
         ]
         for sandbox in [[], ["--sandbox", "--sandbox-network", "none"]] {
             for command in commands {
