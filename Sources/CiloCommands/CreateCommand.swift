@@ -13,6 +13,9 @@ extension CiloCommand {
         @Option(help: "Clone this folder instead of the project's root.")
         var from: String?
 
+        @Option(help: ArgumentHelp("Copy this environment's workspace and volumes (as cilo fork) instead of cloning the project.", valueName: "env"))
+        var fork: String?
+
         @Option(help: "auto (a snapshot where possible, else an overlay of a shared base where cilo may mount, else a clone), snapshot, overlay, reflink, copy-range or copy.")
         var strategy: CloneStrategy = .auto
 
@@ -28,15 +31,24 @@ extension CiloCommand {
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            if fork != nil && from != nil { throw ValidationError("--fork copies an environment and --from clones a folder: give one of them") }
+        }
+
         func run() async throws {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from, explaining: global.verbose)
+                let forked = try fork.map(NameRules.environmentName)
+                if let forked, let remote = try RemoteRouting.engine(of: forked, manager) {
+                    try RemoteRouting.forward(to: remote, project: manager.project.name)
+                }
                 if let remote = try await manager.placement.target(name, asked: engine, from: from) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }
                 var request = EnvironmentRequest(env: name, start: .never)
                 request.source = from
+                request.fork = forked
                 request.strategy = strategy
                 request.mustBeNew = true
                 request.profiles = profiles
@@ -47,11 +59,15 @@ extension CiloCommand {
             EnvironmentText.printWarnings(outcome.warnings)
             let record = outcome.record
             if json {
-                print(try JSONOutput.encode(record))
+                print(try outcome.fork.map { try JSONOutput.encode(ForkOutput(environment: record, fork: $0)) } ?? JSONOutput.encode(record))
                 return
             }
             print("created \(record.project)/\(record.name) at \(record.workspace) (subnet \(record.subnet))")
-            if let report = outcome.cloneReport { print(CloneReportText.render(report)) }
+            if let fork = outcome.fork {
+                print(ForkText.render(fork))
+            } else if let report = outcome.cloneReport {
+                print(CloneReportText.render(report))
+            }
         }
     }
 }

@@ -62,8 +62,8 @@ extension CiloCommand {
             }
             let engine = DiskUsage(jobs: jobs)
             var measured: [BytePath] = []
-            /// The environments measured, by their index in `measured`: their figures are kept for `cilo list`.
-            var environments: [Int: EnvironmentRecord] = [:]
+            /// The environments measured, by the range of their parts in `measured`: their figures are kept for `cilo list`.
+            var environments: [(parts: Range<Int>, record: EnvironmentRecord)] = []
             var failed = false
             for target in targets {
                 if target.isEmpty {
@@ -73,8 +73,9 @@ extension CiloCommand {
                 }
                 do throws(CiloError) {
                     if let record = environmentRecord(target) {
-                        environments[measured.count] = record
-                        measured.append(CiloHome.fromEnvironment().diskTree(of: record))
+                        let parts = try DiskUsage.environmentParts(record, home: .fromEnvironment())
+                        environments.append((measured.count..<measured.count + parts.count, record))
+                        measured += parts
                         continue
                     }
                     _ = try FileSystemInfo.of(RawArguments.path(target), probeReflink: false)
@@ -92,12 +93,13 @@ extension CiloCommand {
             guard !measured.isEmpty else { throw ExitCode.failure }
             var result: DiskUsage.Measurement
             do throws(CiloError) { result = try engine.measure(measured) } catch { throw global.report(error) }
-            for (index, record) in environments where record.overlayBase != nil {
-                result.reports[index].measuredFolder = result.reports[index].path
-                result.reports[index].path = record.workspace
-            }
+            // An environment's parts (workspace, volumes, checkpoints) are one report.
             let cache = WorkspaceDiskCache(home: .fromEnvironment())
-            for (index, record) in environments { cache.keep(result.reports[index], project: record.project, env: record.name) }
+            for (parts, record) in environments.reversed() {
+                let whole = DiskUsage.environmentReport(record, home: cache.home, parts: result.reports[parts])
+                cache.keep(whole, project: record.project, env: record.name)
+                result.reports.replaceSubrange(parts, with: [whole])
+            }
             if json {
                 print(try JSONOutput.encode(result.reports))
             } else {

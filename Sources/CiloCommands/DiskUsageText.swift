@@ -18,6 +18,11 @@ enum DiskUsageText {
         for report in measurement.reports where report.measuredFolder != nil {
             text += "\n\(report.path): an overlay workspace; measured its upper folder (what it wrote), its base is shared"
         }
+        for report in measurement.reports where report.volumeExclusiveBytes != nil || report.checkpointExclusiveBytes != nil {
+            let parts = [("volumes", report.volumeExclusiveBytes), ("checkpoints", report.checkpointExclusiveBytes)]
+                .compactMap { name, bytes in bytes.map { "its \(name) \(ByteFormatting.iec($0))" } }
+            text += "\n\(report.path): counted with \(parts.joined(separator: " and ")) exclusive"
+        }
         return text
     }
 

@@ -65,7 +65,7 @@ extension CiloCommand {
             for record in records {
                 var figures = cache.load(project: record.project, env: record.name)
                 let changes = ChangesSummary.load(home: cache.home, project: record.project, env: record.name)
-                if disk, record.status != .damaged, let report = try? await DiskUsage().measureOffPool(cache.home.diskTree(of: record)) {
+                if disk, record.status != .damaged, let report = try? await DiskUsage().measureEnvironment(record, home: cache.home) {
                     figures = cache.keep(report, project: record.project, env: record.name)
                 }
                 entries.append(Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,

@@ -49,6 +49,9 @@ extension CiloCommand {
             try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
+                if let forked = start.fork, let remote = try RemoteRouting.engine(of: forked, manager) {
+                    try RemoteRouting.forward(to: remote, project: manager.project.name)
+                }
                 if let remote = try await manager.placement.target(name, asked: start.engine, from: start.from, waiting: start.placementWaiting) {
                     if rm { try await RemoteRouting.forwardRemoving(name, to: remote, manager: manager) }
                     try RemoteRouting.forward(to: remote, project: manager.project.name)

@@ -15,6 +15,9 @@ struct StartOptions: ParsableArguments {
     @Option(help: "When creating: clone this folder instead of the project's root.")
     var from: String?
 
+    @Option(help: ArgumentHelp("When creating: copy this environment's workspace and volumes (as cilo fork) instead of cloning the project.", valueName: "env"))
+    var fork: String?
+
     @Option(help: ArgumentHelp(
         "When the machine holds no more environments: wait for a place, first come first served, SECONDS at most (default: as long as it takes) instead of exiting 75.",
         valueName: "seconds"))
@@ -47,6 +50,7 @@ struct StartOptions: ParsableArguments {
         if let wait, wait != "forever" {
             guard let seconds = Double(wait), seconds > 0, seconds.isFinite else { throw ValidationError("--wait takes a number of seconds above 0, not '\(wait)'") }
         }
+        if fork != nil && from != nil { throw ValidationError("--fork copies an environment and --from clones a folder: give one of them") }
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 1 and 3600 seconds") }
         for profile in profiles where profile.isEmpty || profile.contains(where: { $0.isWhitespace }) {
             throw ValidationError("--profile needs a profile name, not '\(profile)'")
@@ -57,6 +61,7 @@ struct StartOptions: ParsableArguments {
     func request(_ env: String, start: EnvironmentRequest.Start) throws(CiloError) -> EnvironmentRequest {
         var request = EnvironmentRequest(env: env, start: start)
         request.source = from
+        request.fork = try fork.map(NameRules.environmentName)
         request.profiles = profiles
         request.build = build
         request.timeoutSeconds = timeout

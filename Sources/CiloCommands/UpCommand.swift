@@ -24,6 +24,9 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: start.from, explaining: global.verbose)
+                if let forked = start.fork, let remote = try RemoteRouting.engine(of: forked, manager) {
+                    try RemoteRouting.forward(to: remote, project: manager.project.name)
+                }
                 if let remote = try await manager.placement.target(name, asked: start.engine, from: start.from, waiting: start.placementWaiting) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)
                 }

@@ -126,6 +126,13 @@ extension FileDescriptor {
 
     /// Creates a FIFO `name` inside this directory.
     ///
+    /// Creates an overlay whiteout `name` (a character device 0/0; needs CAP_MKNOD).
+    ///
+    /// The corresponding C function is `mknodat` with `S_IFCHR` and device 0.
+    public func makeWhiteout(_ name: FileName, mode: UInt32) throws(Errno) {
+        try SystemCall.check { name.withCString { mknodat(rawValue, $0, mode_t(S_IFCHR) | mode_t(mode), 0) } }
+    }
+
     /// The corresponding C function is `mknodat` with `S_IFIFO`.
     public func makeFIFO(_ name: FileName, mode: UInt32) throws(Errno) {
         try SystemCall.check { name.withCString { mknodat(rawValue, $0, mode_t(S_IFIFO) | mode_t(mode), 0) } }

@@ -23,6 +23,8 @@ public struct FileStatus: Sendable, Equatable {
     public var modificationTime: FileTime
     /// `st_ctim`: when the inode last changed (content, mode, links, ...); nobody can set it.
     public var changeTime: FileTime
+    /// `st_rdev`: the device a device file stands for.
+    public var specialDevice: UInt64
 
     init(_ raw: stat) {
         device = UInt64(raw.st_dev)
@@ -36,7 +38,12 @@ public struct FileStatus: Sendable, Equatable {
         accessTime = FileTime(raw.st_atim)
         modificationTime = FileTime(raw.st_mtim)
         changeTime = FileTime(raw.st_ctim)
+        specialDevice = UInt64(raw.st_rdev)
     }
+
+    /// An overlay whiteout: a character device 0/0, how an overlay's upper layer says a file
+    /// of the layer below was deleted.
+    public var isOverlayWhiteout: Bool { kind == .characterDevice && specialDevice == 0 }
 
     /// The permission bits, setuid, setgid and sticky included (`mode & 07777`).
     public var permissions: UInt32 { mode & 0o7777 }

@@ -176,6 +176,19 @@ final class FakeEngine: ContainerEngine {
         }
     }
 
+    func pause(_ containers: [String]) async throws(CiloError) { try setState(containers, to: "paused", action: "pause") }
+    func unpause(_ containers: [String]) async throws(CiloError) { try setState(containers, to: "running", action: "unpause") }
+
+    private func setState(_ containers: [String], to status: String, action: String) throws(CiloError) {
+        try record("\(action) \(containers.count)")
+        with { state in
+            for index in state.containers.indices where containers.contains(state.containers[index].id) {
+                let health = state.containers[index].state.health
+                state.containers[index].state = ContainerInspection.State(status: status, exitCode: 0, health: health)
+            }
+        }
+    }
+
     func removeContainers(project: String, env: String) async throws(CiloError) {
         try record("rm \(project)/\(env)")
         with { state in state.containers.removeAll { $0.labels["dev.cilo.project"] == project && $0.labels["dev.cilo.env"] == env } }

@@ -55,7 +55,7 @@ extension BenchRunner {
         }
         try checkCancelled()
         for index in environments.indices {
-            environments[index].exclusiveBytes = try await DiskUsage().measureOffPool(diskTree(of: environments[index].name)).exclusiveBytes
+            environments[index].exclusiveBytes = try await exclusiveBytes(of: environments[index].name)
         }
         try await countOverlayBases(&environments)
         if options.stack { try await countImageBytes(&environments) }
@@ -105,10 +105,13 @@ extension BenchRunner {
         options.stack ? manager.home.workspace(project: manager.project.name, env: name) : workspaceRoot.appending(FileName(name))
     }
 
-    /// Where a bench environment's own disk cost is: an overlay's upper folder, else its workspace.
-    func diskTree(of name: String) throws(CiloError) -> BytePath {
-        guard options.stack, let record = try manager.store.load(project: manager.project.name, env: name) else { return workspace(of: name) }
-        return manager.home.diskTree(of: record)
+    /// A bench environment's own disk cost: an environment's workspace (an overlay's upper
+    /// folder), volumes and checkpoints; a bare clone's tree.
+    func exclusiveBytes(of name: String) async throws(CiloError) -> Int {
+        guard options.stack, let record = try manager.store.load(project: manager.project.name, env: name) else {
+            return try await DiskUsage().measureOffPool(workspace(of: name)).exclusiveBytes
+        }
+        return try await DiskUsage().measureEnvironment(record, home: manager.home).exclusiveBytes
     }
 
     /// Overlay environments share their base: its cost goes to the first environment on it
@@ -177,7 +180,7 @@ extension BenchRunner {
     /// After the first environment: refuses N beyond what the plan from its figures allows.
     private func refuseBeyondPlan(_ first: BenchEnvironment, host: HostCapacity) async throws(CiloError) {
         var probe = first
-        do throws(CiloError) { probe.exclusiveBytes = try await DiskUsage().measureOffPool(diskTree(of: first.name)).exclusiveBytes } catch {
+        do throws(CiloError) { probe.exclusiveBytes = try await exclusiveBytes(of: first.name) } catch {
             throw CiloError(.failed, "cannot measure the first bench environment's workspace", cause: error)
         }
         if options.stack {

@@ -16,6 +16,9 @@ struct SnapshotBaseline {
 
     static let baseName = FileName("base")
 
+    /// The read-only snapshot of the workspace as it was made.
+    var base: BytePath { folder.appending(Self.baseName) }
+
     /// Whether this machine can keep a snapshot baseline (root, `btrfs` on PATH).
     static var isAvailable: Bool { ProcessCapabilities.isAdministrator && HostFacts.executableOnPath("btrfs") }
 

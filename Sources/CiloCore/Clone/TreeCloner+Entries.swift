@@ -61,6 +61,9 @@ extension TreeCloner {
             let target = try node.source.symbolicLinkTarget(of: entry.name, sizeHint: Int(entry.status.size))
             try node.destination.makeSymbolicLink(entry.name, target: target)
             return nil
+        case .characterDevice:
+            try node.destination.makeWhiteout(entry.name, mode: entry.status.permissions)
+            return nil
         default:
             try node.destination.makeFIFO(entry.name, mode: entry.status.permissions)
             return nil
@@ -78,14 +81,14 @@ extension TreeCloner {
                 if settings.preserveOwnership && ownerDiffers(status) {
                     try node.destination.setOwner(of: entry.name, userID: status.userID, groupID: status.groupID)
                 }
-                if status.kind == .fifo && needsExplicitPermissions(status) {
+                if status.kind != .symbolicLink && needsExplicitPermissions(status) {
                     try node.destination.setPermissions(of: entry.name, status.permissions)
                 }
                 try node.destination.setTimes(of: entry.name, access: status.accessTime, modification: status.modificationTime)
             } catch {
                 throw .system(error, "cannot set metadata", path: destinationPath(path))
             }
-            if status.kind == .fifo { tally.fifos += 1 } else { tally.symlinks += 1 }
+            if status.kind == .symbolicLink { tally.symlinks += 1 } else { tally.fifos += 1 }
             try record(entry, in: node, path: path, opened: nil, tally: &tally)
             progress.add(files: 1, bytes: 0)
             return

@@ -187,7 +187,9 @@ final class TreeCloner: Sendable {
         switch status.kind {
         case .directory:
             try makeChildDirectory(name, status: status, in: node, tally: &tally)
-        case .regular, .symbolicLink, .fifo:
+        // The `where` is the character device's alone: an overlay upper layer's whiteout (a
+        // deletion), kept when cilo may make one (forking an overlay workspace).
+        case .regular, .symbolicLink, .fifo, .characterDevice where status.isOverlayWhiteout && settings.preserveOwnership:
             batch.append(PendingEntry(name: name, status: status))
             if batch.count == Self.batchSize {
                 node.retain()

@@ -20,6 +20,10 @@ public struct ComposeIsolation: Sendable {
     public var defaultIngress: String?
     /// The project's shared services (`dev.cilo.shared` instead of an environment label).
     public var sharedScope = false
+    /// The environment's folder of volumes in cilo's home: its named volumes keep their data
+    /// there (`<folder>/<key>`, Docker's local driver binding it), so fork and checkpoints can
+    /// copy them. Nil leaves volumes Docker's (shared services, environments made before).
+    public var volumeFolder: String?
 
     public init(
         project: String, env: String, dockerName: String? = nil, home: String? = nil, subnet: Subnet? = nil,
@@ -58,6 +62,8 @@ public struct ComposeIsolation: Sendable {
         public var shared: [ComposeSharing.Attachment] = []
         /// The shared project's model: each service's definition digest (`dev.cilo.shared.hash`).
         public var definitionDigests: [String: String] = [:]
+        /// The named volumes whose data is in `volumeFolder`, by their key in the model.
+        public var volumes: [String] = []
     }
 
     public func apply(to input: Node) throws(CiloError) -> Result {
@@ -106,15 +112,7 @@ public struct ComposeIsolation: Sendable {
         }
         root["services"] = .mapping(services)
         try rewriteTopLevelFiles(&root, warnings: &result.warnings)
-        if let volumes = root["volumes"]?.mapping {
-            var rewritten = Node.Mapping([])
-            for (key, value) in volumes {
-                var volume = value.mapping ?? Node.Mapping([])
-                if volume["external"]?.bool != true { volume["labels"] = labelsNode(merging: volume["labels"]) }
-                rewritten[key] = .mapping(volume)
-            }
-            root["volumes"] = .mapping(rewritten)
-        }
+        try rewriteVolumes(&root, result: &result)
         let names = result.services.map(\.name)
         let configured = defaultIngress.flatMap { names.contains($0) ? $0 : nil }
         result.ingress = labelledIngress ?? configured ?? ["web", "app", "frontend", "nginx"].first(where: names.contains)
@@ -225,7 +223,7 @@ public struct ComposeIsolation: Sendable {
         }
     }
 
-    private func hostPath(_ path: String, what: String, warnings: inout [String]) throws(CiloError) -> String {
+    func hostPath(_ path: String, what: String, warnings: inout [String]) throws(CiloError) -> String {
         guard let paths else { return path }
         switch try paths.resolve(path) {
         case .workspace(let inside):
@@ -292,7 +290,7 @@ public struct ComposeIsolation: Sendable {
     }
 
     /// The service's own labels plus cilo's, as a mapping (compose accepts both list and mapping forms).
-    private func labelsNode(merging existing: Node?) -> Node {
+    func labelsNode(merging existing: Node?) -> Node {
         var mapping = Node.Mapping([])
         if let existing = existing?.mapping {
             mapping = existing

@@ -10,11 +10,12 @@ extension ComposeStack {
     func render(_ record: EnvironmentRecord, request: EnvironmentRequest, freshCopy: Bool = false) async throws(CiloError) -> ComposeIsolation.Result {
         let profiles = request.profiles
         let tool = try await engine.composeTool()
-        let isolation = ComposeIsolation(
+        var isolation = ComposeIsolation(
             project: record.project, env: record.name, dockerName: record.dockerName, home: home.root.display,
             subnet: Subnet(record.subnet),
             paths: ComposePaths(workspace: record.workspace, source: record.source, home: home.root.display),
             defaultIngress: project.config.defaultIngressService)
+        isolation.volumeFolder = record.volumeFolder
         var renderer = ComposeRenderer(tool: tool, engine: engine, isolation: isolation, limits: defaultLimits(record))
         renderer.sharing = ComposeSharing(choice: record.sharing ?? SharingChoice())
         var result = try await renderer.render(
@@ -46,7 +47,7 @@ extension ComposeStack {
     ) async throws(CiloError) {
         let trusted = project.config.trustWorkspace
         guard !request.trustsWorkspace, !trusted.contains("all") else { return }
-        let asked = HostPower.find(in: result.model, root: record.workspace).filter { !trusted.contains($0.kind) }
+        let asked = HostPower.find(in: result.model, root: record.workspace, ownVolumes: record.volumeFolder).filter { !trusted.contains($0.kind) }
         guard !asked.isEmpty else { return }
         let allowed = try await sourceHostPowers(record, request: request, tool: tool)
         let added = asked.subtracting(allowed).sorted()
@@ -61,10 +62,11 @@ extension ComposeStack {
 
     /// What the source's own compose model reaches of the host, rendered as the environment's is.
     private func sourceHostPowers(_ record: EnvironmentRecord, request: EnvironmentRequest, tool: ComposeTool) async throws(CiloError) -> Set<HostPower> {
-        let isolation = ComposeIsolation(
+        var isolation = ComposeIsolation(
             project: record.project, env: record.name, dockerName: record.dockerName, home: home.root.display,
             subnet: Subnet(record.subnet), paths: ComposePaths(workspace: record.source, source: record.source, home: home.root.display),
             defaultIngress: project.config.defaultIngressService)
+        isolation.volumeFolder = record.volumeFolder
         var renderer = ComposeRenderer(tool: tool, engine: engine, isolation: isolation, limits: defaultLimits(record))
         renderer.sharing = ComposeSharing(choice: record.sharing ?? SharingChoice())
         let scratch = try ScratchFiles(home: home)
@@ -75,6 +77,6 @@ extension ComposeStack {
         let rendered = try await renderer.render(
             workspace: record.source, files: record.composeSources, output: scratch.folder.appending(FileName("source.yml")),
             profiles: request.profiles, environment: variables)
-        return HostPower.find(in: rendered.model, root: record.source)
+        return HostPower.find(in: rendered.model, root: record.source, ownVolumes: record.volumeFolder)
     }
 }

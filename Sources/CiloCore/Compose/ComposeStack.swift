@@ -61,6 +61,8 @@ public struct ComposeStack: EnvironmentCapability {
         }
         let shared = model.shared.isEmpty
             ? (services: [], warnings: []) : try await ProjectSharing(context: context).join(record, model.shared, request: request)
+        // Docker's local driver binds each volume's folder: it must exist before compose starts.
+        try await EnvironmentVolumes(context: context).prepare(record, keys: model.volumes)
         var arguments = request.profiles.flatMap { ["--profile", $0] } + ["up", "-d", "--remove-orphans"]
         if request.build { arguments.append("--build") }
         if request.recreate { arguments.append("--force-recreate") }
@@ -89,10 +91,11 @@ public struct ComposeStack: EnvironmentCapability {
     /// Stops and removes the environment's containers (volumes kept): `compose down`, unless
     /// another cilo home runs a compose project of that name, then whatever compose did not
     /// know about (renamed services).
-    func stop(_ record: EnvironmentRecord) async throws(CiloError) {
+    /// `killing`: no grace period (a restore replaces what they would have saved).
+    func stop(_ record: EnvironmentRecord, killing: Bool = false) async throws(CiloError) {
         let owner = try await engine.networkHome(record.dockerName)
         if FileManager.default.fileExists(atPath: record.composeFile) && owner.map({ engine.isOwn(homeLabel: $0) }) ?? true {
-            let result = try await compose(record, ["down", "--remove-orphans"])
+            let result = try await compose(record, ["down", "--remove-orphans"] + (killing ? ["-t", "0"] : []))
             guard result.succeeded else { throw CiloError(.failed, "compose down failed for '\(record.name)': \(result.tail(3))") }
         }
         try await engine.removeContainers(project: record.project, env: record.name)

@@ -17,7 +17,7 @@ public struct HostPower: Hashable, Sendable, Comparable {
 
     /// "service web: cap_add SYS_ADMIN".
     public var description: String {
-        "\(owner.hasPrefix("configs ") || owner.hasPrefix("secrets ") ? owner : "service \(owner)"): \(kind)\(detail.isEmpty ? "" : " \(detail)")"
+        "\(["configs ", "secrets ", "volume "].contains(where: owner.hasPrefix) ? owner : "service \(owner)"): \(kind)\(detail.isEmpty ? "" : " \(detail)")"
     }
 
     /// What it gives, for the warning every such setting gets.
@@ -38,8 +38,9 @@ public struct HostPower: Hashable, Sendable, Comparable {
         "bind", "privileged", "cap_add", "devices", "pid", "ipc", "network_mode", "userns_mode", "security_opt", "sysctls", "configs", "secrets",
     ]
 
-    /// Every such setting of `model` (an isolated compose model), whose own files are under `root`.
-    public static func find(in model: Node, root: String) -> Set<HostPower> {
+    /// Every such setting of `model` (an isolated compose model), whose own files are under `root`
+    /// and whose named volumes cilo keeps in `ownVolumes` (`<ownVolumes>/<key>`, cilo's binding).
+    public static func find(in model: Node, root: String, ownVolumes: String? = nil) -> Set<HostPower> {
         var found = Set<HostPower>()
         for (key, value) in model.mapping?["services"]?.mapping ?? [:] {
             guard let name = key.string, let service = value.mapping else { continue }
@@ -49,6 +50,14 @@ public struct HostPower: Hashable, Sendable, Comparable {
             for (key, value) in model.mapping?[section]?.mapping ?? [:] {
                 guard let file = value.mapping?["file"]?.string, file.hasPrefix("/"), !isInside(file, root) else { continue }
                 found.insert(HostPower(owner: "\(section) \(key.string ?? "")", kind: section, detail: file))
+            }
+        }
+        // A named volume bound to a host folder is a bind mount by another name.
+        for (key, value) in model.mapping?["volumes"]?.mapping ?? [:] {
+            guard let name = key.string, let device = value.mapping?["driver_opts"]?.mapping?["device"]?.string, device.hasPrefix("/") else { continue }
+            if let ownVolumes, device == ownVolumes + "/" + name { continue }
+            if !isInside(device, root) || device.split(separator: "/").contains("..") {
+                found.insert(HostPower(owner: "volume \(name)", kind: "bind", detail: device))
             }
         }
         return found

@@ -26,6 +26,10 @@ public struct DiskUsageReport: Sendable, Codable, Equatable {
     /// For an overlay workspace, the folder measured: its upper folder (what the agent wrote;
     /// the base below it is shared by every environment of the project state).
     public var measuredFolder: String?
+    /// For an environment: the exclusive bytes of its volumes kept in cilo's home, and of its
+    /// checkpoints (both within `exclusiveBytes`); nil where it has none.
+    public var volumeExclusiveBytes: Int?
+    public var checkpointExclusiveBytes: Int?
 
     public init(path: String, filesystem: String) {
         self.path = path

@@ -37,6 +37,10 @@ public protocol ContainerEngine: Sendable {
     func disconnect(_ container: String, from network: String) async throws(CiloError)
     /// Stops containers; they stay, with their volumes.
     func stop(_ containers: [String]) async throws(CiloError)
+    /// Freezes running containers where they stand (the cgroup freezer); already paused is fine.
+    func pause(_ containers: [String]) async throws(CiloError)
+    /// Thaws paused containers; not paused, or gone, is fine.
+    func unpause(_ containers: [String]) async throws(CiloError)
 
     /// Removes every container of this project and environment (volumes kept).
     func removeContainers(project: String, env: String) async throws(CiloError)
@@ -66,7 +70,8 @@ public protocol ContainerEngine: Sendable {
     func imageInUse(_ tag: String) async throws(CiloError) -> Bool
     /// The build cache's size and what of it is reclaimable, as the engine says them; nil when it says nothing.
     func buildCache() async throws(CiloError) -> (bytes: String, reclaimable: String)?
-    /// Where each named volume keeps its data on the host, by name.
+    /// Where each named volume keeps its data on the host, by name: the folder it is bound to
+    /// (the local driver's `device`: cilo's in its home), else Docker's mountpoint.
     func volumeMountpoints(_ names: [String]) async throws(CiloError) -> [String: String]
 
     /// The Compose this engine drives (v2 or v1, with its version), detected once.

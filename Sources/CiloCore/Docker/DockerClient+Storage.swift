@@ -76,11 +76,14 @@ extension DockerClient {
     /// The folder holding each named volume's data, by name (one call).
     public func volumeMountpoints(_ names: [String]) async throws(CiloError) -> [String: String] {
         guard !names.isEmpty else { return [:] }
-        let result = try await check(["volume", "inspect", "--format", "{{.Name}}\t{{.Mountpoint}}"] + names, "docker volume inspect")
+        let format = "{{.Name}}\t{{.Mountpoint}}\t{{if .Options}}{{index .Options \"device\"}}{{end}}"
+        let result = try await check(["volume", "inspect", "--format", format] + names, "docker volume inspect")
         var found: [String: String] = [:]
         for line in result.output.split(separator: "\n") {
-            let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
-            if fields.count == 2 { found[fields[0]] = fields[1] }
+            let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 2 else { continue }
+            // A volume bound to a folder (cilo's in its home, or one of the project's) keeps its data there.
+            found[fields[0]] = fields.count == 3 && fields[2].hasPrefix("/") ? fields[2] : fields[1]
         }
         return found
     }

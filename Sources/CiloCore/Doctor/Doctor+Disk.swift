@@ -20,13 +20,21 @@ extension Doctor {
         do throws(CiloError) {
             let measured = try await DiskUsage().measureOffPool(workspaces)
             let claimed = measured.reports.reduce(0) { $0 + $1.allocatedBytes }
-            // What list shows in its DISK column: measured now, so kept.
-            let cache = WorkspaceDiskCache(home: self.home)
-            for (record, report) in zip(measurable, measured.reports) { cache.keep(report, project: record.project, env: record.name) }
             total += measured.total.exclusiveBytes
             parts.append("workspaces \(ByteFormatting.iec(measured.total.exclusiveBytes)) exclusive (du would say \(ByteFormatting.iec(claimed)))")
         } catch {
             return [DoctorFinding(.warning, "disk", home.root.display, "cannot measure the workspaces: \(error.description)")]
+        }
+        // Volumes and checkpoints in the home: exclusive bytes, as workspaces (forks share extents).
+        for (area, what) in [("volumes", "volumes in cilo's home"), ("checkpoints", "checkpoints")] {
+            do throws(CiloError) {
+                guard try !store.folders(in: area).isEmpty else { continue }
+                let measured = try await DiskUsage().measureOffPool([self.home.path(area)])
+                total += measured.total.exclusiveBytes
+                parts.append("\(what) \(ByteFormatting.iec(measured.total.exclusiveBytes)) exclusive")
+            } catch {
+                parts.append("\(what) unknown (\(error.message))")
+            }
         }
         // Overlay workspaces share their bases: counted once, here.
         do throws(CiloError) {
@@ -42,10 +50,12 @@ extension Doctor {
         let home = self.home.root.display
         let volumes = objects.filter { $0.kind == .volume && ($0.home == nil || $0.home == home) }.map(\.name)
         do throws(CiloError) {
-            let folders = try await engine.volumeMountpoints(volumes).values.map { BytePath($0) }
+            // Volumes kept in the home were counted with its volumes; the rest are Docker's.
+            let inHome = self.home.root.display + "/"
+            let folders = try await engine.volumeMountpoints(volumes).values.filter { !$0.hasPrefix(inHome) }.map { BytePath($0) }
             let measured = try await DiskUsage().measureOffPool(folders)
             total += measured.total.allocatedBytes
-            parts.append("\(volumes.count) volume\(volumes.count == 1 ? "" : "s") \(ByteFormatting.iec(measured.total.allocatedBytes))")
+            parts.append("\(folders.count) volume\(folders.count == 1 ? "" : "s") Docker keeps \(ByteFormatting.iec(measured.total.allocatedBytes))")
         } catch {
             parts.append("volumes unknown (\(error.message))")
         }

@@ -29,7 +29,8 @@ extension CiloHome {
         defer { allocation.unlock() }
         guard removeIfEmpty(stateDirectory(project: project)) else { return }
         _ = removeIfEmpty(projectWorkspaces(project: project))
-        for area in [path("generated", project), path("changes", project), path("cache", "disk", project), path("layers", project), path("bases", project), path("sandbox", project)] { _ = removeIfEmpty(area) }
+        let areas = ["generated", "changes", "layers", "bases", "sandbox", "volumes", "checkpoints", "frozen"].map { path($0, project) }
+        for area in areas + [path("cache", "disk", project)] { _ = removeIfEmpty(area) }
         // Idle lock files only: one another cilo holds stays (its folder with it).
         var names: [FileName] = []
         do throws(Errno) {

@@ -41,6 +41,10 @@ public struct CiloHome: Sendable {
     public func generatedDirectory(project: String, env: String) -> BytePath { path("generated", project, env) }
     /// cilo's git index and objects for comparing one workspace (`cilo diff`, `merge`).
     func changesDirectory(project: String, env: String) -> BytePath { path("changes", project, env) }
+    /// The folder of an environment's named volumes, one folder each.
+    public func volumeFolder(project: String, env: String) -> BytePath { path("volumes", project, env) }
+    /// The folder of an environment's checkpoints, one folder each.
+    public func checkpointFolder(project: String, env: String) -> BytePath { path("checkpoints", project, env) }
     /// The per-environment lock file: held while the environment changes.
     func lockFile(project: String, env: String) -> BytePath { path("locks", project, env + ".lock") }
     /// The lock held while subnets are chosen and reserved.
@@ -122,11 +126,16 @@ public struct CiloHome: Sendable {
     /// when either is missing. A folder something keeps writing into (it refilled on every
     /// try) goes to the trash instead (`moveToTrash`): gone from here all the same.
     func removeFolder(_ name: String, in parent: BytePath) throws(Errno) {
+        try removeFolder(FileName(name), in: parent)
+    }
+
+    /// `removeFolder` of a name given as bytes.
+    func removeFolder(_ name: FileName, in parent: BytePath) throws(Errno) {
         let directory: FileDescriptor
         do { directory = try PathOpening.openDirectory(parent.bytes) } catch .noSuchFileOrDirectory { return }
         defer { directory.closeIgnoringErrors() }
-        do throws(Errno) { try TreeRemover.remove(FileName(name), in: directory) } catch .directoryNotEmpty {
-            try moveToTrash(FileName(name), in: directory)
+        do throws(Errno) { try TreeRemover.remove(name, in: directory) } catch .directoryNotEmpty {
+            try moveToTrash(name, in: directory)
         }
     }
 }

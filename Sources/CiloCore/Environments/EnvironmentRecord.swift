@@ -72,6 +72,11 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var limits: ResourceLimits?
     /// `--shared` and `--isolate` given to this environment, kept for its later starts.
     public var sharing: SharingChoice?
+    /// Where its named volumes keep their data (`$CILO_HOME/volumes/<project>/<env>`, one folder
+    /// each); nil for an environment made before, whose volumes Docker keeps.
+    public var volumeFolder: String?
+    /// The environment it was forked from (`cilo fork`, a template), nil when made from the source.
+    public var forkedFrom: String?
 
     public init(
         project: String, name: String, subnet: String, workspace: String, source: String, composeFile: String,

@@ -53,12 +53,18 @@ public struct EnvironmentRemoval: EnvironmentCapability {
                 try await Workspaces(context: context).removeOverlay(record)
             }
         }
-        if !keepWorkspace {
-            // A large tree takes a while: on a thread of cilo's, never the cooperative pool.
-            try await WorkerThreads.offload { () throws(CiloError) in
-                do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
-                    throw .system(error, "cannot delete the workspace", path: record.workspace)
+        // Large trees take a while: on a thread of cilo's, never the cooperative pool. The
+        // volumes' data goes after Docker's volumes (their folders are no longer bound).
+        let removeWorkspace = !keepWorkspace
+        try await WorkerThreads.offload { () throws(CiloError) in
+            for (area, what) in [("volumes", "the environment's volumes"), ("checkpoints", "the environment's checkpoints")] {
+                do throws(Errno) { try home.removeFolder(record.name, in: home.path(area, record.project)) } catch {
+                    throw .system(error, "cannot delete \(what)", path: home.path(area, record.project, record.name).display)
                 }
+            }
+            guard removeWorkspace else { return }
+            do throws(Errno) { try home.removeFolder(record.name, in: home.projectWorkspaces(project: record.project)) } catch {
+                throw .system(error, "cannot delete the workspace", path: record.workspace)
             }
         }
         try WorkspaceDiskCache(home: home).remove(project: record.project, env: record.name)

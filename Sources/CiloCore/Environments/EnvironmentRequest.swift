@@ -24,6 +24,9 @@ public struct EnvironmentRequest: Sendable {
     public var env: String
     /// When creating: the folder cloned instead of the project's root.
     public var source: String?
+    /// When creating: the environment whose workspace and volumes are copied (`cilo fork`,
+    /// `--fork`), its services frozen while they are.
+    public var fork: String?
     public var strategy: CloneStrategy = .auto
     /// `cilo create` refuses an environment that exists; `up` and `run` use it.
     public var mustBeNew = false
@@ -60,6 +63,8 @@ public struct EnvironmentRequest: Sendable {
 public struct EnvironmentOutcome: Sendable {
     public var record: EnvironmentRecord
     public var cloneReport: CloneReport?
+    /// What the fork did, when the environment was made by one.
+    public var fork: ForkReport?
     public var started: Bool
     public var warnings: [String]
 }

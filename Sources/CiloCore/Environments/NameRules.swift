@@ -37,6 +37,11 @@ public enum NameRules {
         try checked(raw, kind: "environment")
     }
 
+    /// A checkpoint's name (lower-cased), or an error naming what is wrong and the valid form.
+    public static func checkpointName(_ raw: String) throws(CiloError) -> String {
+        try checked(raw, kind: "checkpoint")
+    }
+
     /// The project name (lower-cased), or an error naming what is wrong and the valid form.
     public static func projectName(_ raw: String) throws(CiloError) -> String {
         try checked(raw, kind: "project")

@@ -11,6 +11,8 @@ extension EnvironmentManager {
         var report: CloneReport?
         /// The render made now, so a start right after does not render again.
         var rendered: ComposeIsolation.Result?
+        /// What a fork did, when it was one.
+        var fork: ForkReport?
     }
 
     /// The existing environment, or a new one (the caller holds its lock). A create that
@@ -31,6 +33,7 @@ extension EnvironmentManager {
                 return Created(record: existing)
             }
         }
+        if let from = request.fork { return try await forkLocked(request, from: from) }
         let sourceDirectory = URL(fileURLWithPath: request.source ?? project.root).standardizedFileURL.path
         let composeSources = try ComposeRenderer.composeFiles(in: sourceDirectory, configured: project.composeFiles)
         let workspace = home.workspace(project: project.name, env: env)
@@ -39,6 +42,7 @@ extension EnvironmentManager {
             composeFile: home.generatedDirectory(project: project.name, env: env).appending(FileName("compose.yml")).display,
             composeSources: composeSources, createdAt: ISO8601DateFormatter().string(from: Date()), status: .creating,
             services: [], cloneStrategy: .none, lastError: nil)
+        record.volumeFolder = home.volumeFolder(project: project.name, env: env).display
         record.limits = request.limits.isEmpty ? nil : request.limits
         record.sharing = request.sharing.isEmpty ? nil : request.sharing
         // What the workspace is compared with later: the source's commit, when it has one.
@@ -70,28 +74,39 @@ extension EnvironmentManager {
             record.removedEnvFiles = removed.isEmpty ? nil : removed
             // Starting right away: the hook and render rules come before the one compose render.
             if request.start != .never { try await workspaces.prepareForStart(record) }
-            let rendered = try await stack.render(record, request: request, freshCopy: true)
-            if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
-            record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
-                + rendered.shared.map { attachment in
-                    var service = ServiceRecord(name: attachment.service.name, ip: nil, ports: attachment.service.ports, status: "created")
-                    service.shared = true
-                    return service
-                }
-            record.ingressService = rendered.ingress
-            record.warnings = rendered.warnings
-            record.images = rendered.images
-            record.status = .created
-            try store.save(record)
+            let rendered = try await renderNew(&record, request: request, freshCopy: true)
             return Created(record: record, report: report, rendered: rendered)
         } catch {
-            do throws(CiloError) { try await removal.removeEverything(record, keepWorkspace: false) } catch let cleanup {
-                var failure = error
-                failure.note = "and removing what the create made failed too (\(cleanup.description)); cilo doctor --fix finishes it"
-                throw failure
-            }
-            if cancellation.isCancelled { throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left") }
-            throw error
+            throw await rollBackCreate(record, after: error)
         }
+    }
+
+    /// Renders a new environment's compose file and records what it holds; saves it `created`.
+    func renderNew(_ record: inout EnvironmentRecord, request: EnvironmentRequest, freshCopy: Bool) async throws(CiloError) -> ComposeIsolation.Result {
+        let rendered = try await stack.render(record, request: request, freshCopy: freshCopy)
+        if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+        record.services = rendered.services.map { ServiceRecord(name: $0.name, ip: nil, ports: $0.ports, status: "created") }
+            + rendered.shared.map { attachment in
+                var service = ServiceRecord(name: attachment.service.name, ip: nil, ports: attachment.service.ports, status: "created")
+                service.shared = true
+                return service
+            }
+        record.ingressService = rendered.ingress
+        record.warnings = rendered.warnings
+        record.images = rendered.images
+        record.status = .created
+        try store.save(record)
+        return rendered
+    }
+
+    /// Removes what a failed or cancelled create made. - Returns: the error to report.
+    func rollBackCreate(_ record: EnvironmentRecord, after error: CiloError) async -> CiloError {
+        do throws(CiloError) { try await removal.removeEverything(record, keepWorkspace: false) } catch let cleanup {
+            var failure = error
+            failure.note = "and removing what the create made failed too (\(cleanup.description)); cilo doctor --fix finishes it"
+            return failure
+        }
+        if cancellation.isCancelled { return CiloError(.cancelled, "create of '\(record.name)' cancelled; nothing of it was left") }
+        return error
     }
 }

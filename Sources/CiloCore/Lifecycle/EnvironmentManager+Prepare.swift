@@ -36,10 +36,14 @@ extension EnvironmentManager {
             var wanted = request.start == .always
             if request.start == .unlessRunning { wanted = try await !stack.isRunning(record) }
             if wanted {
+                // Never started before (or only failed to): its first successful up is what `cilo reset` returns to.
+                let firstUp = record.status == .created || record.status == .failed
                 try await startLocked(&record, rendered: created.rendered, request: request)
                 started = true
+                if firstUp { await keepInitialState(record) }
             }
-            return EnvironmentOutcome(record: record, cloneReport: created.report, started: started, warnings: record.warnings ?? [])
+            return EnvironmentOutcome(
+                record: record, cloneReport: created.report, fork: created.fork, started: started, warnings: record.warnings ?? [])
         }
         if outcome.started, let warning = await names.publish(startServer: true) { outcome.warnings.append(warning) }
         return outcome

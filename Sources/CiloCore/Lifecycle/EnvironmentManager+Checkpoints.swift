@@ -1,0 +1,98 @@
+import CiloSystem
+
+/// What `cilo restore` and `cilo reset` did: the restore, and the environment after it.
+public struct RestoreOutcome: Sendable {
+    public var report: RestoreReport
+    public var record: EnvironmentRecord
+    /// Whether its services were started again (they ran before).
+    public var started: Bool
+}
+
+/// Checkpoints of an environment, each action one transaction under its lock.
+extension EnvironmentManager {
+    public var checkpoints: Checkpoints { Checkpoints(context: context) }
+
+    /// Takes a checkpoint of `env` (a timestamp name when `name` is nil), its services frozen meanwhile.
+    public func checkpoint(_ env: String, name: String?) async throws(CiloError) -> Checkpoint {
+        let name = try name.map(NameRules.checkpointName) ?? Checkpoint.timestampName()
+        return try await withLock(env) { _ throws(CiloError) -> Checkpoint in
+            let record = try usableRecord(env)
+            return try await checkpoints.take(record, name: name, kind: name == Checkpoint.initialName ? .initial : .manual)
+        }
+    }
+
+    /// The checkpoints of `env`, oldest first; `measuring`: with their exclusive bytes.
+    public func listCheckpoints(_ env: String, measuring: Bool) async throws(CiloError) -> [Checkpoint] {
+        _ = try record(env)
+        var found = try checkpoints.list(env)
+        guard measuring else { return found }
+        for index in found.indices {
+            let folder = checkpoints.folder(of: env).appending(FileName(found[index].name))
+            found[index].exclusiveBytes = try await DiskUsage().measureOffPool(folder).exclusiveBytes
+        }
+        return found
+    }
+
+    /// Removes checkpoint `name` of `env`.
+    public func removeCheckpoint(_ env: String, name: String) async throws(CiloError) {
+        let name = try NameRules.checkpointName(name)
+        try await withLock(env) { _ throws(CiloError) in
+            _ = try record(env)
+            try await checkpoints.remove(env, name: name)
+        }
+    }
+
+    /// Puts checkpoint `name` of `env` back: its services stopped, workspace and volumes
+    /// replaced by copies of the checkpoint's, started again if they ran. The state replaced is
+    /// kept as a checkpoint unless `discard`.
+    public func restore(_ env: String, checkpoint name: String, discard: Bool) async throws(CiloError) -> RestoreOutcome {
+        let name = try NameRules.checkpointName(name)
+        return try await withLock(env) { _ throws(CiloError) -> RestoreOutcome in
+            var record = try usableRecord(env)
+            guard try checkpoints.load(env, name) != nil else {
+                let reason = name == Checkpoint.initialName
+                    ? "it is kept at an environment's first successful up where its workspace is copy-on-write (snapshot, reflink or overlay)"
+                    : "cilo checkpoints \(env) lists them"
+                throw CiloError(.notFound, "environment '\(env)' has no checkpoint '\(name)' (\(reason))")
+            }
+            let wasRunning = try await stack.isRunning(record) || record.status == .partial
+            if wasRunning || record.status == .running || record.status == .failed {
+                try await engine.requireEngine()
+                // Killed at once: the state they would save on the way out is replaced (or kept as
+                // it stands, crash-consistent like every checkpoint).
+                try await stack.stop(record, killing: true)
+                record.status = .stopped
+                try store.save(record)
+            }
+            let report = try await checkpoints.restore(record, name: name, keepReplaced: !discard)
+            if wasRunning {
+                try await startLocked(&record, rendered: nil, request: EnvironmentRequest(env: env))
+            }
+            return RestoreOutcome(report: report, record: record, started: wasRunning)
+        }
+    }
+
+    /// Keeps the state right after `record`'s first successful up as checkpoint `initial`, where
+    /// a copy costs little (a snapshot, reflink or overlay workspace); what fails is a warning.
+    func keepInitialState(_ record: EnvironmentRecord) async {
+        guard [.snapshot, .reflink, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil else {
+            explain("\(record.name): no initial checkpoint (cilo reset): its workspace is a \(record.cloneStrategy.rawValue), which a copy would double")
+            return
+        }
+        do throws(CiloError) {
+            guard try checkpoints.load(record.name, Checkpoint.initialName) == nil else { return }
+            _ = try await checkpoints.take(record, name: Checkpoint.initialName, kind: .initial)
+        } catch {
+            warn("\(record.name): its initial state was not kept, so cilo reset cannot return to it: \(error.description)")
+        }
+    }
+
+    /// The record of `env`, refused when it is being made or destroyed.
+    private func usableRecord(_ env: String) throws(CiloError) -> EnvironmentRecord {
+        let record = try record(env)
+        guard [.created, .running, .partial, .stopped, .failed].contains(record.status) else {
+            throw CiloError(.failed, "environment '\(env)' is \(record.status.rawValue): finish that first (cilo doctor --fix)")
+        }
+        return record
+    }
+}
