@@ -16,6 +16,9 @@ extension CiloCommand {
         @Option(help: ArgumentHelp("Copy this environment's workspace and volumes (as cilo fork) instead of cloning the project.", valueName: "env"))
         var fork: String?
 
+        @Option(help: ArgumentHelp("Fork this environment if the project has not changed since it was made, else clone the project and say why (over template: in .cilo/config.yml).", valueName: "env"))
+        var template: String?
+
         @Option(help: "auto (a snapshot where possible, else an overlay of a shared base where cilo may mount, else a clone), snapshot, overlay, reflink, copy-range or copy.")
         var strategy: CloneStrategy = .auto
 
@@ -49,6 +52,7 @@ extension CiloCommand {
                 var request = EnvironmentRequest(env: name, start: .never)
                 request.source = from
                 request.fork = forked
+                request.template = try template.map(NameRules.environmentName)
                 request.strategy = strategy
                 request.mustBeNew = true
                 request.profiles = profiles

@@ -18,6 +18,9 @@ struct StartOptions: ParsableArguments {
     @Option(help: ArgumentHelp("When creating: copy this environment's workspace and volumes (as cilo fork) instead of cloning the project.", valueName: "env"))
     var fork: String?
 
+    @Option(help: ArgumentHelp("When creating: fork this environment if the project has not changed since it was made, else clone the project and say why (over template: in .cilo/config.yml).", valueName: "env"))
+    var template: String?
+
     @Option(help: ArgumentHelp(
         "When the machine holds no more environments: wait for a place, first come first served, SECONDS at most (default: as long as it takes) instead of exiting 75.",
         valueName: "seconds"))
@@ -62,6 +65,7 @@ struct StartOptions: ParsableArguments {
         var request = EnvironmentRequest(env: env, start: start)
         request.source = from
         request.fork = try fork.map(NameRules.environmentName)
+        request.template = try template.map(NameRules.environmentName)
         request.profiles = profiles
         request.build = build
         request.timeoutSeconds = timeout

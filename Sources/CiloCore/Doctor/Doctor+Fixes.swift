@@ -107,6 +107,12 @@ extension Doctor {
         case .removeSharedServices(let project):
             guard try store.allReadable(project: project).records.isEmpty else { throw CiloError(.failed, "project \(project) has environments again; left alone") }
             try await SharedServices(home: home, engine: engine).removeAll(project: project)
+        case .thawServices(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: nil) { _ throws(CiloError) in
+                try await engine.requireEngine()
+                let context = EnvironmentContext(project: Project(name: project, root: "/", composeFiles: []), home: home, engine: engine)
+                try await FrozenServices(context: context).thawLeftovers(env)
+            }
         case .recordStatus(let project, let env, _):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }

@@ -68,6 +68,8 @@ public enum DoctorFix: Sendable, Equatable {
     case removeSharedServices(project: String)
     /// Remove what destroys moved to the trash while something still wrote into it.
     case emptyTrash
+    /// Thaw the services a fork or checkpoint left frozen when its cilo was killed.
+    case thawServices(project: String, env: String)
 
     public var description: String {
         switch self {
@@ -83,6 +85,7 @@ public enum DoctorFix: Sendable, Equatable {
         case .stopSharedService: "stop it (the next up that needs it starts it again)"
         case .removeSharedServices: "remove their containers, network and volumes"
         case .emptyTrash: "remove them (what is still written to stays for the next try)"
+        case .thawServices: "thaw them (docker unpause)"
         }
     }
 }

@@ -77,6 +77,9 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
     public var volumeFolder: String?
     /// The environment it was forked from (`cilo fork`, a template), nil when made from the source.
     public var forkedFrom: String?
+    /// The project's fingerprint taken before its workspace was cloned, kept for an environment
+    /// made as the project's template (`template:`): forks of it are made while it still holds.
+    var sourceFingerprint: SourceFingerprint?
 
     public init(
         project: String, name: String, subnet: String, workspace: String, source: String, composeFile: String,

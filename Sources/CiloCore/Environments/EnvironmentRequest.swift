@@ -27,6 +27,9 @@ public struct EnvironmentRequest: Sendable {
     /// When creating: the environment whose workspace and volumes are copied (`cilo fork`,
     /// `--fork`), its services frozen while they are.
     public var fork: String?
+    /// `--template`: the environment new ones are forked from while the project is unchanged
+    /// since it was made (over `template:` in `.cilo/config.yml`).
+    public var template: String?
     public var strategy: CloneStrategy = .auto
     /// `cilo create` refuses an environment that exists; `up` and `run` use it.
     public var mustBeNew = false

@@ -41,6 +41,8 @@ public struct ProjectConfig: Sendable, Equatable {
     public var sharedGraceSeconds: Double = 60
     /// `engine:`: where new environments go (an engine's name, `local` or `auto`); nil: this machine.
     public var engine: String?
+    /// `template:`: the environment new ones are forked from while the project is unchanged since it was made.
+    public var template: String?
 
     /// What `workspace:` allows `--strategy auto` to make.
     public enum WorkspaceSetting: String, Sendable, CaseIterable {
@@ -55,7 +57,7 @@ public struct ProjectConfig: Sendable, Equatable {
     static let settings = [
         "project", "compose_files", "subnet_pool", "exclude", "env_files", "dns_suffix", "build_tool",
         "default_environment", "default_ingress_service", "hostnames", "environments", "copy_dot_dirs", "ignore_dot_dirs", "env",
-        "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace", "engine",
+        "limits", "max_environments", "reserve_memory", "workspace", "sandbox", "shared_grace", "engine", "template",
         "trust_workspace",
     ]
 
@@ -101,6 +103,11 @@ public struct ProjectConfig: Sendable, Equatable {
         config.buildTool = try reader.string(map, "build_tool")
         config.defaultEnvironment = try reader.string(map, "default_environment")
         config.engine = try reader.string(map, "engine")
+        if let template = try reader.string(map, "template") {
+            do throws(CiloError) { config.template = try NameRules.environmentName(template) } catch {
+                throw reader.error("template: \(error.message)")
+            }
+        }
         config.defaultIngressService = try reader.string(map, "default_ingress_service")
         config.hostnames = try reader.strings(map, "hostnames") ?? []
         config.environments = try reader.strings(map, "environments") ?? []

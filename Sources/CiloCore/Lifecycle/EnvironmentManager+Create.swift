@@ -34,6 +34,16 @@ extension EnvironmentManager {
             }
         }
         if let from = request.fork { return try await forkLocked(request, from: from) }
+        let template = request.template ?? project.config.template
+        if let template, template != env, request.source == nil {
+            let source = URL(fileURLWithPath: project.root).standardizedFileURL.path
+            if let reason = try await templates.unusableReason(template, source: source) {
+                notice("\(env): made from the project, not forked from template '\(template)': \(reason)")
+            } else {
+                notice("\(env): forked from template '\(template)'")
+                return try await forkLocked(request, from: template)
+            }
+        }
         let sourceDirectory = URL(fileURLWithPath: request.source ?? project.root).standardizedFileURL.path
         let composeSources = try ComposeRenderer.composeFiles(in: sourceDirectory, configured: project.composeFiles)
         let workspace = home.workspace(project: project.name, env: env)
@@ -55,6 +65,8 @@ extension EnvironmentManager {
         }
         let strategy: CloneStrategy
         do throws(CiloError) {
+            // The template itself: the project as it is before the clone, what its forks are judged by.
+            if env == template { record.sourceFingerprint = try await templates.fingerprint(of: sourceDirectory, env: env) }
             strategy = try await workspaces.strategy(request.strategy, source: sourceDirectory)
             record.subnet = try await network.reserve(for: record)
         } catch where cancellation.isCancelled {

@@ -115,6 +115,7 @@ extension EnvironmentManager {
         record.lastError = nil
         record.volumeFolder = home.volumeFolder(project: project.name, env: env).display
         record.forkedFrom = source.name
+        record.sourceFingerprint = nil
         record.sandbox = nil
         record.addedHostnames = nil
         if !request.limits.isEmpty { record.limits = request.limits.over(source.limits ?? ResourceLimits()) }

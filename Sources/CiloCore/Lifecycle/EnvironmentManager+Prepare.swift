@@ -16,6 +16,8 @@ extension EnvironmentManager {
         let place = try await admission.admit(request)
         defer { place?.release() }
         var outcome = try await withLock(request.env) { _ throws(CiloError) -> EnvironmentOutcome in
+            // Services a killed fork or checkpoint of it left frozen run again first.
+            if request.start != .never { try await FrozenServices(context: context).thawLeftovers(request.env) }
             let created = try await createLocked(request)
             var record = created.record
             // An overlay workspace a restart unmounted is mounted again before anything uses it.

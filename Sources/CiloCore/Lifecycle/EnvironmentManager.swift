@@ -58,6 +58,7 @@ public struct EnvironmentManager: EnvironmentCapability {
     public var workspaces: Workspaces { Workspaces(context: context) }
     public var stack: ComposeStack { ComposeStack(context: context) }
     public var network: EnvironmentNetwork { EnvironmentNetwork(context: context) }
+    public var templates: EnvironmentTemplates { EnvironmentTemplates(context: context) }
     public var admission: AdmissionControl { AdmissionControl(context: context) }
     public var sharing: ProjectSharing { ProjectSharing(context: context) }
     public var sharedServices: SharedServices { SharedServices(home: home, engine: engine) }
