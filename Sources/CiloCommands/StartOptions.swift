@@ -53,7 +53,6 @@ struct StartOptions: ParsableArguments {
         if let wait, wait != "forever" {
             guard let seconds = Double(wait), seconds > 0, seconds.isFinite else { throw ValidationError("--wait takes a number of seconds above 0, not '\(wait)'") }
         }
-        if fork != nil && from != nil { throw ValidationError("--fork copies an environment and --from clones a folder: give one of them") }
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 1 and 3600 seconds") }
         for profile in profiles where profile.isEmpty || profile.contains(where: { $0.isWhitespace }) {
             throw ValidationError("--profile needs a profile name, not '\(profile)'")
@@ -64,6 +63,7 @@ struct StartOptions: ParsableArguments {
     func request(_ env: String, start: EnvironmentRequest.Start) throws(CiloError) -> EnvironmentRequest {
         var request = EnvironmentRequest(env: env, start: start)
         request.source = from
+        if fork != nil && from != nil { throw CiloError(.invalidArgument, "--fork copies an environment and --from clones a folder: give one of them") }
         request.fork = try fork.map(NameRules.environmentName)
         request.template = try template.map(NameRules.environmentName)
         request.profiles = profiles

@@ -19,6 +19,7 @@ extension EnvironmentManager {
     /// died half-way is finished removing first; one being destroyed is refused.
     func createLocked(_ request: EnvironmentRequest) async throws(CiloError) -> Created {
         let env = request.env
+        if request.fork == env { throw CiloError(.invalidArgument, "cannot fork '\(env)' into itself: name a new environment") }
         if let existing = try store.load(project: project.name, env: env) {
             switch existing.status {
             case .creating:

@@ -26,7 +26,6 @@ extension EnvironmentManager {
     /// environment's lock; `from`'s is taken here). Its own subnet, names and compose project.
     func forkLocked(_ request: EnvironmentRequest, from: String) async throws(CiloError) -> Created {
         let start = DispatchTime.now()
-        guard from != request.env else { throw CiloError(.invalidArgument, "cannot fork '\(from)' into itself: name a new environment") }
         // `from`'s lock is held while it is read and copied, never while the fork renders.
         let made = try await withLock(from) { _ throws(CiloError) -> MadeCopy in try await copyLocked(from, request: request) }
         var record = made.record

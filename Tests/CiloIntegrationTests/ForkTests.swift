@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// Volumes in cilo's home, fork, checkpoints, restore and reset with a real Docker engine and
+/// Compose, on btrfs (snapshots), XFS (reflinks) and ext4 (copies), under Compose v2 and v1.
+@Suite("Forks and checkpoints on real file systems", .serialized)
+struct ForkTests {
+    static let tools = ["docker", "docker-compose", "mkfs.btrfs", "mkfs.xfs", "mkfs.ext4"]
+
+    /// A writer that appends to its volume without end (bounded), and a volume the image fills.
+    static let compose = """
+        services:
+          db:
+            image: cilo-test/busybox
+            init: true
+            command: ["sh", "-c", "i=0; while [ $$i -lt 1000000 ]; do echo $$i >> /data/log; i=$$((i+1)); usleep 20000; done"]
+            volumes:
+              - data:/data
+              - tools:/bin
+        volumes:
+          data:
+          tools:
+
+        """
+
+    /// How each file system copies workspaces and volumes in these tests.
+    struct Case: Sendable, CustomStringConvertible {
+        var fs: LoopFileSystem.Kind
+        var compose: String
+        /// The strategy a volume's copy must report.
+        var volumeStrategies: Set<String>
+        var description: String { "\(fs) with \(compose)" }
+    }
+
+    static let cases = [
+        Case(fs: .btrfs, compose: "docker compose", volumeStrategies: ["snapshot"]),
+        Case(fs: .xfs, compose: "docker compose", volumeStrategies: ["reflink"]),
+        Case(fs: .ext4, compose: "docker compose", volumeStrategies: ["copy-range", "copy"]),
+        Case(fs: .ext4, compose: "docker-compose", volumeStrategies: ["copy-range", "copy"]),
+        Case(fs: .btrfs, compose: "docker-compose", volumeStrategies: ["snapshot"]),
+    ]
+
+    /// A demo project and cilo home on a loop file system of `kind` (on btrfs the project is a subvolume).
+    static func project(on fs: LoopFileSystem, compose: String) throws -> DemoEnvironment {
+        let demo = try DemoEnvironment(composeOverride: Self.compose, under: fs.mountPoint, compose: compose)
+        if fs.kind == .btrfs {
+            let converted = try demo.cilo(["subvolume", "--delete-old"])
+            #expect(converted.status == 0, "\(converted.err)")
+        }
+        return demo
+    }
+
+    static func exec(_ demo: DemoEnvironment, _ env: String, _ script: String) throws -> (status: Int32, out: String, err: String) {
+        try demo.cilo(["exec", env, "db", "sh", "-c", script])
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("fork, checkpoint, restore and reset: data and files copied at one instant, never shared, the source never left frozen",
+          .enabled(if: Integration.canRun(needing: tools)), arguments: cases)
+    func lifecycle(_ testCase: Case) throws {
+        try Integration.require(Self.tools + [testCase.compose == "docker-compose" ? "docker-compose" : "docker"])
+        let fs = try LoopFileSystem(testCase.fs, sizeMiB: 700)
+        defer { fs.tearDown() }
+        let demo = try Self.project(on: fs, compose: testCase.compose)
+        defer { demo.tearDown() }
+        // On XFS the workspace is a reflink clone (auto would make an overlay, as on ext4).
+        if testCase.fs == .xfs { #expect(try demo.cilo(["create", "a1", "--strategy", "reflink"]).status == 0) }
+        let up = try demo.cilo(["up", "a1"])
+        try #require(up.status == 0, "\(up.err)")
+        let home = demo.home
+        let volumes = home + "/volumes/\(demo.project)/a1"
+        #expect(FileManager.default.fileExists(atPath: volumes + "/tools/busybox"), "the image's content at the mount point is copied into the volume")
+        #expect(try Self.exec(demo, "a1", "echo one > /data/marker").status == 0)
+        try "the agent's\n".write(toFile: home + "/envs/\(demo.project)/a1/notes.txt", atomically: true, encoding: .utf8)
+
+        let forked = try demo.cilo(["fork", "a1", "b1", "--json"])
+        try #require(forked.status == 0, "\(forked.err)")
+        let report = try #require(try Self.json(forked.out)["fork"] as? [String: Any])
+        let strategies = Set((report["volumes"] as? [[String: Any]] ?? []).compactMap { $0["strategy"] as? String })
+        #expect(strategies.isSubset(of: testCase.volumeStrategies) && !strategies.isEmpty, "\(strategies)")
+        #expect((report["pausedSeconds"] as? Double ?? 0) > 0, "the running writer was frozen for the copy")
+        #expect(try Self.exec(demo, "b1", "cat /data/marker").out == "one\n")
+        #expect(FileManager.default.fileExists(atPath: home + "/envs/\(demo.project)/b1/notes.txt"))
+        #expect(try Self.exec(demo, "b1", "echo fork > /data/only-fork").status == 0)
+        #expect(try Self.exec(demo, "a1", "test -e /data/only-fork").status != 0, "a write in the fork never shows in the source")
+        let paused = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)", "--filter", "status=paused"])
+        #expect(paused.isEmpty, "nothing is left frozen")
+        let log = try Self.exec(demo, "a1", "wc -l < /data/log; sleep 1; wc -l < /data/log").out.split(separator: "\n")
+        #expect(log.count == 2 && log[0] != log[1], "the source's writer runs on")
+
+        #expect(try demo.cilo(["checkpoint", "a1", "cp"]).status == 0)
+        #expect(try Self.exec(demo, "a1", "rm /data/marker").status == 0)
+        try FileManager.default.removeItem(atPath: home + "/envs/\(demo.project)/a1/notes.txt")
+        let restored = try demo.cilo(["restore", "a1", "cp"])
+        try #require(restored.status == 0, "\(restored.err)")
+        #expect(try Self.exec(demo, "a1", "cat /data/marker").out == "one\n", "the volume is back")
+        #expect(FileManager.default.fileExists(atPath: home + "/envs/\(demo.project)/a1/notes.txt"), "the workspace is back")
+        let listed = try demo.cilo(["checkpoints", "a1", "--json"])
+        let names = (try JSONSerialization.jsonObject(with: Data(listed.out.utf8)) as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(names.contains("cp") && names.contains("initial") && names.contains { $0.hasPrefix("replaced-") }, "\(names)")
+
+        let reset = try demo.cilo(["reset", "a1", "--discard"])
+        try #require(reset.status == 0, "\(reset.err)")
+        #expect(try Self.exec(demo, "a1", "test -e /data/marker").status != 0, "reset is the first up's state: before the marker")
+        #expect(!FileManager.default.fileExists(atPath: home + "/envs/\(demo.project)/a1/notes.txt"))
+
+        let measured = try JSONSerialization.jsonObject(with: Data(try demo.cilo(["du", "a1", "--json"]).out.utf8)) as? [[String: Any]]
+        let disk = try #require(measured?.first)
+        #expect(disk["volumeExclusiveBytes"] != nil && disk["checkpointExclusiveBytes"] != nil, "du counts volumes and checkpoints")
+
+        #expect(try demo.cilo(["destroy", "--all", "--force"]).status == 0)
+        for area in ["volumes", "checkpoints", "envs"] {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: home + "/\(area)/\(demo.project)")) ?? []
+            #expect(left.isEmpty, "\(area) left: \(left)")
+        }
+        #expect(try demo.leftovers().isEmpty)
+    }
+
+    @Test("bad fork input: one line each, nothing made", .enabled(if: Integration.canRun(needing: ["docker"])))
+    func refusals() throws {
+        try Integration.require(["docker"])
+        let demo = try DemoEnvironment(composeOverride: Self.compose)
+        defer { demo.tearDown() }
+        #expect(try demo.cilo(["up", "a1"]).status == 0)
+        Integration.expectOneLineError(try demo.cilo(["fork", "nope", "b1"]), mentioning: ["no environment 'nope'"])
+        Integration.expectOneLineError(try demo.cilo(["fork", "a1", "a1"]), mentioning: ["into itself"])
+        Integration.expectOneLineError(try demo.cilo(["fork", "a1", "Bad_Name"]), mentioning: ["invalid environment name"])
+        Integration.expectOneLineError(try demo.cilo(["restore", "a1", "nope"]), mentioning: ["no checkpoint 'nope'"])
+        Integration.expectOneLineError(try demo.cilo(["create", "b2", "--fork", "a1", "--from", "/tmp"]), mentioning: ["--fork"])
+        let names = try demo.list().compactMap { $0["name"] as? String }
+        #expect(names == ["a1"])
+    }
+
+    @Test("a named volume the workspace binds to a host folder is refused at up: the marker never appears",
+          .enabled(if: Integration.canRun(needing: ["docker"])))
+    func boundVolumeIsAHostPower() throws {
+        try Integration.require(["docker"])
+        let demo = try DemoEnvironment(composeOverride: Self.compose)
+        defer { demo.tearDown() }
+        #expect(try demo.cilo(["up", "a1"]).status == 0)
+        let target = try Integration.temporaryDirectory("bound-volume-target")
+        defer { Integration.removeTemporary(target) }
+        let workspace = demo.home + "/envs/\(demo.project)/a1"
+        let evil = Self.compose.replacingOccurrences(of: "      - tools:/bin\n", with: "      - tools:/bin\n      - host:/host\n")
+            .replacingOccurrences(of: "volumes:\n  data:\n", with: "volumes:\n  data:\n  host:\n    driver_opts: {type: none, o: bind, device: \(target)}\n")
+            .replacingOccurrences(of: "echo $$i >> /data/log", with: "echo $$i >> /data/log; touch /host/marker")
+        try evil.write(toFile: workspace + "/docker-compose.yml", atomically: true, encoding: .utf8)
+        let refused = try demo.cilo(["up", "a1", "--recreate"])
+        #expect(refused.status != 0 && refused.err.contains("volume host: bind \(target)"), "\(refused.err)")
+        usleep(500_000)
+        #expect(!FileManager.default.fileExists(atPath: target + "/marker"))
+    }
+}
