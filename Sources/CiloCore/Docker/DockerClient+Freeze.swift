@@ -19,16 +19,19 @@ extension DockerClient {
         guard !containers.isEmpty else { return }
         guard let api else {
             let result = try await docker([action] + containers)
-            guard result.succeeded || result.error.contains(alreadyDone) else { throw CiloError(.failed, "docker \(action) failed: \(result.tail())") }
+            let settled = result.error.contains(alreadyDone) || (action == "pause" && result.error.contains("is not running"))
+            guard result.succeeded || settled else { throw CiloError(.failed, "docker \(action) failed: \(result.tail())") }
             return
         }
         for answer in await SideBySide.each(containers, { id throws(CiloError) in
             let answered = try await api.send(.POST, "/containers/\(id)/\(action)")
             if answered.status == 204 { return }
             let said = String(decoding: answered.body, as: UTF8.self)
-            // 409: already in that state; 404 on unpause: the container is gone, so nothing is frozen.
-            if answered.status == 409 && said.contains(alreadyDone) { return }
+            // Already in that state (409 from newer engines, 500 from 20.10); on unpause a container
+            // gone is not frozen either; on pause one that stopped since it was listed runs nothing.
+            if said.contains(alreadyDone) { return }
             if answered.status == 404 && action == "unpause" { return }
+            if action == "pause" && said.contains("is not running") { return }
             throw CiloError(.failed, "docker \(action) of container \(id.prefix(12)) failed: Docker answered \(answered.status) \(said.prefix(200))")
         }) {
             if case .failure(let error) = answer { throw error }

@@ -113,6 +113,10 @@ extension Doctor {
                 let context = EnvironmentContext(project: Project(name: project, root: "/", composeFiles: []), home: home, engine: engine)
                 try await FrozenServices(context: context).thawLeftovers(env)
             }
+        case .removeLeftoverCopies(let project, let env):
+            try await withIdleEnvironment(project, env, mustHaveRecord: nil) { _ throws(CiloError) in
+                try await WorkerThreads.offload { () throws(CiloError) in try removeLeftoverCopies(project: project, env: env) }
+            }
         case .recordStatus(let project, let env, _):
             try await withIdleEnvironment(project, env, mustHaveRecord: true) { _ throws(CiloError) in
                 guard let record = try store.load(project: project, env: env) else { return }

@@ -73,7 +73,7 @@ public struct Doctor: Sendable {
         let busyKeys = busy(keys)
         findings += DoctorAnalysis.environments(records, containers: containers, missingWorkspaces: missing, busy: busyKeys)
         findings += checkOverlays(records, damaged: damaged, busy: busyKeys)
-        findings += checkFrozen()
+        findings += checkFrozen() + checkLeftoverCopies()
         findings.append(checkSandbox())
         do throws(CiloError) {
             findings += DoctorAnalysis.orphans(

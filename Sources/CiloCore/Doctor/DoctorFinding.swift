@@ -70,6 +70,8 @@ public enum DoctorFix: Sendable, Equatable {
     case emptyTrash
     /// Thaw the services a fork or checkpoint left frozen when its cilo was killed.
     case thawServices(project: String, env: String)
+    /// Delete the half-made copies a killed checkpoint or restore left.
+    case removeLeftoverCopies(project: String, env: String)
 
     public var description: String {
         switch self {
@@ -86,6 +88,7 @@ public enum DoctorFix: Sendable, Equatable {
         case .removeSharedServices: "remove their containers, network and volumes"
         case .emptyTrash: "remove them (what is still written to stays for the next try)"
         case .thawServices: "thaw them (docker unpause)"
+        case .removeLeftoverCopies: "delete them"
         }
     }
 }

@@ -89,6 +89,11 @@ public struct StateStore: Sendable {
     }
 
     /// The folders inside `<home>/<area>/<project>/`, by project (workspaces, generated files).
+    /// The projects with a folder in `area` of the home.
+    func projects(in area: String) throws(CiloError) -> [String] {
+        try names(in: home.path(area), suffix: nil)
+    }
+
     func folders(in area: String) throws(CiloError) -> [EnvironmentKey] {
         var keys: [EnvironmentKey] = []
         for project in try names(in: home.path(area), suffix: nil) {
