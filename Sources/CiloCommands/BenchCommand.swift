@@ -21,6 +21,7 @@ extension CiloCommand {
         @Flag(help: "Keep the bench environments.") var keep = false
         @Flag(help: "Run even when the capacity plan says the machine cannot fit --envs.") var force = false
         @Option(help: "Seconds of memory and CPU sampling once the environments run.") var sample: Double = 3
+        @Option(help: "Environments made by forking the first one, measured against those made from the project (0: none).") var forks = 3
         @OptionGroup var sharing: SharingOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
@@ -28,6 +29,7 @@ extension CiloCommand {
         func validate() throws {
             guard envs >= 1 else { throw ValidationError("--envs must be at least 1, not \(envs)") }
             guard sample >= 0.1 && sample <= 120 else { throw ValidationError("--sample must be between 0.1 and 120 seconds") }
+            guard forks >= 0 && forks <= 100 else { throw ValidationError("--forks must be between 0 and 100, not \(forks)") }
             _ = try parsedStrategies()
         }
 
@@ -56,6 +58,7 @@ extension CiloCommand {
                 options.keep = keep
                 options.force = force
                 options.sampleSeconds = sample
+                options.forks = forks
                 options.sharing = try sharing.choice()
                 let showProgress = HostFacts.isTerminal(2)
                 options.progress = { phase in

@@ -1,4 +1,5 @@
 import CiloCore
+import Foundation
 
 /// The human report of `cilo bench`.
 enum BenchText {
@@ -44,6 +45,7 @@ enum BenchText {
             })
         }
         out.append(Table.render(growth, rightAligned: Set(1..<(result.strategies.count + 1))))
+        if let forks = result.forks { out += fork(forks) }
         out.append("")
         out.append("capacity plan (\(result.plan.strategy)): MIN over the resources of available / per environment")
         var plan = [["RESOURCE", "AVAILABLE", "PER ENV", "FITS"]]
@@ -67,6 +69,21 @@ enum BenchText {
         }
         out.append(result.plan.summary)
         return out.joined(separator: "\n")
+    }
+
+    /// The fork pass: each fork, and forks against environments made from the project.
+    static func fork(_ forks: BenchForkResult) -> [String] {
+        var out = ["", "made by fork of \(forks.from) (its state copied, its services frozen meanwhile) against made from the project:"]
+        var rows = [["ENV", "FORK S", "FROZEN S", "TO READY S", "EXCLUSIVE", "WORKSPACE", "VOLUMES"]]
+        for fork in forks.forks {
+            rows.append([fork.name, seconds(fork.forkSeconds), seconds(fork.pausedSeconds), seconds(fork.totalSeconds),
+                         ByteFormatting.iec(fork.exclusiveBytes), fork.workspaceStrategy, fork.volumeStrategies.joined(separator: ", ")])
+        }
+        out.append(Table.render(rows, rightAligned: Set(1..<5)))
+        let speed = forks.meanTotalSeconds > 0 ? forks.fromScratchSeconds / forks.meanTotalSeconds : 0
+        out.append("from the project: \(seconds(forks.fromScratchSeconds)) s and \(ByteFormatting.iec(Int(forks.fromScratchBytes))) per environment; "
+            + "by fork: \(seconds(forks.meanTotalSeconds)) s and \(ByteFormatting.iec(Int(forks.meanExclusiveBytes))) (\(String(format: "%.1f", speed))x as fast)")
+        return out
     }
 
     static func seconds(_ value: Double) -> String {

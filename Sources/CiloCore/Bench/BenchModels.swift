@@ -85,4 +85,6 @@ public struct BenchResult: Sendable, Codable, Equatable {
     public var host: HostCapacity
     public var strategies: [BenchStrategyResult]
     public var plan: CapacityPlan
+    /// Environments made by fork beside those made from the project (nil: not measured).
+    public var forks: BenchForkResult? = nil
 }

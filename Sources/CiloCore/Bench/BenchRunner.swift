@@ -18,6 +18,8 @@ public struct BenchRunner: Sendable {
         public var keep = false
         public var force = false
         public var sampleSeconds = 3.0
+        /// Environments made by forking the first one (0: no fork pass; needs the stack).
+        public var forks = 3
         /// `--shared` and `--isolate` for every bench environment.
         public var sharing = SharingChoice()
         public var cancellation = CancellationFlag()
@@ -46,8 +48,13 @@ public struct BenchRunner: Sendable {
         made.hadSharedServices = try SharedServiceState.exists(project: manager.project.name, home: manager.home)
         do throws(CiloError) {
             var results: [BenchStrategyResult] = []
+            var forks: BenchForkResult?
             for strategy in options.strategies {
                 results.append(try await measure(strategy, source: source, host: host, made: made, checkPlan: results.isEmpty))
+                // Forks of the first environment made from the project, measured against it.
+                if forks == nil, options.stack, options.forks > 0, let first = results.last?.environments.first {
+                    forks = try await measureForks(of: first.name, count: options.forks, scratch: results[results.count - 1], made: made)
+                }
                 if !options.keep { await cleanUp(made) }
             }
             let freeSubnets = SubnetAllocator().capacity - (try manager.store.allReadable().records.count)
@@ -59,7 +66,7 @@ public struct BenchRunner: Sendable {
                 sourceAllocatedBytes: sourceUsage.allocatedBytes,
                 filesystem: try FileSystemInfo.of(manager.home.root, probeReflink: false).type,
                 environmentsPerStrategy: options.environments, parallel: options.parallel, stack: options.stack,
-                sampleSeconds: options.sampleSeconds, host: host, strategies: results, plan: plan)
+                sampleSeconds: options.sampleSeconds, host: host, strategies: results, plan: plan, forks: forks)
         } catch {
             if !options.keep { await cleanUp(made) }
             // A Ctrl-C reaches the whole process group: compose may fail of it before cilo

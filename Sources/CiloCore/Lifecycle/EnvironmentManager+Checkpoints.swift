@@ -51,7 +51,8 @@ extension EnvironmentManager {
             var record = try usableRecord(env)
             guard try checkpoints.load(env, name) != nil else {
                 let reason = name == Checkpoint.initialName
-                    ? "it is kept at an environment's first successful up where its workspace is copy-on-write (snapshot, reflink or overlay)"
+                    ? "it is kept at an environment's first successful up where copies share extents (btrfs, XFS with reflink); "
+                        + "cilo checkpoint \(env) initial keeps one anyway"
                     : "cilo checkpoints \(env) lists them"
                 throw CiloError(.notFound, "environment '\(env)' has no checkpoint '\(name)' (\(reason))")
             }
@@ -73,10 +74,19 @@ extension EnvironmentManager {
     }
 
     /// Keeps the state right after `record`'s first successful up as checkpoint `initial`, where
-    /// a copy costs little (a snapshot, reflink or overlay workspace); what fails is a warning.
+    /// a copy costs little: a snapshot, reflink or overlay workspace, on a home whose file system
+    /// shares extents (btrfs, XFS with reflink), so volumes are not copied byte by byte either.
+    /// What fails is a warning; where it would cost a full copy, `explain` says so.
     func keepInitialState(_ record: EnvironmentRecord) async {
-        guard [.snapshot, .reflink, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil else {
-            explain("\(record.name): no initial checkpoint (cilo reset): its workspace is a \(record.cloneStrategy.rawValue), which a copy would double")
+        let home = self.home
+        // A home whose file system cannot be asked gets no initial checkpoint: said, as when it is ext4.
+        let sharing = await WorkerThreads.offload { () -> String? in
+            guard let info = try? FileSystemInfo.of(home.root, probeReflink: true) else { return nil }
+            return info.type == "btrfs" || info.reflink == true ? info.type : nil
+        }
+        guard [.snapshot, .reflink, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil, sharing != nil else {
+            explain("\(record.name): no initial checkpoint for cilo reset: a copy of its state would not share extents here "
+                + "(cilo checkpoint \(record.name) initial keeps one anyway)")
             return
         }
         do throws(CiloError) {

@@ -43,7 +43,8 @@ extension EnvironmentManager {
             let rendered = try await renderNew(&record, request: request, freshCopy: false)
             let report = ForkReport(
                 from: from, forkSeconds: Workspaces.seconds(since: start), pausedSeconds: made.frozenSeconds,
-                workspaceStrategy: made.copied.workspace.strategy, workspaceSeconds: made.copied.workspace.seconds,
+                workspaceStrategy: (record.overlayBase == nil ? "" : "overlay upper folder: ") + made.copied.workspace.strategy,
+                workspaceSeconds: made.copied.workspace.seconds,
                 volumes: made.copied.volumes)
             return Created(record: record, report: made.copied.workspace, rendered: rendered, fork: report)
         } catch {
