@@ -31,6 +31,8 @@ extension CiloCommand {
             print("  subnet     \(record.subnet)")
             print("  workspace  \(record.workspace) (\(record.cloneStrategy.rawValue)\(record.overlayBase.map { " on base \($0)" } ?? ""))")
             print("  compose    \(record.composeFile)")
+            print("  volumes    \(record.volumeFolder ?? EnvironmentVolumes.moveAdvice(record) ?? "")")
+            if let from = record.forkedFrom { print("  forked     from \(from)") }
             print("  runs       \(record.sandbox?.summary ?? "unconfined (cilo run --sandbox confines them)")")
             if let error = record.lastError { print("  last error \(error)") }
             print(EnvironmentText.services(record))

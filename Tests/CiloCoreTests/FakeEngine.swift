@@ -223,6 +223,8 @@ final class FakeEngine: ContainerEngine {
     func imageInUse(_ tag: String) async throws(CiloError) -> Bool { false }
     func buildCache() async throws(CiloError) -> (bytes: String, reclaimable: String)? { nil }
     func volumeMountpoints(_ names: [String]) async throws(CiloError) -> [String: String] { [:] }
+    func environmentVolumes(project: String, env: String) async throws(CiloError) -> [EngineVolume] { [] }
+    func removeVolume(_ name: String) async throws(CiloError) { try record("volume rm \(name)") }
     func composeTool() async throws(CiloError) -> ComposeTool { .v2 }
 
     func compose(_ call: ComposeCall) async throws(CiloError) -> ToolResult {

@@ -159,4 +159,33 @@ struct ForkTests {
         usleep(500_000)
         #expect(!FileManager.default.fileExists(atPath: target + "/marker"))
     }
+
+    @Test("an environment made before volumes lived in the home keeps Docker's, says how to move them, and a down and up moves them with their data",
+          .enabled(if: Integration.canRun(needing: ["docker"])))
+    func olderEnvironmentMoves() throws {
+        try Integration.require(["docker"])
+        let demo = try DemoEnvironment(composeOverride: Self.compose)
+        defer { demo.tearDown() }
+        #expect(try demo.cilo(["create", "old"]).status == 0)
+        // As a cilo before volumes lived in the home wrote it: no volumeFolder.
+        let state = demo.home + "/state/\(demo.project)/old.json"
+        var record = try Self.json(try String(contentsOfFile: state, encoding: .utf8))
+        record["volumeFolder"] = nil
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: state))
+        // Its volume as such a cilo's compose made it: Docker's own, labelled, holding data.
+        let volume = "cilo_\(demo.project)_old_data"
+        let labels = ["dev.cilo.managed=true", "dev.cilo.project=\(demo.project)", "dev.cilo.env=old", "dev.cilo.home=\(demo.home)",
+                      "com.docker.compose.project=cilo_\(demo.project)_old", "com.docker.compose.volume=data"]
+        _ = try Integration.check(["docker", "volume", "create"] + labels.flatMap { ["--label", $0] } + [volume])
+        _ = try Integration.check(["docker", "run", "--rm", "-v", "\(volume):/data", "cilo-test/busybox", "sh", "-c", "echo kept > /data/marker"])
+        #expect(try demo.cilo(["status", "old"]).out.contains("cilo down old && cilo up old moves them"))
+        Integration.expectOneLineError(try demo.cilo(["fork", "old", "new"]), mentioning: ["before cilo kept volumes in its home"])
+        let moved = try demo.cilo(["up", "old"])
+        try #require(moved.status == 0, "\(moved.err)")
+        #expect(moved.err.contains("moved into cilo's home"))
+        #expect((try? String(contentsOfFile: demo.home + "/volumes/\(demo.project)/old/data/marker", encoding: .utf8)) == "kept\n")
+        #expect(try Self.exec(demo, "old", "cat /data/marker").out == "kept\n", "the service sees its data where it was")
+        #expect(try demo.cilo(["fork", "old", "new"]).status == 0)
+        #expect(try Self.exec(demo, "new", "cat /data/marker").out == "kept\n")
+    }
 }

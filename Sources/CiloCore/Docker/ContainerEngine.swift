@@ -74,6 +74,11 @@ public protocol ContainerEngine: Sendable {
     /// (the local driver's `device`: cilo's in its home), else Docker's mountpoint.
     func volumeMountpoints(_ names: [String]) async throws(CiloError) -> [String: String]
 
+    /// The named volumes of one environment made by this home.
+    func environmentVolumes(project: String, env: String) async throws(CiloError) -> [EngineVolume]
+    /// Removes one volume; an absent one is fine.
+    func removeVolume(_ name: String) async throws(CiloError)
+
     /// The Compose this engine drives (v2 or v1, with its version), detected once.
     func composeTool() async throws(CiloError) -> ComposeTool
     /// Runs Compose; a non-zero exit is a result, not an error.
@@ -140,5 +145,24 @@ extension ContainerEngine {
     public func composeCommandLine(projectName: String, files: [String], _ arguments: [String]) async throws(CiloError) -> [String] {
         let tool = try await composeTool()
         return [tool.executable] + tool.arguments(projectName: projectName, files: files, arguments)
+    }
+}
+
+/// One named volume as the engine describes it.
+public struct EngineVolume: Sendable, Equatable {
+    public var name: String
+    public var driver: String
+    /// Where Docker keeps its data (the local driver's `_data`).
+    public var mountpoint: String
+    /// The driver's options (`type`, `o`, `device`): none for a volume Docker manages plainly.
+    public var options: [String: String]
+    public var labels: [String: String]
+
+    public init(name: String, driver: String, mountpoint: String, options: [String: String], labels: [String: String]) {
+        self.name = name
+        self.driver = driver
+        self.mountpoint = mountpoint
+        self.options = options
+        self.labels = labels
     }
 }

@@ -40,6 +40,8 @@ extension EnvironmentManager {
             if wanted {
                 // Never started before (or only failed to): its first successful up is what `cilo reset` returns to.
                 let firstUp = record.status == .created || record.status == .failed
+                // Made before volumes lived in the home, and its containers gone (a down): moved there now.
+                try await EnvironmentVolumes(context: context).moveIntoHome(&record)
                 try await startLocked(&record, rendered: created.rendered, request: request)
                 started = true
                 if firstUp { await keepInitialState(record) }

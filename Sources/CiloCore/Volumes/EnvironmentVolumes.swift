@@ -63,18 +63,8 @@ public struct EnvironmentVolumes: EnvironmentCapability {
                 copies.append(VolumeCopy(name: key, report: report))
             }
         } catch {
-            let home = self.home
-            let made = copies.map(\.name)
             var failure = error
-            do throws(CiloError) {
-                try await WorkerThreads.offload { () throws(CiloError) in
-                    for name in made {
-                        do throws(Errno) { try home.removeFolder(name, in: to) } catch {
-                            throw .system(error, "cannot remove a partial copy of volume \(name)", path: to.display)
-                        }
-                    }
-                }
-            } catch let cleanup {
+            do throws(CiloError) { try await removeCopies(copies.map(\.name), in: to) } catch let cleanup {
                 failure.note = "and removing the copies made failed too (\(cleanup.description))"
             }
             throw failure
