@@ -15,6 +15,9 @@ extension CiloCommand {
                 built that no environment records go every time, and their dangling earlier builds.
                 """)
 
+        @Option(help: "Remove checkpoints taken longer ago than this (90s, 30m, 12h, 7d, 2w); each environment's initial one stays.")
+        var checkpointsOlderThan: String?
+
         @Option(help: "Remove environments made longer ago than this (90s, 30m, 12h, 7d, 2w).")
         var olderThan: String?
 
@@ -37,6 +40,9 @@ extension CiloCommand {
             if let olderThan, TimeSpan.seconds(olderThan) == nil {
                 throw ValidationError("--older-than takes a duration like 90s, 30m, 12h, 7d or 2w, not '\(olderThan)'")
             }
+            if let checkpointsOlderThan, TimeSpan.seconds(checkpointsOlderThan) == nil {
+                throw ValidationError("--checkpoints-older-than takes a duration like 90s, 30m, 12h, 7d or 2w, not '\(checkpointsOlderThan)'")
+            }
         }
 
         func run() async throws {
@@ -46,6 +52,7 @@ extension CiloCommand {
                 options.stopped = stopped
                 options.allProjects = allProjects
                 options.dryRun = dryRun
+                options.checkpointsOlderThan = checkpointsOlderThan.flatMap(TimeSpan.seconds)
                 return try await Pruner(manager: try projectOptions.manager(), options: options).runEverywhere()
             }
             if json {
@@ -62,8 +69,12 @@ extension CiloCommand {
             for image in report.images {
                 print("\(verb) image \(where: image.engine)\(image.tag ?? "<dangling> " + image.id.prefix(19)) (\(ByteFormatting.iec(image.bytes)))")
             }
-            if report.removed.isEmpty && report.images.isEmpty {
-                print(stopped || olderThan != nil ? "nothing to remove" : "nothing to remove (environments go only with --stopped or --older-than)")
+            for checkpoint in report.checkpoints {
+                print("\(verb) checkpoint \(checkpoint.name) of \(checkpoint.project)/\(checkpoint.env) (taken \(checkpoint.createdAt))")
+            }
+            if report.removed.isEmpty && report.images.isEmpty && report.checkpoints.isEmpty {
+                print(stopped || olderThan != nil || checkpointsOlderThan != nil
+                      ? "nothing to remove" : "nothing to remove (environments go only with --stopped or --older-than)")
             }
             if let cache = report.buildCache {
                 print("Docker's build cache holds \(cache); cilo cannot tell its own from the rest: docker builder prune removes it")

@@ -178,4 +178,22 @@ struct ForkTransactionTests {
         #expect(cold.forkedFrom == nil && !fixture.exists(cold.volumeFolder! + "/data/table"))
         #expect(fixture.said.all.contains { $0.contains("not forked from template 'seed'") && $0.contains("changed") })
     }
+
+    @Test("prune --checkpoints-older-than removes old checkpoints, not the initial one; --dry-run removes none")
+    func pruneCheckpoints() async throws {
+        let fixture = try TransactionFixture(compose: Self.withVolume)
+        let manager = try fixture.manager()
+        _ = try await manager.prepare(fixture.request("a1"))
+        _ = try await manager.checkpoint("a1", name: "old")
+        _ = try await manager.checkpoint("a1", name: Checkpoint.initialName)
+        try await Task.sleep(nanoseconds: 50_000_000)
+        var options = Pruner.Options()
+        options.checkpointsOlderThan = 0.01
+        options.dryRun = true
+        #expect(try await Pruner(manager: manager, options: options).run().checkpoints.map(\.name) == ["old"])
+        #expect(try await manager.listCheckpoints("a1", measuring: false).count == 2)
+        options.dryRun = false
+        #expect(try await Pruner(manager: manager, options: options).run().checkpoints.map(\.name) == ["old"])
+        #expect(try await manager.listCheckpoints("a1", measuring: false).map(\.name) == [Checkpoint.initialName])
+    }
 }

@@ -12,6 +12,8 @@ public struct Pruner: Sendable {
         public var stopped = false
         public var allProjects = false
         public var dryRun = false
+        /// Checkpoints made longer ago than this many seconds (`initial` excepted).
+        public var checkpointsOlderThan: Double?
 
         public init() {}
     }
@@ -35,6 +37,7 @@ public struct Pruner: Sendable {
         public var removed: [Environment] = []
         public var kept: [Environment] = []
         public var images: [DockerClient.BuiltImage] = []
+        public var checkpoints: [PrunedCheckpoint] = []
         /// Docker's build cache (`docker system df`): shown, not pruned (Docker cannot tell cilo's from the rest).
         public var buildCache: String?
         /// Engines that did not answer (their environments were left alone).
@@ -84,6 +87,8 @@ public struct Pruner: Sendable {
         for key in readable.damaged {
             report.kept.append(Environment(engine: nil, project: key.project, env: key.env, status: "damaged", reason: "its state file cannot be read (cilo doctor)"))
         }
+        let removedNames = Set(report.removed.map { "\($0.project)/\($0.env)" })
+        try await pruneCheckpoints(readable.records.filter { !removedNames.contains("\($0.project)/\($0.name)") }, into: &report)
         report.images = try await unusedImages(scope: scope)
         if !options.dryRun {
             for image in report.images {
