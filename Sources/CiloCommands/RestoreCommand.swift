@@ -38,7 +38,9 @@ struct RestoreOptions: ParsableArguments {
             let env = try NameRules.environmentName(env)
             let manager = try projectOptions.manager()
             if let remote = try RemoteRouting.engine(of: env, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
-            return try await manager.restore(env, checkpoint: name, discard: discard)
+            return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                try await manager.restore(env, checkpoint: name, discard: discard)
+            }
         }
         if json {
             print(try JSONOutput.encode(outcome.report))

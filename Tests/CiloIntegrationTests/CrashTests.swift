@@ -35,14 +35,7 @@ struct CrashTests {
             let env = names[round % names.count]
             let operations: [[String]] = [["create", env], ["up", env], ["run", "true", env], ["destroy", env, "--force"]]
             let arguments = operations[Int.random(in: 0..<operations.count, using: &generator)]
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
-            process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": demo.home]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try demo.startCilo(arguments)
             usleep(UInt32.random(in: 30_000...1_200_000, using: &generator))
             let left = children(of: process.processIdentifier)
             if process.isRunning {

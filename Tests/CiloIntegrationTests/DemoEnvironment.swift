@@ -53,6 +53,20 @@ final class DemoEnvironment: Sendable {
                             directory: directory)
     }
 
+    /// Starts cilo with `arguments` in the project folder with this CILO_HOME, its output
+    /// discarded, and returns at once (the crash tests kill it at a moment of their choosing).
+    func startCilo(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": home]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// A DNS port for this test: random, free on 127.0.0.1.
     static func freePort() -> Int {
         while true {

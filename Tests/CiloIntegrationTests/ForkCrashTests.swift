@@ -22,14 +22,7 @@ struct ForkCrashTests {
         for round in 0..<60 where kills < 20 {
             let operations: [[String]] = [["fork", "a1", "f\(round)", "--no-up"], ["checkpoint", "a1", "c\(round)"], ["restore", "a1", "base", "--discard"]]
             let arguments = operations[Int.random(in: 0..<operations.count, using: &generator)]
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Integration.ciloExecutable)
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: demo.directory)
-            process.environment = ProcessInfo.processInfo.environment.merging(["CILO_HOME": demo.home]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try demo.startCilo(arguments)
             usleep(UInt32.random(in: 20_000...900_000, using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)

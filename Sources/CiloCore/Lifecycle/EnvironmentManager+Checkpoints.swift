@@ -65,7 +65,19 @@ extension EnvironmentManager {
                 record.status = .stopped
                 try store.save(record)
             }
-            let report = try await checkpoints.restore(record, name: name, keepReplaced: !discard)
+            let report: RestoreReport
+            do throws(CiloError) { report = try await checkpoints.restore(record, name: name, keepReplaced: !discard) } catch {
+                // The live state is whole (old, or the checkpoint's where the swap was done).
+                if cancellation.isCancelled {
+                    throw CiloError(.cancelled, "restore of '\(env)' cancelled; its services are stopped (cilo up \(env) starts them)", cause: error)
+                }
+                guard wasRunning else { throw error }
+                var failure = error
+                do throws(CiloError) { try await startLocked(&record, rendered: nil, request: EnvironmentRequest(env: env)) } catch let starting {
+                    failure.note = "and starting its services again failed too (\(starting.description))"
+                }
+                throw failure
+            }
             if wasRunning {
                 try await startLocked(&record, rendered: nil, request: EnvironmentRequest(env: env))
             }
