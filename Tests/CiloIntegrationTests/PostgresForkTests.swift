@@ -35,7 +35,7 @@ struct PostgresForkTests {
         Int(try sql(demo, env, "select count(*) from t where \(condition)").out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    @Test("10 forks of a database under continuous writes: each starts, passes pg_amcheck, holds every committed row, and shares no later write",
+    @Test("10 forks of a database under continuous writes: each starts, passes pg_amcheck, holds every committed row, shares no later write; a dropped table comes back by restore",
           .enabled(if: Integration.canRun(needing: ["docker"])))
     func forkedUnderWrites() throws {
         try Integration.require(["docker"])
@@ -65,6 +65,13 @@ struct PostgresForkTests {
             #expect(try demo.cilo(["destroy", fork, "--force"]).status == 0)
         }
         #expect(try Self.count(demo, "src") > 0, "the source runs on")
+        // checkpoint, a destructive change (the table dropped), restore: the table is back.
+        let kept = try Self.count(demo, "src")
+        try #require(try demo.cilo(["checkpoint", "src", "before-drop"]).status == 0)
+        #expect(try Self.sql(demo, "src", "drop table t").status == 0)
+        let restored = try demo.cilo(["restore", "src", "before-drop"])
+        try #require(restored.status == 0, "\(restored.err)")
+        #expect(try Self.count(demo, "src") >= kept, "the dropped table is back with every row the checkpoint held")
         let paused = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)", "--filter", "status=paused"])
         #expect(paused.isEmpty)
     }

@@ -176,6 +176,13 @@ public struct Doctor: Sendable {
                 .warning, "home", home.root.display,
                 "\(info.type) cannot share extents: every workspace is a full copy (put CILO_HOME on btrfs or XFS with reflink=1); \(room)"))
         }
+        // How fork and checkpoints copy an environment's volumes here (`EnvironmentVolumes`).
+        let volumes = info.type == "btrfs"
+            ? "a btrfs subvolume each: fork and checkpoints snapshot them in constant time"
+            : info.reflink == true
+                ? "fork and checkpoints copy them by reflinks, sharing every extent"
+                : "fork and checkpoints copy every byte of them (btrfs or XFS with reflink=1 would share extents), and no initial checkpoint is kept for cilo reset"
+        findings.append(DoctorFinding(.ok, "volumes", home.root.display, "named volumes live in the home: " + volumes))
     }
 
     /// Folders destroys moved aside while something still wrote into them.
