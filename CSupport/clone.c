@@ -79,3 +79,14 @@ int csupport_btrfs_fsid(int fd, uint8_t fsid[16]) {
     memcpy(fsid, info.fsid, 16);
     return 0;
 }
+
+int csupport_btrfs_snapshot_time(int fd, int64_t *seconds, int64_t *nanoseconds) {
+    struct btrfs_ioctl_get_subvol_info_args info;
+    memset(&info, 0, sizeof(info));
+    if (ioctl(fd, BTRFS_IOC_GET_SUBVOL_INFO, &info) != 0) return -1;
+    static const uint8_t none[BTRFS_UUID_SIZE];
+    if (memcmp(info.parent_uuid, none, BTRFS_UUID_SIZE) == 0) return 0;
+    *seconds = (int64_t)info.otime.sec;
+    *nanoseconds = (int64_t)info.otime.nsec;
+    return 1;
+}

@@ -25,6 +25,10 @@ int csupport_btrfs_subvolume_create(int dir_fd, const char *name);
 /// BTRFS_IOC_SNAP_DESTROY: deletes the subvolume name inside dir_fd.
 int csupport_btrfs_subvolume_delete(int dir_fd, const char *name);
 
+/// Whether the btrfs subvolume holding fd is a snapshot (its parent UUID set): 1 with its creation
+/// time in seconds and nanoseconds, 0 when it is not one, -1 error (`BTRFS_IOC_GET_SUBVOL_INFO`).
+int csupport_btrfs_snapshot_time(int fd, int64_t *seconds, int64_t *nanoseconds);
+
 /// Whether fd is the root directory of a btrfs subvolume: 1 yes, 0 no, -1 error.
 int csupport_btrfs_is_subvolume_root(int fd);
 

@@ -19,6 +19,17 @@ public enum BtrfsSubvolume {
         }
     }
 
+    /// When the subvolume holding `directory` was made, if it is a snapshot of another (nil for a
+    /// subvolume made empty).
+    ///
+    /// The corresponding C call is `ioctl(directory, BTRFS_IOC_GET_SUBVOL_INFO, …)`.
+    public static func snapshotTime(_ directory: FileDescriptor) throws(Errno) -> FileTime? {
+        var seconds: Int64 = 0
+        var nanoseconds: Int64 = 0
+        let answer = try SystemCall.run { csupport_btrfs_snapshot_time(directory.rawValue, &seconds, &nanoseconds) }
+        return answer == 1 ? FileTime(seconds: seconds, nanoseconds: nanoseconds) : nil
+    }
+
     /// Creates an empty subvolume `name` inside `parent`.
     ///
     /// The corresponding C call is `ioctl(parent, BTRFS_IOC_SUBVOL_CREATE, …)`.

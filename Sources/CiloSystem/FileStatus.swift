@@ -82,3 +82,9 @@ public struct FileTime: Sendable, Hashable {
 
     var timespecValue: timespec { timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds)) }
 }
+
+extension FileTime: Comparable {
+    public static func < (left: FileTime, right: FileTime) -> Bool {
+        (left.seconds, left.nanoseconds) < (right.seconds, right.nanoseconds)
+    }
+}

@@ -1,5 +1,6 @@
 @testable import CiloCore
 import CiloSystem
+import Foundation
 import Testing
 import Yams
 
@@ -105,5 +106,25 @@ struct VolumeRewriteTests {
         #expect(fork.entries[Array("edited".utf8)]?.workspace == stamp(11), "still shows as changed")
         #expect(fork.entries[Array("deleted".utf8)] != nil, "still shows as deleted")
         #expect(fork.entries[Array("added".utf8)] == nil, "still shows as added")
+    }
+
+    @Test("the workspace folders services can write: writable binds inside it, files as their folder, the whole of it as nil")
+    func writableFolders() throws {
+        let root = NSTemporaryDirectory() + "cilo-binds-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let workspace = root + "/ws"
+        try FileManager.default.createDirectory(atPath: workspace + "/data/deep", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: workspace + "/conf", withIntermediateDirectories: true)
+        try "x".write(toFile: workspace + "/conf/app.ini", atomically: true, encoding: .utf8)
+        func folders(_ volumes: String) throws -> [String]? {
+            let file = root + "/compose.yml"
+            try "services:\n  a:\n    image: x\n    volumes:\n\(volumes)".write(toFile: file, atomically: true, encoding: .utf8)
+            return WorkspaceBinds.writableFolders(composeFile: file, workspace: workspace)
+        }
+        #expect(try folders("      - \(workspace)/data:/data\n      - \(workspace)/data/deep:/deep\n      - \(workspace)/conf/app.ini:/app.ini\n      - named:/n\n") == ["conf", "data"])
+        #expect(try folders("      - \(workspace)/data:/data:ro\n      - {type: bind, source: \(workspace)/conf, target: /c, read_only: true}\n") == [])
+        #expect(try folders("      - /elsewhere:/e\n") == [])
+        #expect(try folders("      - \(workspace):/app\n") == nil, "the whole workspace: all of it copied frozen")
+        #expect(try folders("      - \(workspace)/../ws/data:/x\n") == nil)
     }
 }

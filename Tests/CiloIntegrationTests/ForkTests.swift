@@ -13,10 +13,11 @@ struct ForkTests {
           db:
             image: cilo-test/busybox
             init: true
-            command: ["sh", "-c", "i=0; while [ $$i -lt 1000000 ]; do echo $$i >> /data/log; i=$$((i+1)); usleep 20000; done"]
+            command: ["sh", "-c", "i=0; while [ $$i -lt 1000000 ]; do echo $$i >> /data/log; echo $$i >> /state/log; i=$$((i+1)); usleep 20000; done"]
             volumes:
               - data:/data
               - tools:/bin
+              - ./state:/state
         volumes:
           data:
           tools:
@@ -83,6 +84,13 @@ struct ForkTests {
         #expect(strategies.isSubset(of: testCase.volumeStrategies) && !strategies.isEmpty, "\(strategies)")
         #expect((report["pausedSeconds"] as? Double ?? 0) > 0, "the running writer was frozen for the copy")
         #expect(try Self.exec(demo, "b1", "cat /data/marker").out == "one\n")
+        // One instant: the writer appends to its volume, then to a workspace folder it mounts; in a
+        // fork not started, the two copies differ by one line at most.
+        try #require(try demo.cilo(["fork", "a1", "b2", "--no-up"]).status == 0)
+        func lines(_ path: String) -> Int { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let volumeLines = lines(home + "/volumes/\(demo.project)/b2/data/log")
+        let boundLines = lines(home + "/envs/\(demo.project)/b2/state/log")
+        #expect(volumeLines > 0 && volumeLines - boundLines >= 0 && volumeLines - boundLines <= 1, "volume \(volumeLines) lines, bound folder \(boundLines)")
         #expect(FileManager.default.fileExists(atPath: home + "/envs/\(demo.project)/b1/notes.txt"))
         #expect(try Self.exec(demo, "b1", "echo fork > /data/only-fork").status == 0)
         #expect(try Self.exec(demo, "a1", "test -e /data/only-fork").status != 0, "a write in the fork never shows in the source")

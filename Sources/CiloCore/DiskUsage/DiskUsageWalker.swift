@@ -9,6 +9,8 @@ final class DiskUsageWalker: Sendable {
     struct Directory: Sendable {
         var descriptor: FileDescriptor
         var path: BytePath
+        /// Its `st_dev`: on btrfs each subvolume has its own, so a child with another is a subvolume's root.
+        var device: UInt64
     }
 
     let jobs: Int
@@ -21,6 +23,10 @@ final class DiskUsageWalker: Sendable {
     private let tallies = Mutex(DiskUsageTally())
     /// Costs of multiply-linked inodes already counted, so each counts once.
     let linkedInodes = Mutex<[InodeKey: DiskCost]>([:])
+    /// Per btrfs subvolume met (by `st_dev`): when it was made if it is a snapshot, else nil.
+    /// An entry of a snapshot unchanged since (its change time not later) still shares its
+    /// b-tree leaves with the snapshot's origin: deleting the snapshot frees no metadata of it.
+    private let snapshotTimes = Mutex<[UInt64: FileTime?]>([:])
 
     init(jobs: Int, readsExtents: Bool, metadata: MetadataCost, rootDisplay: String) {
         self.jobs = jobs
@@ -36,10 +42,11 @@ final class DiskUsageWalker: Sendable {
         var rootTally = DiskUsageTally()
         rootTally.directories = 1
         rootTally.cost.allocated = Int(rootStatus.blocks) * 512
-        rootTally.cost.metadata = metadata.entry(.directory, nameLength: rootNameLength)
+        noteSubvolume(root, device: rootStatus.device)
+        rootTally.cost.metadata = ownMetadata(rootStatus, metadata.entry(.directory, nameLength: rootNameLength))
         rootTally.cost.exclusive = rootTally.cost.allocated + rootTally.cost.metadata
         tallies.withLock { $0.merge(rootTally) }
-        queue.push(Directory(descriptor: root, path: BytePath(bytes: [])))
+        queue.push(Directory(descriptor: root, path: BytePath(bytes: []), device: rootStatus.device))
         WorkerThreads.run(count: jobs) { _ in self.work() }
         return tallies.withLock { $0 }
     }
@@ -80,14 +87,17 @@ final class DiskUsageWalker: Sendable {
         switch status.kind {
         case .directory:
             tally.directories += 1
-            let own = metadata.entry(.directory, nameLength: name.bytes.count)
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
-            do throws(Errno) {
-                let child = try directory.descriptor.openDirectory(name)
-                queue.push(Directory(descriptor: child, path: directory.path.appending(name)))
-            } catch {
+            let child: FileDescriptor
+            do throws(Errno) { child = try directory.descriptor.openDirectory(name) } catch {
+                let own = metadata.entry(.directory, nameLength: name.bytes.count)
+                tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
                 tally.unreadable.append("\(display(directory.path.appending(name))): \(error)")
+                return
             }
+            if status.device != directory.device { noteSubvolume(child, device: status.device) }
+            let own = ownMetadata(status, metadata.entry(.directory, nameLength: name.bytes.count))
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
+            queue.push(Directory(descriptor: child, path: directory.path.appending(name), device: status.device))
         case .regular:
             tally.files += 1
             let key = InodeKey(device: status.device, inode: status.inode)
@@ -95,20 +105,34 @@ final class DiskUsageWalker: Sendable {
             if status.linkCount > 1 && !firstSighting(key, DiskCost()) { return }
             var data = FileData(exclusive: allocated, extents: allocated > 0 ? 1 : 0, inlineBytes: 0)
             if readsExtents && allocated > 0 { data = fileData(of: name, in: directory, allocated: allocated, size: Int(status.size), tally: &tally) }
-            let own = metadata.entry(.regular, nameLength: name.bytes.count, extents: data.extents, inlineBytes: data.inlineBytes)
+            let own = ownMetadata(status, metadata.entry(.regular, nameLength: name.bytes.count, extents: data.extents, inlineBytes: data.inlineBytes))
             let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: data.exclusive + own, metadata: own)
             if status.linkCount > 1 { linkedInodes.withLock { $0[key] = cost } }
             tally.cost += cost
         case .symbolicLink:
             tally.symlinks += 1
-            let own = metadata.entry(.symbolicLink, nameLength: name.bytes.count, size: Int(status.size))
+            let own = ownMetadata(status, metadata.entry(.symbolicLink, nameLength: name.bytes.count, size: Int(status.size)))
             let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated + own, metadata: own)
             if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
             tally.cost += cost
         default:
-            let own = metadata.entry(status.kind, nameLength: name.bytes.count)
+            let own = ownMetadata(status, metadata.entry(status.kind, nameLength: name.bytes.count))
             tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
         }
+    }
+
+    /// Remembers whether the btrfs subvolume whose root is open at `root` is a snapshot, and since when.
+    private func noteSubvolume(_ root: FileDescriptor, device: UInt64) {
+        guard case .btrfs = metadata.model, snapshotTimes.withLock({ $0[device] == nil }) else { return }
+        // A subvolume that cannot be asked is counted as one made empty: its metadata in full.
+        let taken = (try? BtrfsSubvolume.snapshotTime(root)) ?? nil
+        snapshotTimes.withLock { $0[device] = taken }
+    }
+
+    /// `bytes` of metadata of the entry, or none when it lies in a btrfs snapshot unchanged since.
+    private func ownMetadata(_ status: FileStatus, _ bytes: Int) -> Int {
+        guard let taken = snapshotTimes.withLock({ $0[status.device] ?? nil }), status.changeTime <= taken else { return bytes }
+        return 0
     }
 
     /// Records a multiply-linked inode; true the first time it is seen.

@@ -43,13 +43,11 @@ public struct Checkpoints: EnvironmentCapability {
         let partial = try freshPartial(record.name, name)
         let state = EnvironmentState(context: context)
         let manifest = try liveManifest(record)
-        let frozen = try await FrozenServices(context: context).whileFrozen(record) { () throws(CiloError) -> EnvironmentState.Copied in
-            try await state.copy(from: state.place(of: record), to: place(partial), recordingManifest: manifest != nil)
-        }
+        let frozen = try await state.copyFrozen(record, to: place(partial), recordingManifest: manifest != nil)
         let checkpoint = Checkpoint(
             name: name, kind: kind, createdAt: ISO8601DateFormatter().string(from: Date()), pausedSeconds: frozen.frozenSeconds,
-            workspaceStrategy: frozen.result.workspace.strategy, volumes: frozen.result.volumes, overlay: record.overlayBase != nil)
-        if let manifest { try (frozen.result.manifest.map(manifest.forked(by:)) ?? manifest).save(in: partial, home: home) }
+            workspaceStrategy: frozen.copied.workspace.strategy, volumes: frozen.copied.volumes, overlay: record.overlayBase != nil)
+        if let manifest { try (frozen.copied.manifest.map(manifest.forked(by:)) ?? manifest).save(in: partial, home: home) }
         try finish(checkpoint, partial: partial, env: record.name)
         return checkpoint
     }

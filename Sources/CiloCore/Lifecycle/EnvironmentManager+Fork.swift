@@ -89,11 +89,8 @@ extension EnvironmentManager {
             let baseline = try sourceBaseline(source)
             var recordsManifest = false
             if case .manifest = baseline { recordsManifest = true }
-            let target = record
-            let frozen = try await FrozenServices(context: context).whileFrozen(source) { () throws(CiloError) -> EnvironmentState.Copied in
-                try await state.copy(from: state.place(of: source), to: state.place(of: target), recordingManifest: recordsManifest)
-            }
-            return MadeCopy(record: record, baseline: baseline, copied: frozen.result, frozenSeconds: frozen.frozenSeconds)
+            let frozen = try await state.copyFrozen(source, to: state.place(of: record), recordingManifest: recordsManifest)
+            return MadeCopy(record: record, baseline: baseline, copied: frozen.copied, frozenSeconds: frozen.frozenSeconds)
         } catch {
             throw await rollBackCreate(record, after: error)
         }
