@@ -68,7 +68,7 @@ extension Doctor {
     }
 
     /// Whether no cilo works on the environment now (a lock held, or unreadable, means one does).
-    private func isIdle(_ project: String, _ env: String) -> Bool {
+    func isIdle(_ project: String, _ env: String) -> Bool {
         guard let lock = try? home.tryLock(home.lockFile(project: project, env: env)) else { return false }
         lock.unlock()
         return true

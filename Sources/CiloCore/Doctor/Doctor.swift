@@ -93,12 +93,7 @@ public struct Doctor: Sendable {
 
     /// The environments whose lock another cilo holds now.
     private func busy(_ keys: Set<EnvironmentKey>) -> Set<EnvironmentKey> {
-        keys.filter { key in
-            // A lock that cannot be taken (held, or its file unreadable) means someone works on it: busy.
-            guard let lock = try? home.tryLock(home.lockFile(project: key.project, env: key.env)) else { return true }
-            lock.unlock()
-            return false
-        }
+        keys.filter { !isIdle($0.project, $0.env) }
     }
 
     private func checkEngine(_ findings: inout [DoctorFinding]) async -> Bool {

@@ -51,7 +51,7 @@ extension EnvironmentManager {
             var record = try usableRecord(env)
             guard try checkpoints.load(env, name) != nil else {
                 let reason = name == Checkpoint.initialName
-                    ? "it is kept at an environment's first successful up where copies share extents (btrfs, XFS with reflink); "
+                    ? "it is kept at an environment's first successful up where a copy is cheap (a snapshot or overlay workspace on btrfs or XFS); "
                         + "cilo checkpoint \(env) initial keeps one anyway"
                     : "cilo checkpoints \(env) lists them"
                 throw CiloError(.notFound, "environment '\(env)' has no checkpoint '\(name)' (\(reason))")
@@ -86,8 +86,10 @@ extension EnvironmentManager {
     }
 
     /// Keeps the state right after `record`'s first successful up as checkpoint `initial`, where
-    /// a copy costs little: a snapshot, reflink or overlay workspace, on a home whose file system
-    /// shares extents (btrfs, XFS with reflink), so volumes are not copied byte by byte either.
+    /// a copy costs little: a snapshot workspace (constant time) or an overlay one (its upper
+    /// folder only), on a home whose file system shares extents (btrfs, XFS with reflink), so
+    /// volumes are not copied byte by byte either. A reflink workspace is left out: cloning every
+    /// file of a large tree again would slow every first up by as much as its create.
     /// What fails is a warning; where it would cost a full copy, `explain` says so.
     func keepInitialState(_ record: EnvironmentRecord) async {
         let home = self.home
@@ -96,7 +98,7 @@ extension EnvironmentManager {
             guard let info = try? FileSystemInfo.of(home.root, probeReflink: true) else { return nil }
             return info.type == "btrfs" || info.reflink == true ? info.type : nil
         }
-        guard [.snapshot, .reflink, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil, sharing != nil else {
+        guard [.snapshot, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil, sharing != nil else {
             explain("\(record.name): no initial checkpoint for cilo reset: a copy of its state would not share extents here "
                 + "(cilo checkpoint \(record.name) initial keeps one anyway)")
             return
