@@ -83,7 +83,7 @@ int csupport_btrfs_fsid(int fd, uint8_t fsid[16]) {
 int csupport_btrfs_snapshot_time(int fd, int64_t *seconds, int64_t *nanoseconds) {
     struct btrfs_ioctl_get_subvol_info_args info;
     memset(&info, 0, sizeof(info));
-    if (ioctl(fd, BTRFS_IOC_GET_SUBVOL_INFO, &info) != 0) return -1;
+    if (ioctl(fd, BTRFS_IOC_GET_SUBVOL_INFO, &info) < 0) return -1;  // it answers 1 on success on some kernels
     static const uint8_t none[BTRFS_UUID_SIZE];
     if (memcmp(info.parent_uuid, none, BTRFS_UUID_SIZE) == 0) return 0;
     *seconds = (int64_t)info.otime.sec;
