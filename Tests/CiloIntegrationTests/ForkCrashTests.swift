@@ -6,7 +6,7 @@ import Testing
 /// whole or absent.
 @Suite("Forks killed at random moments", .serialized)
 struct ForkCrashTests {
-    @Test("20 kills during fork, checkpoint and restore; doctor --fix leaves the source running and unfrozen, forks and checkpoints whole or gone",
+    @Test("20 kills and more Ctrl-Cs during fork, checkpoint and restore; Ctrl-C thaws at once, doctor --fix after kills; forks and checkpoints whole or gone",
           .enabled(if: Integration.canRun(needing: ["docker"])))
     func killedAtRandom() throws {
         try Integration.require(["docker"])
@@ -19,16 +19,22 @@ struct ForkCrashTests {
         try #require(try demo.cilo(["checkpoint", "a1", "base"]).status == 0)
         var generator = SeededGenerator(for: "forks killed at random")
         var kills = 0
-        for round in 0..<60 where kills < 20 {
+        for round in 0..<90 where kills < 20 {
             let operations: [[String]] = [["fork", "a1", "f\(round)", "--no-up"], ["checkpoint", "a1", "c\(round)"], ["restore", "a1", "base", "--discard"]]
             let arguments = operations[Int.random(in: 0..<operations.count, using: &generator)]
             let process = try demo.startCilo(arguments)
             usleep(UInt32.random(in: 20_000...900_000, using: &generator))
+            // Every third run gets Ctrl-C instead: cilo stops by itself, and thaws before it exits.
+            let interrupted = round % 3 == 2
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                kills += 1
+                kill(process.processIdentifier, interrupted ? SIGINT : SIGKILL)
+                if !interrupted { kills += 1 }
             }
             process.waitUntilExit()
+            if interrupted {
+                let paused = try Integration.check(["docker", "ps", "-q", "--filter", "label=dev.cilo.project=\(demo.project)", "--filter", "status=paused"])
+                #expect(paused.isEmpty, "Ctrl-C left services frozen (\(arguments.joined(separator: " ")))")
+            }
             // What a killed cilo's children (compose) still do ends on its own: give it a moment.
             usleep(300_000)
         }

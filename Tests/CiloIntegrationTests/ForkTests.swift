@@ -91,6 +91,12 @@ struct ForkTests {
         let volumeLines = lines(home + "/volumes/\(demo.project)/b2/data/log")
         let boundLines = lines(home + "/envs/\(demo.project)/b2/state/log")
         #expect(volumeLines > 0 && volumeLines - boundLines >= 0 && volumeLines - boundLines <= 1, "volume \(volumeLines) lines, bound folder \(boundLines)")
+        if testCase.fs == .btrfs {
+            // A fork nothing wrote to yet shares every extent and every metadata leaf with its source.
+            let measured = try JSONSerialization.jsonObject(with: Data(try demo.cilo(["du", "b2", "--json"]).out.utf8)) as? [[String: Any]]
+            let exclusive = try #require(measured?.first?["exclusiveBytes"] as? Int)
+            #expect(exclusive < 512 << 10, "a fresh fork holds \(exclusive) bytes of its own")
+        }
         #expect(FileManager.default.fileExists(atPath: home + "/envs/\(demo.project)/b1/notes.txt"))
         #expect(try Self.exec(demo, "b1", "echo fork > /data/only-fork").status == 0)
         #expect(try Self.exec(demo, "a1", "test -e /data/only-fork").status != 0, "a write in the fork never shows in the source")
@@ -147,6 +153,12 @@ struct ForkTests {
         Integration.expectOneLineError(try demo.cilo(["create", "b2", "--fork", "a1", "--from", "/tmp"]), mentioning: ["--fork"])
         let names = try demo.list().compactMap { $0["name"] as? String }
         #expect(names == ["a1"])
+        // The other ways in: create --fork and run --fork.
+        #expect(try demo.cilo(["create", "b1", "--fork", "a1"]).status == 0)
+        let ran = try demo.cilo(["run", "--fork", "a1", "sh", "b2", "-c", "test -n \"$CILO_ENV\""])
+        #expect(ran.status == 0, "\(ran.err)")
+        let forked = try demo.list().filter { ($0["name"] as? String)?.hasPrefix("b") == true }.count
+        #expect(forked == 2)
     }
 
     @Test("a named volume the workspace binds to a host folder is refused at up: the marker never appears",

@@ -96,7 +96,7 @@ final class DiskUsageWalker: Sendable {
             }
             if status.device != directory.device { noteSubvolume(child, device: status.device) }
             let own = ownMetadata(status, metadata.entry(.directory, nameLength: name.bytes.count))
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: ownAllocation(status, allocated) + own, metadata: own)
             queue.push(Directory(descriptor: child, path: directory.path.appending(name), device: status.device))
         case .regular:
             tally.files += 1
@@ -112,12 +112,12 @@ final class DiskUsageWalker: Sendable {
         case .symbolicLink:
             tally.symlinks += 1
             let own = ownMetadata(status, metadata.entry(.symbolicLink, nameLength: name.bytes.count, size: Int(status.size)))
-            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: allocated + own, metadata: own)
+            let cost = DiskCost(apparent: Int(status.size), allocated: allocated, exclusive: ownAllocation(status, allocated) + own, metadata: own)
             if status.linkCount > 1 && !firstSighting(InodeKey(device: status.device, inode: status.inode), cost) { return }
             tally.cost += cost
         default:
             let own = ownMetadata(status, metadata.entry(status.kind, nameLength: name.bytes.count))
-            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: allocated + own, metadata: own)
+            tally.cost += DiskCost(apparent: 0, allocated: allocated, exclusive: ownAllocation(status, allocated) + own, metadata: own)
         }
     }
 
@@ -131,8 +131,19 @@ final class DiskUsageWalker: Sendable {
 
     /// `bytes` of metadata of the entry, or none when it lies in a btrfs snapshot unchanged since.
     private func ownMetadata(_ status: FileStatus, _ bytes: Int) -> Int {
-        guard let taken = snapshotTimes.withLock({ $0[status.device] ?? nil }), status.changeTime <= taken else { return bytes }
-        return 0
+        sharedWithOrigin(status) ? 0 : bytes
+    }
+
+    /// What deleting the entry frees beyond its metadata, for what is not a regular file (whose
+    /// extents say): its allocation (a btrfs symlink's inline target), none in a snapshot unchanged since.
+    private func ownAllocation(_ status: FileStatus, _ allocated: Int) -> Int {
+        sharedWithOrigin(status) ? 0 : allocated
+    }
+
+    /// Whether the entry lies in a btrfs snapshot and has not changed since it was taken.
+    private func sharedWithOrigin(_ status: FileStatus) -> Bool {
+        guard let taken = snapshotTimes.withLock({ $0[status.device] ?? nil }) else { return false }
+        return status.changeTime <= taken
     }
 
     /// Records a multiply-linked inode; true the first time it is seen.
