@@ -38,7 +38,6 @@ extension CiloCommand {
             let outcome = try await global.perform { () throws(CiloError) in
                 let name = try NameRules.environmentName(env)
                 let manager = try projectOptions.manager(from: from, explaining: global.verbose)
-                if fork != nil && from != nil { throw CiloError(.invalidArgument, "--fork copies an environment and --from clones a folder: give one of them") }
                 let forked = try fork.map(NameRules.environmentName)
                 if let forked, let remote = try RemoteRouting.engine(of: forked, manager) {
                     try RemoteRouting.forward(to: remote, project: manager.project.name)

@@ -63,7 +63,6 @@ struct StartOptions: ParsableArguments {
     func request(_ env: String, start: EnvironmentRequest.Start) throws(CiloError) -> EnvironmentRequest {
         var request = EnvironmentRequest(env: env, start: start)
         request.source = from
-        if fork != nil && from != nil { throw CiloError(.invalidArgument, "--fork copies an environment and --from clones a folder: give one of them") }
         request.fork = try fork.map(NameRules.environmentName)
         request.template = try template.map(NameRules.environmentName)
         request.profiles = profiles

@@ -27,11 +27,11 @@ extension Doctor {
             var found: [EnvironmentKey: [BytePath]] = [:]
             for key in try store.folders(in: "checkpoints") {
                 let folder = home.checkpointFolder(project: key.project, env: key.env)
-                for name in try hiddenNames(in: folder) where name.hasSuffix(".partial") { found[key, default: []].append(folder.appending(FileName(name))) }
+                for name in try home.entryNames(in: folder, hidden: true) where name.hasSuffix(".partial") { found[key, default: []].append(folder.appending(FileName(name))) }
             }
             for area in ["volumes", "envs"] {
                 for project in try store.projects(in: area) {
-                    for name in try hiddenNames(in: home.path(area, project)) where name.hasSuffix(".restoring") {
+                    for name in try home.entryNames(in: home.path(area, project), hidden: true) where name.hasSuffix(".restoring") {
                         let env = String(name.dropFirst().dropLast(".restoring".count))
                         found[EnvironmentKey(project: project, env: env), default: []].append(home.path(area, project, name))
                     }
@@ -58,7 +58,7 @@ extension Doctor {
         let places: [(BytePath, String)] = [
             (home.path("volumes", project), ".\(env).restoring"), (home.path("envs", project), ".\(env).restoring"),
             (home.path("layers", project, env), ".upper.restoring"),
-        ] + (try hiddenNames(in: home.checkpointFolder(project: project, env: env)).filter { $0.hasSuffix(".partial") }
+        ] + (try home.entryNames(in: home.checkpointFolder(project: project, env: env), hidden: true).filter { $0.hasSuffix(".partial") }
             .map { (home.checkpointFolder(project: project, env: env), $0) })
         for (folder, name) in places {
             do throws(Errno) { try home.removeFolder(name, in: folder) } catch {
@@ -72,24 +72,5 @@ extension Doctor {
         guard let lock = try? home.tryLock(home.lockFile(project: project, env: env)) else { return false }
         lock.unlock()
         return true
-    }
-
-    /// The names starting with a dot in `folder` (none when it does not exist).
-    private func hiddenNames(in folder: BytePath) throws(CiloError) -> [String] {
-        var names: [String] = []
-        do throws(Errno) {
-            let directory = try PathOpening.openDirectory(folder.bytes)
-            defer { directory.closeIgnoringErrors() }
-            try DirectoryReader(directory: directory).forEachEntry { name, _ in
-                let text = name.displayString
-                if text.hasPrefix(".") && text != "." && text != ".." { names.append(text) }
-                return true
-            }
-        } catch where error == .noSuchFileOrDirectory {
-            return []
-        } catch {
-            throw .system(error, "cannot read cilo's folder", path: folder.display)
-        }
-        return names
     }
 }

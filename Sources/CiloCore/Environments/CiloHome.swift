@@ -76,16 +76,16 @@ public struct CiloHome: Sendable {
         }
     }
 
-    /// The names in the folder `path` (no dot files), sorted; a folder that does not exist has
-    /// none, one that cannot be read is an error.
-    func entryNames(in path: BytePath) throws(CiloError) -> [String] {
+    /// The names in the folder `path` (no dot files; with `hidden`, the dot files only), sorted;
+    /// a folder that does not exist has none, one that cannot be read is an error.
+    func entryNames(in path: BytePath, hidden: Bool = false) throws(CiloError) -> [String] {
         var names: [String] = []
         do throws(Errno) {
             let directory = try PathOpening.openDirectory(path.bytes)
             defer { directory.closeIgnoringErrors() }
             try DirectoryReader(directory: directory).forEachEntry { name, _ in
                 let text = name.displayString
-                if !text.hasPrefix(".") { names.append(text) }
+                if text.hasPrefix(".") == hidden && text != "." && text != ".." { names.append(text) }
                 return true
             }
         } catch where error == .noSuchFileOrDirectory {

@@ -11,6 +11,9 @@ public struct EnvironmentRecord: Codable, Sendable, Equatable {
         case destroying
         /// Its state file cannot be read: shown, never stored; its objects are left alone.
         case damaged
+
+        /// Neither being made, destroyed nor damaged: it may be copied (fork, checkpoint) or restored.
+        public var isSettled: Bool { [.created, .running, .partial, .stopped, .failed].contains(self) }
     }
 
     /// How its workspace was made, as the clone report names it.

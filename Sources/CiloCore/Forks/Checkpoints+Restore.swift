@@ -44,11 +44,7 @@ extension Checkpoints {
         if let manifest {
             try (copied.manifest.map(manifest.forked(by:)) ?? manifest).save(in: home.changesDirectory(project: record.project, env: record.name), home: home)
         }
-        if let base = record.overlayBase {
-            let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
-            let tree = OverlayBase.tree(base, project: record.project, home: home)
-            try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: false) }
-        }
+        try await Workspaces(context: context).mount(record)
         let seconds = Workspaces.seconds(since: start)
         var replacedBy: String?
         if keepReplaced {

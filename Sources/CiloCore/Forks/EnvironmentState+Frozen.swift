@@ -24,10 +24,8 @@ extension EnvironmentState {
             }
             return (result.result, result.frozenSeconds)
         }
+        let early = try await cloneTree(from.tree, to: to.tree, recordingManifest: recordingManifest)
         let engine = CloneEngine(options: CloneOptions(strategy: .auto, cancellation: cancellation))
-        let early = recordingManifest
-            ? try await engine.cloneRecordingManifest(source: from.tree, destination: to.tree)
-            : (report: try await engine.clone(source: from.tree, destination: to.tree), manifest: nil)
         do throws(CiloError) {
             let result = try await frozen.whileFrozen(record) { () throws(CiloError) -> Copied in
                 var workspace = early.report
@@ -39,11 +37,7 @@ extension EnvironmentState {
             }
             return (result.result, result.frozenSeconds)
         } catch {
-            var failure = error
-            do throws(CiloError) { try await remove(to) } catch let cleanup {
-                failure.note = "and removing the copy failed too (\(cleanup.description))"
-            }
-            throw failure
+            throw await removing(to, after: error)
         }
     }
 

@@ -38,20 +38,30 @@ public struct EnvironmentState: EnvironmentCapability {
     /// nothing of the copy is left.
     func copy(from: Place, to: Place, recordingManifest: Bool) async throws(CiloError) -> Copied {
         if let parent = to.tree.parentAndName?.parent { try home.makeDirectory(parent).closeIgnoringErrors() }
-        let engine = CloneEngine(options: CloneOptions(strategy: .auto, cancellation: cancellation))
-        let cloned = recordingManifest
-            ? try await engine.cloneRecordingManifest(source: from.tree, destination: to.tree)
-            : (report: try await engine.clone(source: from.tree, destination: to.tree), manifest: nil)
+        let cloned = try await cloneTree(from.tree, to: to.tree, recordingManifest: recordingManifest)
         do throws(CiloError) {
             let volumes = try await EnvironmentVolumes(context: context).copy(from: from.volumes, to: to.volumes)
             return Copied(workspace: cloned.report, manifest: cloned.manifest, volumes: volumes)
         } catch {
-            var failure = error
-            do throws(CiloError) { try await remove(Place(tree: to.tree, volumes: to.volumes)) } catch let cleanup {
-                failure.note = "and removing the workspace copied failed too (\(cleanup.description))"
-            }
-            throw failure
+            throw await removing(to, after: error)
         }
+    }
+
+    /// Clones the workspace tree `from` to `to`, recording its walk when asked.
+    func cloneTree(_ from: BytePath, to: BytePath, recordingManifest: Bool) async throws(CiloError) -> (report: CloneReport, manifest: TreeManifest?) {
+        let engine = CloneEngine(options: CloneOptions(strategy: .auto, cancellation: cancellation))
+        if recordingManifest { return try await engine.cloneRecordingManifest(source: from, destination: to) }
+        return (try await engine.clone(source: from, destination: to), nil)
+    }
+
+    /// Removes the partial copy at `to` after `error`. - Returns: the error to say, with what
+    /// the removal could not do in its note.
+    func removing(_ to: Place, after error: CiloError) async -> CiloError {
+        var failure = error
+        do throws(CiloError) { try await remove(to) } catch let cleanup {
+            failure.note = "and removing the copy failed too (\(cleanup.description))"
+        }
+        return failure
     }
 
     /// Deletes both parts of a state (missing ones are fine), on a thread of cilo's.

@@ -23,7 +23,7 @@ public struct EnvironmentTemplates: EnvironmentCapability {
         guard let record = try store.load(project: project.name, env: template) else {
             return "it does not exist (cilo up \(template) makes it)"
         }
-        guard [.created, .running, .partial, .stopped].contains(record.status) else { return "it is \(record.status.rawValue)" }
+        guard record.status.isSettled && record.status != .failed else { return "it is \(record.status.rawValue)" }
         guard record.source == source else { return "it was made from \(record.source), not \(source)" }
         guard record.volumeFolder != nil else { return "it was made before cilo kept volumes in its home" }
         guard let made = record.sourceFingerprint else {

@@ -93,12 +93,17 @@ extension EnvironmentManager {
     /// What fails is a warning; where it would cost a full copy, `explain` says so.
     func keepInitialState(_ record: EnvironmentRecord) async {
         let home = self.home
-        // A home whose file system cannot be asked gets no initial checkpoint: said, as when it is ext4.
-        let sharing = await WorkerThreads.offload { () -> String? in
-            guard let info = try? FileSystemInfo.of(home.root, probeReflink: true) else { return nil }
-            return info.type == "btrfs" || info.reflink == true ? info.type : nil
+        let sharing: Bool
+        do throws(CiloError) {
+            sharing = try await WorkerThreads.offload { () throws(CiloError) -> Bool in
+                let info = try FileSystemInfo.of(home.root, probeReflink: true)
+                return info.type == "btrfs" || info.reflink == true
+            }
+        } catch {
+            warn("\(record.name): no initial checkpoint for cilo reset: the file system of cilo's home cannot be read (\(error.description))")
+            return
         }
-        guard [.snapshot, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil, sharing != nil else {
+        guard [.snapshot, .overlay].contains(record.cloneStrategy), record.volumeFolder != nil, sharing else {
             explain("\(record.name): no initial checkpoint for cilo reset: a copy of its state would not share extents here "
                 + "(cilo checkpoint \(record.name) initial keeps one anyway)")
             return
@@ -114,7 +119,7 @@ extension EnvironmentManager {
     /// The record of `env`, refused when it is being made or destroyed.
     private func usableRecord(_ env: String) throws(CiloError) -> EnvironmentRecord {
         let record = try record(env)
-        guard [.created, .running, .partial, .stopped, .failed].contains(record.status) else {
+        guard record.status.isSettled else {
             throw CiloError(.failed, "environment '\(env)' is \(record.status.rawValue): finish that first (cilo doctor --fix)")
         }
         return record

@@ -20,6 +20,9 @@ extension EnvironmentManager {
     func createLocked(_ request: EnvironmentRequest) async throws(CiloError) -> Created {
         let env = request.env
         if request.fork == env { throw CiloError(.invalidArgument, "cannot fork '\(env)' into itself: name a new environment") }
+        if request.fork != nil && request.source != nil {
+            throw CiloError(.invalidArgument, "--fork copies an environment and --from clones a folder: give one of them")
+        }
         if let existing = try store.load(project: project.name, env: env) {
             switch existing.status {
             case .creating:

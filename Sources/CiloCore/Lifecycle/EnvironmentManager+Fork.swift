@@ -30,11 +30,7 @@ extension EnvironmentManager {
         let made = try await withLock(from) { _ throws(CiloError) -> MadeCopy in try await copyLocked(from, request: request) }
         var record = made.record
         do throws(CiloError) {
-            if let base = record.overlayBase {
-                let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
-                let tree = OverlayBase.tree(base, project: record.project, home: home)
-                try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: true) }
-            }
+            try await workspaces.mount(record, creating: true)
             try await forkBaseline(made.baseline, to: record, copied: made.copied)
             record.cloneSeconds = made.copied.workspace.seconds
             if record.overlayBase == nil, let method = EnvironmentRecord.WorkspaceMethod(reportName: made.copied.workspace.strategy) {
@@ -66,7 +62,7 @@ extension EnvironmentManager {
         guard let source = try store.load(project: project.name, env: from) else {
             throw CiloError(.notFound, "no environment '\(from)' in project '\(project.name)' to fork (cilo list shows them)")
         }
-        guard [.created, .running, .partial, .stopped, .failed].contains(source.status) else {
+        guard source.status.isSettled else {
             throw CiloError(.failed, "environment '\(from)' is \(source.status.rawValue): it cannot be forked")
         }
         guard source.volumeFolder != nil else {

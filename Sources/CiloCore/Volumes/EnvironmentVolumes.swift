@@ -21,8 +21,10 @@ public struct EnvironmentVolumes: EnvironmentCapability {
         try await WorkerThreads.offload { () throws(CiloError) in
             let parent = try home.makeDirectory(BytePath(folder))
             defer { parent.closeIgnoringErrors() }
-            // A file system whose kind cannot be read gets folders, which every strategy copies.
-            let onBtrfs = (try? FileSystemFacts(of: parent).kind) == .btrfs
+            let onBtrfs: Bool
+            do throws(Errno) { onBtrfs = try FileSystemFacts(of: parent).kind == .btrfs } catch {
+                throw .system(error, "cannot read the file system of the volumes' folder", path: folder)
+            }
             for key in keys {
                 let name = FileName(key)
                 do throws(Errno) {

@@ -72,12 +72,13 @@ extension Workspaces {
         return report
     }
 
-    /// Mounts an overlay workspace that is not mounted (after a restart), from its record.
-    public func mount(_ record: EnvironmentRecord) async throws(CiloError) {
+    /// Mounts an overlay workspace that is not mounted (after a restart, a restore), from its
+    /// record; `creating`: its upper folder was just made elsewhere (a fork's copy), its work folder is made.
+    public func mount(_ record: EnvironmentRecord, creating: Bool = false) async throws(CiloError) {
         guard let base = record.overlayBase else { return }
         let workspace = OverlayWorkspace(home: home, project: record.project, env: record.name)
         let tree = OverlayBase.tree(base, project: record.project, home: home)
-        try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: false) }
+        try await WorkerThreads.offload { () throws(CiloError) in try workspace.mount(base: tree, creating: creating) }
     }
 
     /// Unmounts and deletes an overlay workspace's layers, then its base if no other record
