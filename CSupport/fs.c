@@ -66,3 +66,13 @@ int csupport_rename_exchange(int old_dir_fd, const char *old_name, int new_dir_f
 int csupport_syncfs(int fd) {
     return syncfs(fd);
 }
+
+#include <linux/openat2.h>
+
+int csupport_open_beneath(int dir_fd, const char *path, int flags, unsigned int mode) {
+    struct open_how how = {0};
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
+}

@@ -71,6 +71,11 @@ extern const int csupport_SEEK_HOLE;
 /// syncfs(2): flushes the file system holding fd.
 int csupport_syncfs(int fd);
 
+/// openat2(2) with RESOLVE_BENEATH and RESOLVE_NO_MAGICLINKS: `path` (relative, several
+/// components) is resolved inside dir_fd only; an absolute path, a `..` or a symlink that
+/// leaves it fails with EXDEV. O_CLOEXEC is added.
+int csupport_open_beneath(int dir_fd, const char *path, int flags, unsigned int mode);
+
 /// Swaps two names atomically (`renameat2` with `RENAME_EXCHANGE`): both must exist.
 int csupport_rename_exchange(int old_dir_fd, const char *old_name, int new_dir_fd, const char *new_name);
 

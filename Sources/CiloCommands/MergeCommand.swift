@@ -23,6 +23,9 @@ extension CiloCommand {
         @Flag(name: .customLong("3way"), help: "With --apply: write conflict markers where the source changed a path too, as git does.")
         var threeWay = false
 
+        @Flag(help: "Print JSON: the branch, commit, previous commit and counts (with --apply: the paths applied and conflicted).")
+        var json = false
+
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -43,11 +46,13 @@ extension CiloCommand {
                         try await manager.changes.apply(name, threeWay: threeWay)
                     }
                 }
-                print("applied \(outcome.applied.count) changed path\(outcome.applied.count == 1 ? "" : "s") to the source's working tree")
-                if !outcome.conflicted.isEmpty {
-                    print("conflict markers in: \(outcome.conflicted.joined(separator: ", "))")
-                    throw ExitCode.failure
+                if json {
+                    print(try JSONOutput.encode(outcome))
+                } else {
+                    print("applied \(outcome.applied.count) changed path\(outcome.applied.count == 1 ? "" : "s") to the source's working tree")
+                    if !outcome.conflicted.isEmpty { print("conflict markers in: \(outcome.conflicted.joined(separator: ", "))") }
                 }
+                if !outcome.conflicted.isEmpty { throw ExitCode.failure }
                 return
             }
             let remoteMerge = try await global.perform { () throws(CiloError) -> (branch: String, said: String, engine: String)? in
@@ -58,6 +63,10 @@ extension CiloCommand {
                 return (merged.branch, merged.said, remote.name)
             }
             if let remoteMerge {
+                if json {
+                    print(try JSONOutput.encode(RemoteMergeOutput(branch: remoteMerge.branch, engine: remoteMerge.engine, said: remoteMerge.said)))
+                    return
+                }
                 print("\(remoteMerge.said) (on engine \(remoteMerge.engine)); fetched into this source as \(remoteMerge.branch)")
                 return
             }
@@ -68,9 +77,20 @@ extension CiloCommand {
                     try await manager.changes.merge(name, branch: branch, message: message)
                 }
             }
+            if json {
+                print(try JSONOutput.encode(outcome))
+                return
+            }
             let verb = outcome.previous == nil ? "made" : outcome.previous == outcome.commit ? "kept" : "updated"
             let uncommitted = outcome.committedUncommitted ? ", then one commit of uncommitted work" : ""
             print("\(verb) branch \(outcome.branch) at \(outcome.commit.prefix(12)): \(outcome.agentCommits) commit\(outcome.agentCommits == 1 ? "" : "s") of the agent's\(uncommitted)")
         }
+    }
+
+    /// `cilo merge --json` of an environment on another engine: the branch fetched here.
+    struct RemoteMergeOutput: Encodable {
+        var branch: String
+        var engine: String
+        var said: String
     }
 }

@@ -49,6 +49,7 @@ extension CiloCommand {
         @Argument(help: "One service (default: all).") var service: String?
         @Flag(name: .shortAndLong, help: "Follow the logs.") var follow = false
         @Option(help: "Lines from the end of each log.") var tail: Int?
+        @Option(help: "Only lines since this time: a timestamp (2026-12-02T10:00:00) or a duration ago (10m, 2h).") var since: String?
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
@@ -59,6 +60,7 @@ extension CiloCommand {
                 var arguments = ["logs"]
                 if follow { arguments.append("-f") }
                 if let tail { arguments += ["--tail", "\(tail)"] }
+                if let since { arguments += ["--since", since] }
                 if let service {
                     try ComposePassthrough.requireService(service, of: manager, env: name)
                     arguments.append(service)

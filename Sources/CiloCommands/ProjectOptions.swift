@@ -15,6 +15,8 @@ struct ProjectOptions: ParsableArguments {
         if let notice = resolved.notice { HostFacts.writeToStandardError("cilo: \(notice)\n") }
         var manager = EnvironmentManager(project: resolved)
         if explaining { manager.explain = { HostFacts.writeToStandardError("cilo: \($0)\n") } }
+        // The steps of long work, one line each, for a program reading cilo's standard error (`cilo mcp`).
+        if HostFacts.environment("CILO_PROGRESS") == "lines" { manager.stage = { HostFacts.writeToStandardError("cilo: step: \($0)\n") } }
         return manager
     }
 }

@@ -17,14 +17,16 @@ extension CiloCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let record = try await global.perform { () throws(CiloError) in
+            let (record, variables) = try await global.perform { () throws(CiloError) in
                 let manager = try projectOptions.manager()
                 let name = try NameRules.environmentName(env)
                 if let remote = try RemoteRouting.engine(of: name, manager) { try RemoteRouting.forward(to: remote, project: manager.project.name) }
-                return try await manager.status(name)
+                let record = try await manager.status(name)
+                let dns = manager.names.dnsSettings
+                return (record, record.runEnvironment(dnsSuffix: dns?.suffix, namesRouted: dns.map(SystemResolver.isRouted) ?? false))
             }
             if json {
-                print(try JSONOutput.encode(record))
+                print(try JSONOutput.encode(StatusOutput(record: record, variables: variables)))
                 return
             }
             print("\(record.project)/\(record.name): \(record.status.rawValue)")
@@ -61,6 +63,21 @@ extension CiloCommand {
                 return try manager.record(name).workspace
             }
             print(path)
+        }
+    }
+
+    /// `cilo status --json`: the record's fields, and `variables`, the `CILO_*` variables a
+    /// command of the environment gets (`cilo run`).
+    struct StatusOutput: Encodable {
+        var record: EnvironmentRecord
+        var variables: [String: String]
+
+        private enum Keys: String, CodingKey { case variables }
+
+        func encode(to encoder: any Encoder) throws {
+            try record.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(variables, forKey: .variables)
         }
     }
 }

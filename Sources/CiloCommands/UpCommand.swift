@@ -16,6 +16,9 @@ extension CiloCommand {
         @Flag(help: "Print the environment record as JSON (warnings included).")
         var json = false
 
+        @Flag(name: .customLong("new"), help: "Refuse an environment that exists already: make a new one or nothing.")
+        var mustBeNew = false
+
         @OptionGroup var start: StartOptions
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
@@ -32,6 +35,7 @@ extension CiloCommand {
                 }
                 var request = try start.request(name, start: .always)
                 request.recreate = recreate
+                request.mustBeNew = mustBeNew
                 return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
                     try await manager.prepare(request)
                 }

@@ -62,6 +62,13 @@ public struct ChildProcess: Sendable {
     public func send(_ signal: Int32) {
         _ = kill(pid, signal)
     }
+
+    /// Sends `signal` to every process of the group `leader` leads; a group that is gone is not
+    /// an error.
+    public static func signalGroup(_ leader: Int32, _ signal: Int32) {
+        guard leader > 0 else { return }
+        _ = kill(-leader, signal)
+    }
 }
 
 /// NUL-terminated argv and envp arrays for `exec` and `spawn`, freed afterwards.

@@ -6,6 +6,20 @@ import SystemPackage
 
 /// Metadata calls on an open descriptor.
 extension FileDescriptor {
+    /// A new descriptor for the same open file, closed at `exec` (children never inherit it).
+    ///
+    /// The corresponding C function is `fcntl` with `F_DUPFD_CLOEXEC`.
+    public func duplicateClosingOnExec() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try SystemCall.run { fcntl(rawValue, F_DUPFD_CLOEXEC, 3) })
+    }
+
+    /// Makes `target` a descriptor of this open file too (what `target` was is closed).
+    ///
+    /// The corresponding C function is `dup2`.
+    public func duplicate(over target: FileDescriptor) throws(Errno) {
+        _ = try SystemCall.run { Glibc.dup2(rawValue, target.rawValue) }
+    }
+
     /// Sets the permission bits, setuid, setgid and sticky included.
     ///
     /// The corresponding C function is `fchmod`.

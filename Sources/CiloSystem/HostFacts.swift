@@ -25,6 +25,15 @@ public enum HostFacts {
         return UInt32(mask)
     }
 
+    /// The path of the running binary (`/proc/self/exe`).
+    ///
+    /// The corresponding C function is `readlink`.
+    public static func ownExecutable() throws(Errno) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = try SystemCall.run { readlink("/proc/self/exe", &buffer, buffer.count - 1) }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Reads a small file (a /proc or /sys entry, a config) whole; nil when it cannot be read.
     public static func readSmallFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)

@@ -37,6 +37,12 @@ struct EnvironmentRulesTests {
         #expect(first.description == "10.224.0.0/24")
         let used = [first, try #require(Subnet("10.224.1.0/24")), try #require(Subnet("10.224.2.128/25"))]
         #expect(try allocator.allocate(avoiding: used).description == "10.224.3.0/24")
+        // Scattered (after a refusal): free ones only, and not always the first.
+        let scattered = try (0..<64).map { _ in try allocator.allocate(avoiding: used, scattered: true) }
+        #expect(scattered.allSatisfy { candidate in !used.contains { $0.overlaps(candidate) } })
+        #expect(Set(scattered.map(\.description)).count > 1)
+        let all = (0..<256).compactMap { Subnet("10.224.\($0).0/24") }.filter { $0.description != "10.224.77.0/24" }
+        #expect(try allocator.allocate(avoiding: all, scattered: true).description == "10.224.77.0/24")
         // A wide route over the whole pool leaves nothing.
         #expect(throws: CiloError.self) { try allocator.allocate(avoiding: [try #require(Subnet("10.0.0.0/8"))]) }
         #expect(throws: CiloError.self) { try SubnetAllocator.pool(from: "10.1.0.0/28") }

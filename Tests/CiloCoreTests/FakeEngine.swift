@@ -37,6 +37,7 @@ final class FakeEngine: ContainerEngine {
         var calls: [String] = []
         /// Calls that fail: by the name `calls` records them under (first word pair), with how many more times.
         var failures: [String: Int] = [:]
+        var failureReasons: [String: String] = [:]
         var nextID = 1
     }
 
@@ -64,8 +65,11 @@ final class FakeEngine: ContainerEngine {
     }
 
     /// Makes the next `times` calls recorded as `call` fail.
-    func fail(_ call: String, times: Int = 1) {
-        with { $0.failures[call] = times }
+    func fail(_ call: String, times: Int = 1, saying reason: String = "failed (fake)") {
+        with {
+            $0.failures[call] = times
+            $0.failureReasons[call] = reason
+        }
     }
 
     /// Records `call`, throwing when it was told to fail or the engine is unreachable.
@@ -76,7 +80,7 @@ final class FakeEngine: ContainerEngine {
             let key = state.failures.keys.first { call.hasPrefix($0) }
             guard let key, let left = state.failures[key], left > 0 else { return nil }
             state.failures[key] = left - 1
-            return CiloError(.failed, "\(call) failed (fake)")
+            return CiloError(.failed, "\(call) \(state.failureReasons[key] ?? "failed (fake)")")
         }
         if let outcome { throw outcome }
     }

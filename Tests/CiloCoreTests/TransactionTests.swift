@@ -197,11 +197,22 @@ struct TransactionTests {
     func refusedSubnet() async throws {
         let fixture = try TransactionFixture()
         let manager = try fixture.manager()
-        fixture.engine.fail("createNetwork", times: 2)
+        fixture.engine.fail("createNetwork", times: 9, saying: "failed: Pool overlaps with other one on this address space (fake)")
         let record = try await manager.prepare(fixture.request("a1")).record
         #expect(record.status == .running)
-        #expect(fixture.engine.calls.filter { $0.hasPrefix("createNetwork") }.count == 3)
+        #expect(fixture.engine.calls.filter { $0.hasPrefix("createNetwork") }.count == 10)
+        #expect(try manager.store.allReadable().records.count == 1, "one record, holding the subnet Docker took")
         #expect(fixture.engine.with { $0.networks[record.dockerName]?.subnet?.description } == record.subnet)
+    }
+
+    @Test("a network create failing for another cause than an overlap is said at once, not retried")
+    func networkFailureNotRetried() async throws {
+        let fixture = try TransactionFixture()
+        let manager = try fixture.manager()
+        fixture.engine.fail("createNetwork", times: 1)
+        let failed = await TransactionFixture.failure { () throws(CiloError) in _ = try await manager.prepare(fixture.request("a1")) }
+        #expect(failed.text.contains("createNetwork"), "\(failed.text)")
+        #expect(fixture.engine.calls.filter { $0.hasPrefix("createNetwork") }.count == 1)
     }
 
     @Test("a network of the same name from another cilo home: refused, and its project is never composed down")

@@ -3,7 +3,7 @@ import CiloSystem
 /// Landing an agent's work in the source's working tree (`cilo merge --apply`).
 extension WorkspaceChanges {
     /// What `apply` did.
-    public struct ApplyOutcome: Sendable, Equatable {
+    public struct ApplyOutcome: Codable, Sendable, Equatable {
         /// Paths written (renames name the new path).
         public var applied: [String]
         /// With `--3way`: paths left with conflict markers.

@@ -4,7 +4,7 @@ import Foundation
 /// Landing an agent's work in the source repository as a branch.
 extension WorkspaceChanges {
     /// What `merge` did.
-    public struct MergeOutcome: Sendable, Equatable {
+    public struct MergeOutcome: Codable, Sendable, Equatable {
         public var branch: String
         public var commit: String
         /// The branch's commit before, when it existed (a repeated merge updates it).
@@ -48,10 +48,12 @@ extension WorkspaceChanges {
         let temporaryRef = "refs/cilo-merge/\(env)"
         do throws(CiloError) {
             // The agent's commits, into the source's object store (nothing else of the source changes).
+            stage("fetching the commits of '\(env)' into the source's object store")
             try await source.run([
                 "fetch", "-q", "--no-tags", "--no-write-fetch-head", repository.gitDirectory, "+\(agentHead):\(temporaryRef)",
             ])
             try stopIfCancelled()
+            stage("recording the uncommitted work of '\(env)'")
             let tree = try await uncommittedTree(record, repository: repository, parent: agentHead, objects: sourceObjects)
             try stopIfCancelled()
             let parentTree = try await source.run(["rev-parse", "\(agentHead)^{tree}"])

@@ -67,9 +67,11 @@ public struct ComposeStack: EnvironmentCapability {
         if request.build { arguments.append("--build") }
         if request.recreate { arguments.append("--force-recreate") }
         if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }
+        stage("starting the services of '\(record.name)'")
         let result = try await compose(record, arguments, variables: request.variables)
         guard result.succeeded else { throw CiloError(.failed, "compose up failed for '\(record.name)': \(result.tail(4))") }
         let active = model.services.filter { $0.isActive(profiles: request.profiles) }
+        stage("waiting until the services of '\(record.name)' are ready")
         let containers = try await waitUntilReady(record, services: active, timeout: request.timeoutSeconds)
         // Ctrl-C after compose finished (services ready at once): stopped all the same.
         if cancellation.isCancelled { throw CiloError(.cancelled, "cancelled") }

@@ -6,8 +6,9 @@ public struct EnvironmentNetwork: EnvironmentCapability {
     public let context: EnvironmentContext
 
     /// Chooses a free /24 and writes the record holding it, under the allocation lock.
-    /// - Parameter refused: a subnet Docker just refused (an overlap it may not list yet).
-    func reserve(for record: EnvironmentRecord, avoiding refused: Subnet? = nil) async throws(CiloError) -> String {
+    /// - Parameter refused: the subnets Docker refused for this network (overlaps it may not
+    ///   list yet); once there is one, the next is chosen at random among the free ones.
+    func reserve(for record: EnvironmentRecord, avoiding refused: [Subnet] = []) async throws(CiloError) -> String {
         let pool = try SubnetAllocator.pool(from: HostFacts.environment("CILO_SUBNET_POOL") ?? project.subnetPool)
         // Docker's networks are avoided when an engine answers; a create needs none.
         let dockerSubnets = await engine.answers() ? try await engine.networkSubnets() : []
@@ -18,8 +19,8 @@ public struct EnvironmentNetwork: EnvironmentCapability {
             defer { lock.unlock() }
             let recorded = try store.allReadable().records.filter { $0.project != record.project || $0.name != record.name }
                 .compactMap { Subnet($0.subnet) }
-            let avoided = recorded + dockerSubnets + SubnetAllocator.hostRoutes() + (refused.map { [$0] } ?? [])
-            let subnet = try SubnetAllocator(pool: pool).allocate(avoiding: avoided)
+            let avoided = recorded + dockerSubnets + SubnetAllocator.hostRoutes() + refused
+            let subnet = try SubnetAllocator(pool: pool).allocate(avoiding: avoided, scattered: !refused.isEmpty)
             var reserved = record
             reserved.subnet = subnet.description
             try store.save(reserved)
@@ -29,11 +30,14 @@ public struct EnvironmentNetwork: EnvironmentCapability {
 
     /// Creates the environment's network unless it exists. When Docker refuses the subnet
     /// (a network made since it was reserved overlaps it: another cilo home, another tool),
-    /// a new one is reserved and tried, five times in all.
+    /// a new one is reserved and tried, twelve times in all: many homes starting at once (parallel
+    /// CI jobs) each choose the first free subnet, so the retries choose at random.
     func ensure(_ record: inout EnvironmentRecord) async throws(CiloError) {
         if try await ownNetworkExists(record) { return }
         let labels = ComposeIsolation(project: record.project, env: record.name, home: home.root.display).labels
-        for attempt in 1...5 {
+        let attempts = 12
+        var refused: [Subnet] = []
+        for attempt in 1...attempts {
             guard let subnet = Subnet(record.subnet) else { throw CiloError(.failed, "the environment's subnet is damaged: \(record.subnet)") }
             do throws(CiloError) {
                 try await engine.createNetwork(record.dockerName, subnet: subnet, labels: labels)
@@ -41,8 +45,9 @@ public struct EnvironmentNetwork: EnvironmentCapability {
             } catch {
                 // Another cilo of this home may have made it meanwhile (it holds no lock of ours).
                 if try await ownNetworkExists(record) { return }
-                guard attempt < 5 else { throw error }
-                record.subnet = try await reserve(for: record, avoiding: subnet)
+                guard attempt < attempts, error.description.contains("overlaps") else { throw error }
+                refused.append(subnet)
+                record.subnet = try await reserve(for: record, avoiding: refused)
             }
         }
     }

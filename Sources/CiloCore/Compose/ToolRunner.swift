@@ -32,7 +32,7 @@ public enum ToolRunner {
         let limit = limit ?? ChildLimit.forCall(executable, arguments)
         let result = try await limited(executable, limit) { options in
             try await Subprocess.run(
-                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(environmentUpdates(environment)),
                 workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
         }
@@ -46,7 +46,7 @@ public enum ToolRunner {
     ) async throws(CiloError) -> ToolResult {
         let result = try await limited(executable, ChildLimit.forCall(executable, arguments)) { options in
             try await Subprocess.run(
-                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(environmentUpdates(environment)),
                 platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: false),
                 output: .string(limit: 64 << 20), error: .string(limit: 8 << 20))
         }
@@ -61,7 +61,7 @@ public enum ToolRunner {
         environment: [String: String] = [:], input: FileDescriptor? = nil, limit: ChildLimit? = nil
     ) async throws(CiloError) -> (status: Int32, output: [UInt8], error: String) {
         let directory = workingDirectory.map { FilePath($0) }
-        let variables = Environment.inherit.updating(updates(environment))
+        let variables = Environment.inherit.updating(environmentUpdates(environment))
         let result = try await limited(executable, limit ?? ChildLimit.forCall(executable, arguments)) { options in
             if let input {
                 try await Subprocess.run(
@@ -85,7 +85,7 @@ public enum ToolRunner {
     ) async throws(CiloError) -> (status: Int32, error: String) {
         let result = try await limited(executable, ChildLimit.forCall(executable, arguments)) { options in
             try await Subprocess.run(
-                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(updates(environment)),
+                program(executable), arguments: Arguments(arguments), environment: .inherit.updating(environmentUpdates(environment)),
                 workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 output: .currentStandardOutput, error: .string(limit: 8 << 20))
         }
@@ -150,7 +150,8 @@ public enum ToolRunner {
 
     private static let resolved = Mutex<[String: String]>([:])
 
-    private static func updates(_ environment: [String: String]) -> [Environment.Key: String?] {
+    /// `environment` as Subprocess's updates of the inherited environment (names it cannot hold left out).
+    public static func environmentUpdates(_ environment: [String: String]) -> [Environment.Key: String?] {
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment {
             if let key = Environment.Key(rawValue: key) { updates[key] = value }

@@ -63,10 +63,14 @@ public struct SubnetAllocator: Sendable {
     /// How many environments the pool holds.
     public var capacity: Int { 1 << (size - pool.prefix) }
 
-    /// The first /24 of the pool that overlaps nothing in `used`.
-    public func allocate(avoiding used: [Subnet]) throws(CiloError) -> Subnet {
+    /// The first /24 of the pool that overlaps nothing in `used`, or with `scattered` one chosen
+    /// at random among the free ones (after Docker refused one: other cilo homes choosing at the
+    /// same moment then rarely meet on the same subnet again).
+    public func allocate(avoiding used: [Subnet], scattered: Bool = false) throws(CiloError) -> Subnet {
         let step = UInt32(1) << (32 - size)
-        for index in 0..<UInt32(capacity) {
+        let start = scattered ? UInt32.random(in: 0..<UInt32(capacity)) : 0
+        for offset in 0..<UInt32(capacity) {
+            let index = (start + offset) % UInt32(capacity)
             let candidate = Subnet(address: pool.address + index * step, prefix: size)
             if !used.contains(where: { $0.overlaps(candidate) }) { return candidate }
         }

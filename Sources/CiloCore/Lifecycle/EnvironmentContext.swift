@@ -20,6 +20,9 @@ public struct EnvironmentContext: Sendable {
     public var notice: @Sendable (String) -> Void = { HostFacts.writeToStandardError("cilo: \($0)\n") }
     /// Where the reasons behind choices go (`--verbose`: why a workspace is a clone): nowhere by default.
     public var explain: @Sendable (String) -> Void = { _ in }
+    /// Where the steps of long work are named as they begin (cloning, starting services, waiting
+    /// for them): nowhere by default; `CILO_PROGRESS=lines` prints them (`cilo mcp` reads them).
+    public var stage: @Sendable (String) -> Void = { _ in }
     /// What one action reads once and passes along: cilo's settings (DNS).
     let readOnce = ReadOnce()
 
@@ -40,6 +43,7 @@ public struct EnvironmentContext: Sendable {
         other.warn = warn
         other.notice = notice
         other.explain = explain
+        other.stage = stage
         return other
     }
 }
@@ -59,6 +63,7 @@ extension EnvironmentCapability {
     func warn(_ text: String) { context.warn(text) }
     func notice(_ text: String) { context.notice(text) }
     func explain(_ text: String) { context.explain(text) }
+    func stage(_ text: String) { context.stage(text) }
 
     /// Runs `body` holding `env`'s lock (taken on a thread of its own: waiting for another
     /// cilo never blocks the cooperative pool).

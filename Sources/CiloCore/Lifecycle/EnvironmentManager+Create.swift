@@ -78,6 +78,7 @@ extension EnvironmentManager {
             throw CiloError(.cancelled, "create of '\(env)' cancelled; nothing of it was left", cause: error)
         }
         do throws(CiloError) {
+            stage("cloning the workspace of '\(env)' (\(strategy.rawValue))")
             let report = try await workspaces.make(&record, strategy: strategy, askedAt: request.askedAt ?? BaseCheck.now())
             guard let method = EnvironmentRecord.WorkspaceMethod(reportName: report.strategy) else {
                 throw CiloError(.failed, "the workspace was made by a method cilo does not know: \(report.strategy)")
@@ -90,6 +91,7 @@ extension EnvironmentManager {
             record.removedEnvFiles = removed.isEmpty ? nil : removed
             // Starting right away: the hook and render rules come before the one compose render.
             if request.start != .never { try await workspaces.prepareForStart(record) }
+            stage("rendering the compose file of '\(env)'")
             let rendered = try await renderNew(&record, request: request, freshCopy: true)
             return Created(record: record, report: report, rendered: rendered)
         } catch {

@@ -54,6 +54,11 @@ public struct EnvironmentManager: EnvironmentCapability {
         get { context.explain }
         set { context.explain = newValue }
     }
+    /// Where the steps of long work are named as they begin: nowhere by default.
+    public var stage: @Sendable (String) -> Void {
+        get { context.stage }
+        set { context.stage = newValue }
+    }
 
     public var workspaces: Workspaces { Workspaces(context: context) }
     public var stack: ComposeStack { ComposeStack(context: context) }
