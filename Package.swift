@@ -95,6 +95,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CiloMCPTests",
+            dependencies: [
+                "CiloMCP", "CiloCore", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CiloIntegrationTests",
             dependencies: ["CiloCore", "CiloSystem", "cilo", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings

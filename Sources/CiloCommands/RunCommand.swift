@@ -74,7 +74,7 @@ extension CiloCommand {
                         try await manager.prepare(request)
                     }
                 } catch {
-                    if rm && !existed { await destroy(name, manager) }
+                    if rm && !existed { await manager.destroyUnwanted(name) }
                     throw error
                 }
                 let record = outcome.record
@@ -94,7 +94,7 @@ extension CiloCommand {
                         confinement = try await manager.sandbox.confinement(for: record, sandbox)
                         confinement?.keptDescriptors = try sandboxOptions.keptDescriptors()
                     } catch {
-                        if rm && !existed { await destroy(name, manager) }
+                        if rm && !existed { await manager.destroyUnwanted(name) }
                         throw error
                     }
                 }
@@ -135,7 +135,7 @@ extension CiloCommand {
             do throws(CiloError) {
                 child = try spawn(record, environment: environment, confinement: confinement)
             } catch {
-                if destroying { await destroy(record.name, manager) }
+                if destroying { await manager.destroyUnwanted(record.name) }
                 throw error
             }
             let signals = ChildSignals(forwardingTo: child)
@@ -145,11 +145,11 @@ extension CiloCommand {
             let termination: ChildProcess.Termination
             do throws(CiloError) { termination = try await child.termination() } catch {
                 signals.stopForwarding()
-                if destroying { await destroy(record.name, manager) }
+                if destroying { await manager.destroyUnwanted(record.name) }
                 throw error
             }
             signals.stopForwarding()
-            if destroying { await destroy(record.name, manager) }
+            if destroying { await manager.destroyUnwanted(record.name) }
             ChildProcess.end(like: termination)
         }
 
@@ -171,10 +171,5 @@ extension CiloCommand {
         }
 
         /// Destroys the environment after the command; a failure is said, never hides the command's status.
-        private func destroy(_ name: String, _ manager: EnvironmentManager) async {
-            do throws(CiloError) { try await manager.destroy(name) } catch {
-                if error.code != .notFound { HostFacts.writeToStandardError("cilo: warning: \(name) was not removed: \(error.description) (cilo destroy \(name) retries)\n") }
-            }
-        }
     }
 }

@@ -16,7 +16,7 @@ extension CiloCommand {
         @Flag(help: "Print the environment record as JSON (warnings included).")
         var json = false
 
-        @Flag(name: .customLong("new"), help: "Refuse an environment that exists already: make a new one or nothing.")
+        @Flag(name: .customLong("new"), help: "Refuse an environment that exists already, and remove the new one when it does not start (or Ctrl-C): a new running environment or nothing.")
         var mustBeNew = false
 
         @OptionGroup var start: StartOptions
@@ -36,8 +36,14 @@ extension CiloCommand {
                 var request = try start.request(name, start: .always)
                 request.recreate = recreate
                 request.mustBeNew = mustBeNew
-                return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
-                    try await manager.prepare(request)
+                do throws(CiloError) {
+                    return try await InterruptHandler.cancelling(manager.cancellation) { () throws(CiloError) in
+                        try await manager.prepare(request)
+                    }
+                } catch {
+                    // --new is all or nothing: a new environment that did not start (or was cancelled) goes.
+                    if mustBeNew && error.code != .alreadyExists { await manager.destroyUnwanted(name) }
+                    throw error
                 }
             }
             EnvironmentText.printWarnings(outcome.warnings)

@@ -65,8 +65,8 @@ extension ToolCalls {
 
     func destroy(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
-        try requireEnvironment(name)
         let keep = try arguments.bool("keep_workspace", default: false)
+        try requireEnvironment(name)
         let outcome = try await succeeded(invocation(["destroy"], [name, "--force"] + (keep ? ["--keep-workspace"] : [])), step: step)
         return Self.structured(["destroyed": .string(name), "said": .string(outcome.outputText.trimmingCharacters(in: .whitespacesAndNewlines))])
     }
@@ -75,12 +75,12 @@ extension ToolCalls {
     func runCommand(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
         let command = try arguments.requiredString("command")
-        try requireEnvironment(name)
         var options: [String] = []
         if try arguments.bool("sandbox", default: false) { options.append("--sandbox") }
         for (key, value) in try arguments.stringMap("env").sorted(by: { $0.key < $1.key }) { options += ["-e", "\(key)=\(value)"] }
         var run = invocation(["run"], options + ["sh", name, "-c", command])
         try limitCommand(&run, arguments)
+        try requireEnvironment(name)
         return try await commandOutcome(run, step: step)
     }
 
@@ -89,9 +89,9 @@ extension ToolCalls {
         let name = try arguments.environment()
         let service = try arguments.requiredString("service")
         let command = try arguments.requiredString("command")
-        try requireEnvironment(name)
         var exec = invocation(["exec"], [name, service, "--", "sh", "-c", command])
         try limitCommand(&exec, arguments)
+        try requireEnvironment(name)
         return try await commandOutcome(exec)
     }
 
@@ -114,11 +114,11 @@ extension ToolCalls {
 
     func logs(_ arguments: ToolArguments) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
-        try requireEnvironment(name)
         var options = ["--tail", String(try arguments.integer("tail", default: 200, in: 1...100_000))]
         if let since = try arguments.string("since") { options += ["--since", since] }
         var logs = invocation(["logs"], options + [name] + (try arguments.string("service").map { [$0] } ?? []))
         logs.outputLimit = try arguments.integer("max_output_bytes", default: 65_536, in: 1...(16 << 20))
+        try requireEnvironment(name)
         let outcome = try await succeeded(logs)
         var result: [String: Value] = ["logs": .string(outcome.outputText)]
         if outcome.outputBytes > outcome.output.count { result["cut_bytes"] = .int(outcome.outputBytes - outcome.output.count) }
@@ -128,14 +128,16 @@ extension ToolCalls {
     /// `cilo diff NAME --json`, and with `patch` the unified diff.
     func diff(_ arguments: ToolArguments) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
-        try requireEnvironment(name)
         let paths = try arguments.strings("paths")
         let narrowed = paths.isEmpty ? [] : ["--"] + paths
+        let patchLimit = try arguments.bool("patch", default: false)
+            ? try arguments.integer("max_output_bytes", default: 65_536, in: 1...(16 << 20)) : nil
+        try requireEnvironment(name)
         guard var result = try Self.jsonResult(try await succeeded(invocation(["diff"], [name, "--json"] + narrowed))).structuredContent?.objectValue
         else { throw CiloError(.failed, "cilo diff printed no JSON object") }
-        if try arguments.bool("patch", default: false) {
+        if let patchLimit {
             var patch = invocation(["diff"], [name] + narrowed)
-            patch.outputLimit = try arguments.integer("max_output_bytes", default: 65_536, in: 1...(16 << 20))
+            patch.outputLimit = patchLimit
             let outcome = try await succeeded(patch)
             result["patch"] = .string(outcome.outputText)
             if outcome.outputBytes > outcome.output.count { result["patch_cut_bytes"] = .int(outcome.outputBytes - outcome.output.count) }
@@ -145,7 +147,6 @@ extension ToolCalls {
 
     func merge(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
-        try requireEnvironment(name)
         var options = ["--json"]
         let branch = try arguments.string("branch"), message = try arguments.string("message")
         if try arguments.bool("apply", default: false) {
@@ -154,6 +155,7 @@ extension ToolCalls {
             }
             options.append("--apply")
         }
+        try requireEnvironment(name)
         if let branch { options += ["--branch", branch] }
         if let message { options += ["--message", message] }
         let outcome = try await invocation(["merge"], [name] + options).run(onStep: step)

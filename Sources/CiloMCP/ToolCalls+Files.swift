@@ -50,9 +50,9 @@ extension ToolCalls {
     /// `cilo fork FROM NEW --json`, a free name chosen when none is given.
     func fork(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let from = try arguments.environment("from")
-        try requireEnvironment(from)
         let start = try arguments.bool("start", default: true)
         let asked = try arguments.string("name")
+        try requireEnvironment(from)
         for _ in 1...5 {
             let name = try chooseName(asked)
             defer { if asked == nil { release(name) } }
@@ -69,8 +69,8 @@ extension ToolCalls {
 
     func checkpoint(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
-        try requireEnvironment(name)
         let label = try arguments.string("checkpoint").map { [$0] } ?? []
+        try requireEnvironment(name)
         return try Self.jsonResult(try await succeeded(invocation(["checkpoint"], [name] + label + ["--json"]), step: step))
     }
 
@@ -83,8 +83,8 @@ extension ToolCalls {
     func restore(_ arguments: ToolArguments, step: @escaping @Sendable (String) -> Void) async throws(CiloError) -> CallTool.Result {
         let name = try arguments.environment()
         let checkpoint = try arguments.requiredString("checkpoint")
-        try requireEnvironment(name)
         let discard = try arguments.bool("discard", default: false) ? ["--discard"] : []
+        try requireEnvironment(name)
         return try Self.jsonResult(try await succeeded(invocation(["restore"], [name, checkpoint, "--json"] + discard), step: step))
     }
 }
