@@ -157,6 +157,36 @@ async def errors(session):
     ok(await session.call_tool("environment_destroy", {"name": "files"}))
     # The server still answers after all of that.
     assert await names(session) == []
+    malformed()
+
+
+def malformed():
+    """Raw lines, no SDK: a line that is not JSON and a request of no known method get JSON-RPC
+    errors; the server answers the next request and ends when its input does."""
+    lines = [
+        "{not json",
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json.dumps({"jsonrpc": "2.0", "id": 2, "method": "no/such/method"}),
+        json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}),
+    ]
+    # As a client does: the requests, each answer read, then the input closed (the end of the session).
+    server = subprocess.Popen([CILO, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT)
+    server.stdin.write("\n".join(lines) + "\n")
+    server.stdin.flush()
+    answers = [json.loads(server.stdout.readline()) for _ in range(4)]
+    server.stdin.close()
+    returncode = server.wait(timeout=60)
+    rest = server.stdout.read()
+    assert rest == "", f"more on stdout than protocol answers: {rest!r}"
+    errors = {answer["error"]["code"] for answer in answers if "error" in answer}
+    assert -32700 in errors and -32601 in errors, answers
+    by_id = {answer.get("id"): answer for answer in answers}
+    assert by_id[1]["result"]["protocolVersion"] == "2025-06-18", by_id[1]
+    assert len(by_id[3]["result"]["tools"]) >= 16, by_id[3]
+    assert returncode == 0, (returncode, server.stderr.read()[-500:])
+    found["malformed"] = sorted(errors)
 
 
 async def cancel(session):
