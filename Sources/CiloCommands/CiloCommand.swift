@@ -10,7 +10,7 @@ public struct CiloCommand: AsyncParsableCommand {
         subcommands: [
             Create.self, Fork.self, CheckpointCommand.self, Checkpoints.self, Restore.self, Reset.self, Up.self, Down.self, Destroy.self, List.self, Status.self, Path.self,
             Run.self, Logs.self, Exec.self, Compose.self, Stats.self, Bench.self, Init.self, DNS.self, Hostnames.self, Doctor.self,
-            Diff.self, Merge.self, Prune.self, Clone.self, DiskUsageCommand.self, Subvolume.self, Setup.self, Engines.self, File.self, MCP.self,
+            Diff.self, Merge.self, Prune.self, Clone.self, DiskUsageCommand.self, Subvolume.self, Setup.self, Engines.self, File.self, MCP.self, UI.self,
         ]
     )
 

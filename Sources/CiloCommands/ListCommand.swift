@@ -24,60 +24,16 @@ extension CiloCommand {
         @OptionGroup var projectOptions: ProjectOptions
         @OptionGroup var global: GlobalOptions
 
-        struct Entry: Encodable {
-            /// Where it runs: `local`, or the engine's name (`cilo engines`).
-            var engine = Engine.local
-            var project: String
-            var name: String
-            var status: String
-            var subnet: String
-            var workspace: String
-            var createdAt: String
-            /// From the last measurement (`cilo du <env>`, `cilo list --disk`), nil if never measured.
-            var diskExclusiveBytes: Int?
-            var diskMeasuredAt: String?
-            /// Files the agent changed at the last `cilo diff` or `merge`, nil if never compared.
-            var changedFiles: Int?
-            var changesMeasuredAt: String?
-            var services: [ServiceRecord]
-            /// How its last `cilo run` was confined; nil when unconfined (or it never ran).
-            var sandbox: SandboxSettings?
-            /// How its workspace was made, and an overlay's base.
-            var cloneStrategy: String
-            var overlayBase: String?
-        }
+        typealias Entry = EnvironmentOverview
 
         func run() async throws {
-            let (records, shared, remote) = try await global.perform { () throws(CiloError) in
-                let manager = try projectOptions.manager()
-                let listing = try await manager.listing(allProjects: all)
-                let remote = try await RemoteEnvironments(home: manager.home).list(project: all ? nil : manager.project.name)
-                return (listing.records, listing.shared, remote)
+            let (entries, shared, warnings) = try await global.perform { () throws(CiloError) in
+                try await projectOptions.manager().overview(allProjects: all, measuringDisk: disk)
             }
-            for warning in remote.warnings { HostFacts.writeToStandardError("cilo: warning: \(warning)\n") }
+            for warning in warnings { HostFacts.writeToStandardError("cilo: warning: \(warning)\n") }
             if quiet {
-                for record in records { print(all ? "\(record.project)/\(record.name)" : record.name) }
-                for (_, listed) in remote.environments { print(all ? "\(listed.project)/\(listed.name)" : listed.name) }
+                for entry in entries { print(all ? "\(entry.project)/\(entry.name)" : entry.name) }
                 return
-            }
-            let cache = WorkspaceDiskCache(home: .fromEnvironment())
-            var entries: [Entry] = []
-            for record in records {
-                var figures = cache.load(project: record.project, env: record.name)
-                let changes = ChangesSummary.load(home: cache.home, project: record.project, env: record.name)
-                if disk, record.status != .damaged, let report = try? await DiskUsage().measureEnvironment(record, home: cache.home) {
-                    figures = cache.keep(report, project: record.project, env: record.name)
-                }
-                entries.append(Entry(project: record.project, name: record.name, status: record.status.rawValue, subnet: record.subnet,
-                             workspace: record.workspace, createdAt: record.createdAt,
-                             diskExclusiveBytes: figures?.exclusiveBytes, diskMeasuredAt: figures?.measuredAt,
-                             changedFiles: changes?.changedFiles, changesMeasuredAt: changes?.measuredAt,
-                             services: record.services, sandbox: record.sandbox, cloneStrategy: record.cloneStrategy.rawValue,
-                             overlayBase: record.overlayBase))
-            }
-            for (engine, listed) in remote.environments {
-                entries.append(Entry(engine: engine, project: listed.project, name: listed.name, status: listed.status, subnet: listed.subnet,
-                                     workspace: listed.workspace, createdAt: listed.createdAt, services: listed.services, cloneStrategy: ""))
             }
             if json {
                 print(try JSONOutput.encode(entries))

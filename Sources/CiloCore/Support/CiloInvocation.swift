@@ -1,14 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CiloCore
 import CiloSystem
 import Foundation
 import Subprocess
 import Synchronization
 import SystemPackage
 
-/// One cilo command run for a tool call: this same binary (`/proc/self/exe`) as a child leading
+/// One cilo command run for a tool call (`cilo mcp`) or an action of the dashboard (`cilo ui`): this same binary (`/proc/self/exe`) as a child leading
 /// a process group of its own, its standard input given, its output kept up to a limit and
 /// counted past it, its standard error read line by line as it comes (the steps of long work).
 ///
@@ -56,6 +55,9 @@ public struct CiloInvocation: Sendable {
     public var input: [UInt8] = []
     public var outputLimit = 1 << 20
     public var errorLimit = 256 << 10
+    /// When set, each line of standard output goes here as it comes instead of being kept
+    /// (`cilo logs -f` streamed to a page).
+    public var onOutputLine: (@Sendable (String) -> Void)?
     /// Seconds before the child is stopped as `stop` says; nil: no limit.
     public var timeout: Double?
     public var stop: Stop = .interrupt
@@ -132,7 +134,7 @@ public struct CiloInvocation: Sendable {
     private func spawn(_ handle: Handle, onStep: @escaping @Sendable (String) -> Void) async -> Swift.Result<Outcome, CiloError> {
         var options = PlatformOptions()
         options.processGroupID = 0
-        let outputLimit = self.outputLimit, errorLimit = self.errorLimit
+        let outputLimit = self.outputLimit, errorLimit = self.errorLimit, onOutputLine = self.onOutputLine
         do {
             let result = try await Subprocess.run(
                 .path(FilePath("/proc/self/exe")),
@@ -142,8 +144,8 @@ public struct CiloInvocation: Sendable {
                 input: .array(input), output: .sequence, error: .sequence
             ) { execution in
                 handle.started(execution.processIdentifier.value)
-                async let output = Self.collect(execution.standardOutput, limit: outputLimit)
-                async let error = Self.collectLines(execution.standardError, limit: errorLimit, onStep: onStep)
+                async let output = Self.collect(execution.standardOutput, limit: outputLimit, streaming: onOutputLine)
+                async let error = Self.collectLines(execution.standardError, limit: errorLimit, onLine: onStep, steps: true)
                 return try await (output, error)
             }
             let (output, error) = result.closureResult
@@ -161,7 +163,10 @@ public struct CiloInvocation: Sendable {
     }
 
     /// Keeps the first `limit` bytes and counts all.
-    private static func collect(_ sequence: SubprocessOutputSequence, limit: Int) async throws -> (kept: [UInt8], total: Int) {
+    private static func collect(
+        _ sequence: SubprocessOutputSequence, limit: Int, streaming onLine: (@Sendable (String) -> Void)?
+    ) async throws -> (kept: [UInt8], total: Int) {
+        if let onLine { return try await collectLines(sequence, limit: 0, onLine: onLine, steps: false) }
         var kept: [UInt8] = []
         var total = 0
         for try await buffer in sequence {
@@ -171,21 +176,25 @@ public struct CiloInvocation: Sendable {
         return (kept, total)
     }
 
-    /// As `collect`, handing each `cilo: step:` line to `onStep` (and leaving it out) and each
-    /// other `cilo:` line to `onStep` too.
+    /// As `collect`, line by line. With `steps` (standard error), each `cilo: step:` line goes to
+    /// `onLine` and is left out, and each other `cilo:` notice goes to `onLine` too; without, every
+    /// line goes to `onLine`.
     private static func collectLines(
-        _ sequence: SubprocessOutputSequence, limit: Int, onStep: @Sendable (String) -> Void
+        _ sequence: SubprocessOutputSequence, limit: Int, onLine: @Sendable (String) -> Void, steps: Bool
     ) async throws -> (kept: [UInt8], total: Int) {
         var kept: [UInt8] = []
         var total = 0
         var pending: [UInt8] = []
         func take(_ line: ArraySlice<UInt8>) {
             let text = String(decoding: line, as: UTF8.self)
-            if text.hasPrefix("cilo: step: ") {
-                onStep(String(text.dropFirst("cilo: step: ".count)))
+            if !steps {
+                onLine(text)
+            } else if text.hasPrefix("cilo: step: ") {
+                onLine(String(text.dropFirst("cilo: step: ".count)))
                 return
+            } else if text.hasPrefix("cilo: ") && !text.hasPrefix("cilo: error: ") {
+                onLine(String(text.dropFirst("cilo: ".count)))
             }
-            if text.hasPrefix("cilo: ") && !text.hasPrefix("cilo: error: ") { onStep(String(text.dropFirst("cilo: ".count))) }
             total += line.count + 1
             if kept.count < limit { kept.append(contentsOf: (line + [UInt8(ascii: "\n")]).prefix(limit - kept.count)) }
         }

@@ -1,0 +1,122 @@
+import CiloCore
+import CiloSystem
+import Foundation
+
+/// What the dashboard shows of the whole home, read in one pass (records reconciled with Docker,
+/// the cgroups' memory and CPU, the saved capacity plans, the admission line) and shared by every
+/// open page and `/api/overview`: however many clients, one pass per tick. It keeps nothing but
+/// the last pass: stopping the server loses nothing.
+public actor DashboardFeed {
+    /// The JSON of `/api/overview` and of each `overview` event.
+    struct Overview: Encodable {
+        var generatedAt: String
+        var environments: [Environment]
+        var shared: [SharedServiceSummary]
+        var capacity: [ProjectCapacity]
+        var admission: [AdmissionLine.Place]
+        var warnings: [String]
+    }
+
+    /// An environment as `cilo list --json` has it, with its memory and CPU now (`cilo stats`).
+    struct Environment: Encodable {
+        var overview: EnvironmentOverview
+        var stats: EnvironmentStats?
+
+        private enum Keys: String, CodingKey { case stats }
+
+        func encode(to encoder: any Encoder) throws {
+            try overview.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encodeIfPresent(stats, forKey: .stats)
+        }
+    }
+
+    /// A project's room by its last `cilo bench`: how many more of its environments fit.
+    struct ProjectCapacity: Encodable {
+        var project: String
+        var fits: Int
+        var binding: String
+        var running: Int
+        var more: Int
+        var measuredAt: String
+    }
+
+    private let manager: EnvironmentManager
+    /// Seconds a pass is reused for.
+    private let tick: Double
+    private var last: (at: ContinuousClock.Instant, json: Data)?
+    private var passing: Task<Data, Never>?
+
+    public init(manager: EnvironmentManager, tick: Double = 2) {
+        self.manager = manager
+        self.tick = tick
+    }
+
+    /// The last pass if younger than a tick, else a new one (callers at once share it).
+    func current() async -> Data {
+        if let last, ContinuousClock.now - last.at < .seconds(tick * 0.75) { return last.json }
+        if let passing { return await passing.value }
+        let manager = self.manager
+        let task = Task { await Self.pass(manager) }
+        passing = task
+        let json = await task.value
+        last = (ContinuousClock.now, json)
+        passing = nil
+        return json
+    }
+
+    private static func pass(_ manager: EnvironmentManager) async -> Data {
+        var warnings: [String] = []
+        var overview = Overview(
+            generatedAt: ISO8601DateFormatter().string(from: Date()), environments: [], shared: [], capacity: [],
+            admission: AdmissionLine(home: manager.home).places(), warnings: [])
+        do throws(CiloError) {
+            let listed = try await manager.overview(allProjects: true)
+            warnings += listed.warnings
+            overview.shared = listed.shared
+            var stats: [String: EnvironmentStats] = [:]
+            if listed.environments.contains(where: { $0.status == "running" }) {
+                do throws(CiloError) {
+                    for reading in try await StatsCollector.collect(project: nil, interval: 0.2, engine: manager.engine) {
+                        stats["\(reading.project)/\(reading.env)"] = reading
+                    }
+                } catch {
+                    warnings.append("memory and CPU cannot be read now: \(error.description)")
+                }
+            }
+            overview.environments = listed.environments.map { Environment(overview: $0, stats: stats["\($0.project)/\($0.name)"]) }
+            await measureOneWorkspace(listed.environments, manager)
+            overview.capacity = capacity(listed.environments, home: manager.home)
+        } catch {
+            warnings.append(error.description)
+        }
+        overview.warnings = warnings
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every part is plain data: a failure here would be a bug, said as the page's one warning.
+        return (try? encoder.encode(overview)) ?? Data("{\"warnings\":[\"the overview could not be encoded\"]}".utf8)
+    }
+
+    /// A local workspace never measured gets its first figure, one per pass (`cilo du`'s walk,
+    /// off the cooperative pool), so the page shows every environment's disk without `--disk`.
+    private static func measureOneWorkspace(_ environments: [EnvironmentOverview], _ manager: EnvironmentManager) async {
+        guard let unmeasured = environments.first(where: { $0.engine == Engine.local && $0.diskExclusiveBytes == nil && $0.status != "damaged" }),
+            let record = try? manager.store.load(project: unmeasured.project, env: unmeasured.name)
+        else { return }
+        let home = manager.home
+        // A workspace that cannot be measured now shows no figure, as in `cilo list`.
+        if let report = try? await DiskUsage().measureEnvironment(record, home: home) {
+            _ = WorkspaceDiskCache(home: home).keep(report, project: record.project, env: record.name)
+        }
+    }
+
+    /// Each project with a saved plan: how many more of its environments fit.
+    private static func capacity(_ environments: [EnvironmentOverview], home: CiloHome) -> [ProjectCapacity] {
+        let projects = Set(environments.map(\.project)).sorted()
+        return projects.compactMap { project in
+            guard let plan = SavedPlan.load(home: home, project: project) else { return nil }
+            let running = environments.filter { $0.project == project && $0.status == "running" && $0.engine == Engine.local }.count
+            return ProjectCapacity(project: project, fits: plan.fits, binding: plan.binding, running: running, more: max(0, plan.fits - running), measuredAt: plan.measuredAt)
+        }
+    }
+}
