@@ -118,6 +118,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CiloUITests",
+            dependencies: ["CiloUI", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CiloIntegrationTests",
             dependencies: ["CiloCore", "CiloSystem", "cilo", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings
