@@ -131,7 +131,7 @@ extension DashboardAssets {
           actions(env);
           refreshPanel(env);
           diff(env);
-          diffTimer = setInterval(() => diff(env), 2000);
+          diffTimer = setInterval(() => { if (!document.hidden) diff(env); }, 2000);
           logs(env);
           render();
         }
@@ -213,12 +213,21 @@ extension DashboardAssets {
           }
         }
 
-        const events = new EventSource("/api/events");
-        events.addEventListener("overview", (event) => {
-          overview = JSON.parse(event.data);
-          document.getElementById("live").textContent = `live · ${new Date(overview.generatedAt).toLocaleTimeString()}`;
-          render();
+        // The overview streams only while the page is seen: a tab in the background costs the server nothing.
+        let events = null;
+        function listen() {
+          events = new EventSource("/api/events");
+          events.addEventListener("overview", (event) => {
+            overview = JSON.parse(event.data);
+            document.getElementById("live").textContent = `live · ${new Date(overview.generatedAt).toLocaleTimeString()}`;
+            render();
+          });
+          events.addEventListener("error", () => { document.getElementById("live").textContent = "reconnecting…"; });
+        }
+        document.addEventListener("visibilitychange", () => {
+          if (document.hidden) { if (events) { events.close(); events = null; } document.getElementById("live").textContent = "paused (page hidden)"; }
+          else if (!events) listen();
         });
-        events.addEventListener("error", () => { document.getElementById("live").textContent = "reconnecting…"; });
+        listen();
         """#
 }
