@@ -4,8 +4,11 @@ import Foundation
 
 /// What the dashboard shows of the whole home, read in one pass (records reconciled with Docker,
 /// the cgroups' memory and CPU, the saved capacity plans, the admission line) and shared by every
-/// open page and `/api/overview`: however many clients, one pass per tick. It keeps nothing but
-/// the last pass: stopping the server loses nothing.
+/// open page and `/api/overview`: however many clients, one pass per tick. Each tick first takes
+/// a cheap look (the state files' change times, Docker's listing without inspections): while
+/// neither changed, the last pass is reused and memory and CPU are read again every
+/// `quietRefresh` seconds only, so an idle home costs almost nothing to watch. It keeps nothing
+/// but the last pass: stopping the server loses nothing.
 public actor DashboardFeed {
     /// The JSON of `/api/overview` and of each `overview` event.
     struct Overview: Encodable {
@@ -41,28 +44,59 @@ public actor DashboardFeed {
         var measuredAt: String
     }
 
-    private let manager: EnvironmentManager
-    /// Seconds a pass is reused for.
-    private let tick: Double
-    private var last: (at: ContinuousClock.Instant, json: Data)?
-    private var passing: Task<Data, Never>?
-
-    public init(manager: EnvironmentManager, tick: Double = 2) {
-        self.manager = manager
-        self.tick = tick
+    /// The last look: when, its signature, the last full pass and when that was made.
+    private struct Look {
+        var at: ContinuousClock.Instant
+        var signature: [String]?
+        var json: Data
+        var passAt: ContinuousClock.Instant
     }
 
-    /// The last pass if younger than a tick, else a new one (callers at once share it).
+    private let manager: EnvironmentManager
+    /// Seconds a look is reused for.
+    private let tick: Double
+    /// Seconds a full pass is reused for while nothing changed.
+    private let quietRefresh: Double
+    private var last: Look?
+    private var looking: Task<Look, Never>?
+
+    public init(manager: EnvironmentManager, tick: Double = 2, quietRefresh: Double = 15) {
+        self.manager = manager
+        self.tick = tick
+        self.quietRefresh = quietRefresh
+    }
+
+    /// The last look if younger than a tick, else a new one (callers at once share it).
     func current() async -> Data {
         if let last, ContinuousClock.now - last.at < .seconds(tick * 0.75) { return last.json }
-        if let passing { return await passing.value }
-        let manager = self.manager
-        let task = Task { await Self.pass(manager) }
-        passing = task
-        let json = await task.value
-        last = (ContinuousClock.now, json)
-        passing = nil
-        return json
+        if let looking { return await looking.value.json }
+        let manager = self.manager, previous = last, quietRefresh = self.quietRefresh
+        let task = Task { await Self.look(manager, after: previous, quietRefresh: quietRefresh) }
+        looking = task
+        let look = await task.value
+        last = look
+        looking = nil
+        return look.json
+    }
+
+    /// A full pass unless the signature equals the last one and that pass is recent enough.
+    private static func look(_ manager: EnvironmentManager, after previous: Look?, quietRefresh: Double) async -> Look {
+        let now = ContinuousClock.now
+        let signature = await Self.signature(manager)
+        if let previous, let signature, signature == previous.signature, now - previous.passAt < .seconds(quietRefresh) {
+            return Look(at: now, signature: signature, json: previous.json, passAt: previous.passAt)
+        }
+        return Look(at: now, signature: signature, json: await pass(manager), passAt: now)
+    }
+
+    /// The state files' names, sizes and change times, and Docker's containers with their state
+    /// and health; nil when either cannot be read (a full pass then says why).
+    private static func signature(_ manager: EnvironmentManager) async -> [String]? {
+        do throws(CiloError) {
+            return try manager.store.fingerprint() + (try await manager.engine.containerStates())
+        } catch {
+            return nil
+        }
     }
 
     private static func pass(_ manager: EnvironmentManager) async -> Data {

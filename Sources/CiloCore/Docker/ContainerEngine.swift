@@ -15,6 +15,9 @@ public protocol ContainerEngine: Sendable {
     /// Every cilo-managed container of this home (of one project; of one environment and the
     /// project's shared services), with exit codes, memory kills, restarts and limits.
     func managedContainers(project: String?, env: String?) async throws(CiloError) -> [DockerClient.Container]
+    /// Every cilo-managed container of this home as `id state health`, from one listing and no
+    /// inspection: what changes when a container starts, stops, dies or turns unhealthy.
+    func containerStates() async throws(CiloError) -> [String]
     /// Every container of one environment, inspected (state, health, addresses, networks).
     func inspectContainers(project: String, env: String) async throws(CiloError) -> [ContainerInspection]
     /// The shared containers of `project` made by this home, inspected.
@@ -164,5 +167,12 @@ public struct EngineVolume: Sendable, Equatable {
         self.mountpoint = mountpoint
         self.options = options
         self.labels = labels
+    }
+}
+
+extension ContainerEngine {
+    /// From the full listing, for engines without a cheaper one.
+    public func containerStates() async throws(CiloError) -> [String] {
+        try await managedContainers(project: nil, env: nil).map { "\($0.id) \($0.state) \($0.health ?? "")" }.sorted()
     }
 }

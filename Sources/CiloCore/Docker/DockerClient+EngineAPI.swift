@@ -48,6 +48,11 @@ extension DockerClient {
         }
     }
 
+    /// `containerStates` over the API: the listing alone.
+    func containerStatesByAPI(_ api: EngineAPI) async throws(CiloError) -> [String] {
+        try await listed(api, labels: ["dev.cilo.managed=true"]).map { "\($0.container.id) \($0.container.state) \($0.container.health ?? "")" }.sorted()
+    }
+
     /// `managedContainers` over the API: one listing, then each container's facts, asked side by side.
     func managedContainersByAPI(_ api: EngineAPI, project: String?, env: String?) async throws(CiloError) -> [Container] {
         let labels = ["dev.cilo.managed=true"] + (project.map { ["dev.cilo.project=\($0)"] } ?? [])

@@ -145,6 +145,13 @@ public struct DockerClient: ContainerEngine {
         enum CodingKeys: String, CodingKey { case id = "ID", state = "State", status = "Status", labels = "Labels" }
     }
 
+    /// Every cilo-managed container of this home as `id state health`: one listing, no inspection.
+    public func containerStates() async throws(CiloError) -> [String] {
+        if let api { return try await containerStatesByAPI(api) }
+        let result = try await check(["ps", "-a", "--no-trunc", "--filter", "label=dev.cilo.managed=true", "--format", "{{json .}}"], "listing containers")
+        return try listedContainers(result.output).map { "\($0.id) \($0.state) \($0.health ?? "")" }.sorted()
+    }
+
     /// Every cilo-managed container of this home (of one project, or one environment and the
     /// project's shared services, when given): two calls, the listing and an inspect of exit
     /// codes, memory kills, restarts and memory limits.

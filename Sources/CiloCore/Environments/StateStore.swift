@@ -137,6 +137,32 @@ public struct StateStore: Sendable {
         return (records.sorted { ($0.project, $0.name) < ($1.project, $1.name) }, damaged)
     }
 
+    /// A cheap fingerprint of every record of the home: each state file's name, size and change
+    /// time, no file read. Two equal fingerprints mean no record was written between them
+    /// (`cilo ui` makes a full pass only when this, or Docker's containers, changed).
+    public func fingerprint() throws(CiloError) -> [String] {
+        var entries: [String] = []
+        for project in try names(in: home.path("state"), suffix: nil) {
+            let directoryPath = home.stateDirectory(project: project)
+            guard let directory = try Self.openIfPresent(directoryPath) else { continue }
+            defer { directory.closeIgnoringErrors() }
+            var files: [FileName] = []
+            do throws(Errno) {
+                try DirectoryReader(directory: directory).forEachEntry { name, _ in
+                    if !name.isDotOrDotDot { files.append(name) }
+                    return true
+                }
+                for file in files {
+                    guard let status = try directory.statusIfPresent(of: file) else { continue }
+                    entries.append("\(project)/\(file.displayString) \(status.size) \(status.changeTime.seconds).\(status.changeTime.nanoseconds)")
+                }
+            } catch {
+                throw .system(error, "cannot read cilo's state", path: directoryPath.display)
+            }
+        }
+        return entries.sorted()
+    }
+
     /// The folder at `path`, nil when it does not exist; any other failure throws.
     private static func openIfPresent(_ path: BytePath) throws(CiloError) -> FileDescriptor? {
         do throws(Errno) { return try PathOpening.openDirectory(path.bytes) } catch {
