@@ -48,6 +48,7 @@ struct DashboardEnvironments: Sendable {
         guard (try? NameRules.environmentName(env)) == env, !project.isEmpty, !project.contains("/") else {
             throw HTTPError(.badRequest, message: "not an environment: \(project)/\(env)")
         }
+        // The record only says where to run the command; one that cannot be read is the command's to report.
         return Target(project: project, env: env, record: try? StateStore(home: home).load(project: project, env: env))
     }
 
@@ -104,7 +105,13 @@ struct DashboardEnvironments: Sendable {
         let action = try context.parameters.require("action")
         guard Self.actions.contains(action) else { return Self.failure("no action '\(action)' (actions: \(Self.actions.sorted().joined(separator: ", ")))", .notFound) }
         let body = try await request.body.collect(upTo: 64 << 10)
-        let fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+        var fields: [String: Any] = [:]
+        if body.readableBytes > 0 {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+                return Self.failure("the body of \(action) is not a JSON object", .badRequest)
+            }
+            fields = object
+        }
         let arguments: [String]
         switch action {
         case "destroy": arguments = ["--force"]

@@ -62,7 +62,13 @@ try:
     assert {"changes", "base", "environment", "project"} <= set(diff), diff
     assert get(f"{base}/api/environments/{project}/{KEEP}/logs?tail=5", header)[0] == 200
     assert get(f"{base}/api/environments/{project}/nothere", header)[0] == 404
-    found["api"] = "overview, environment, diff, logs"
+    bad = urllib.request.Request(f"{base}/api/environments/{project}/{KEEP}/checkpoint", data=b"not json", method="POST", headers=header)
+    try:
+        urllib.request.urlopen(bad, timeout=30)
+        raise AssertionError("a body that is not JSON was taken")
+    except urllib.error.HTTPError as error:
+        assert error.code == 400 and "not a JSON object" in error.read().decode(), error.code
+    found["api"] = "overview, environment, diff, logs, a bad action body"
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True)
