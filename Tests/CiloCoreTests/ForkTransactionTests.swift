@@ -103,7 +103,7 @@ struct ForkTransactionTests {
         #expect(fixture.engine.containers.filter { $0.composeProject == source.dockerName }.allSatisfy { $0.state.status == "running" })
     }
 
-    @Test("services a killed cilo left frozen are thawed by the next up, and by doctor --fix")
+    @Test("services a killed cilo left frozen are thawed by the next up, by doctor --fix, and by a restore before it stops them")
     func leftFrozen() async throws {
         let fixture = try TransactionFixture(compose: Self.withVolume)
         let manager = try fixture.manager()
@@ -124,6 +124,15 @@ struct ForkTransactionTests {
         let repaired = await doctor.repair(findings)
         #expect(repaired.allSatisfy { $0.fixed == true })
         #expect(fixture.engine.containers.allSatisfy { $0.state.status == "running" })
+        // A restore thaws them before it stops anything: Ctrl-C during it leaves nothing frozen.
+        _ = try await manager.checkpoint("a1", name: "kept")
+        try await freezeAsIfKilled()
+        let before = fixture.engine.calls.count
+        _ = try await manager.restore("a1", checkpoint: "kept", discard: true)
+        let calls = Array(fixture.engine.calls[before...])
+        let thawed = try #require(calls.firstIndex { $0.hasPrefix("unpause") }, "\(calls)")
+        #expect(!calls[..<thawed].contains { $0.hasPrefix("stop") || $0.hasPrefix("kill") || $0.hasPrefix("compose") }, "\(calls)")
+        #expect(!fixture.exists(fixture.home.path("frozen", "shop", "a1.json").display))
     }
 
     @Test("checkpoint, destructive change, restore: files and data back exactly; the state replaced kept, or discarded")

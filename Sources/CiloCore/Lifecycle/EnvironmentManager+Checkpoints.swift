@@ -56,6 +56,9 @@ extension EnvironmentManager {
                     : "cilo checkpoints \(env) lists them"
                 throw CiloError(.notFound, "environment '\(env)' has no checkpoint '\(name)' (\(reason))")
             }
+            // Services a killed fork or checkpoint left frozen run again first, as for an up: a
+            // restore stopped by Ctrl-C before it stops them must not leave them frozen.
+            try await FrozenServices(context: context).thawLeftovers(env)
             let wasRunning = try await stack.isRunning(record) || record.status == .partial
             if wasRunning || record.status == .running || record.status == .failed {
                 try await engine.requireEngine()
