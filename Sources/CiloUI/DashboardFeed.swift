@@ -86,7 +86,9 @@ public actor DashboardFeed {
         if let previous, let signature, signature == previous.signature, now - previous.passAt < .seconds(quietRefresh) {
             return Look(at: now, signature: signature, json: previous.json, passAt: previous.passAt)
         }
-        return Look(at: now, signature: signature, json: await pass(manager), passAt: now)
+        let made = await pass(manager)
+        // A workspace measured for the first time shows at the next tick: its pass comes at once.
+        return Look(at: now, signature: made.measured ? nil : signature, json: made.json, passAt: now)
     }
 
     /// The state files' names, sizes and change times, and Docker's containers with their state
@@ -99,8 +101,10 @@ public actor DashboardFeed {
         }
     }
 
-    private static func pass(_ manager: EnvironmentManager) async -> Data {
+    /// - Returns: the overview's JSON, and whether a workspace was measured for the first time.
+    private static func pass(_ manager: EnvironmentManager) async -> (json: Data, measured: Bool) {
         var warnings: [String] = []
+        var measured = false
         var overview = Overview(
             generatedAt: ISO8601DateFormatter().string(from: Date()), environments: [], shared: [], capacity: [],
             admission: AdmissionLine(home: manager.home).places(), warnings: [])
@@ -119,7 +123,7 @@ public actor DashboardFeed {
                 }
             }
             overview.environments = listed.environments.map { Environment(overview: $0, stats: stats["\($0.project)/\($0.name)"]) }
-            await measureOneWorkspace(listed.environments, manager)
+            measured = await measureOneWorkspace(listed.environments, manager)
             overview.capacity = capacity(listed.environments, home: manager.home)
         } catch {
             warnings.append(error.description)
@@ -128,20 +132,21 @@ public actor DashboardFeed {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Every part is plain data: a failure here would be a bug, said as the page's one warning.
-        return (try? encoder.encode(overview)) ?? Data("{\"warnings\":[\"the overview could not be encoded\"]}".utf8)
+        return ((try? encoder.encode(overview)) ?? Data("{\"warnings\":[\"the overview could not be encoded\"]}".utf8), measured)
     }
 
     /// A local workspace never measured gets its first figure, one per pass (`cilo du`'s walk,
     /// off the cooperative pool), so the page shows every environment's disk without `--disk`.
-    private static func measureOneWorkspace(_ environments: [EnvironmentOverview], _ manager: EnvironmentManager) async {
+    /// - Returns: whether one was measured.
+    private static func measureOneWorkspace(_ environments: [EnvironmentOverview], _ manager: EnvironmentManager) async -> Bool {
         guard let unmeasured = environments.first(where: { $0.engine == Engine.local && $0.diskExclusiveBytes == nil && $0.status != "damaged" }),
             let record = try? manager.store.load(project: unmeasured.project, env: unmeasured.name)
-        else { return }
+        else { return false }
         let home = manager.home
         // A workspace that cannot be measured now shows no figure, as in `cilo list`.
-        if let report = try? await DiskUsage().measureEnvironment(record, home: home) {
-            _ = WorkspaceDiskCache(home: home).keep(report, project: record.project, env: record.name)
-        }
+        guard let report = try? await DiskUsage().measureEnvironment(record, home: home) else { return false }
+        _ = WorkspaceDiskCache(home: home).keep(report, project: record.project, env: record.name)
+        return true
     }
 
     /// Each project with a saved plan: how many more of its environments fit.
