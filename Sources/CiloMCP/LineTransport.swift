@@ -1,3 +1,4 @@
+import CiloCore
 import CiloSystem
 import Dispatch
 import Foundation
@@ -62,7 +63,7 @@ public actor LineTransport: Transport {
 
     /// Reads until end of file (the client went), yielding each non-empty line.
     private static func readLines(from input: FileDescriptor, into continuation: AsyncThrowingStream<Data, any Swift.Error>.Continuation) {
-        var pending: [UInt8] = []
+        var lines = LineBuffer()
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count: Int
@@ -73,17 +74,11 @@ public actor LineTransport: Transport {
                 return
             }
             if count == 0 { break }
-            var start = pending.count
-            pending.append(contentsOf: buffer[..<count])
-            var lineStart = 0
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = pending[lineStart..<newline]
-                if !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continuation.yield(Data(line)) }
-                lineStart = newline + 1
-                start = lineStart
+            for line in lines.append(buffer[..<count])
+            where !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
+                continuation.yield(Data(line))
             }
-            pending.removeFirst(lineStart)
-            if pending.count > longestMessage {
+            if lines.count > longestMessage {
                 continuation.finish(throwing: MCPError.parseError("a message longer than \(longestMessage >> 20) MiB"))
                 return
             }

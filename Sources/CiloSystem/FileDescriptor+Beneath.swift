@@ -23,7 +23,4 @@ extension FileDescriptor {
         }
         return FileDescriptor(rawValue: fd)
     }
-
-    /// The `O_PATH` flag: a descriptor for `*at` calls and `fstat` only.
-    public static var pathOnlyFlag: CInt { csupport_O_PATH }
 }

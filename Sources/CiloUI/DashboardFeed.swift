@@ -50,6 +50,8 @@ public actor DashboardFeed {
         var signature: [String]?
         var json: Data
         var passAt: ContinuousClock.Instant
+        /// Workspaces whose first measurement failed (`project/env`: why), not tried again.
+        var unmeasurable: [String: String] = [:]
     }
 
     private let manager: EnvironmentManager
@@ -84,11 +86,12 @@ public actor DashboardFeed {
         let now = ContinuousClock.now
         let signature = await Self.signature(manager)
         if let previous, let signature, signature == previous.signature, now - previous.passAt < .seconds(quietRefresh) {
-            return Look(at: now, signature: signature, json: previous.json, passAt: previous.passAt)
+            return Look(at: now, signature: signature, json: previous.json, passAt: previous.passAt, unmeasurable: previous.unmeasurable)
         }
-        let made = await pass(manager)
+        var unmeasurable = previous?.unmeasurable ?? [:]
+        let made = await pass(manager, unmeasurable: &unmeasurable)
         // A workspace measured for the first time shows at the next tick: its pass comes at once.
-        return Look(at: now, signature: made.measured ? nil : signature, json: made.json, passAt: now)
+        return Look(at: now, signature: made.measured ? nil : signature, json: made.json, passAt: now, unmeasurable: unmeasurable)
     }
 
     /// The state files' names, sizes and change times, and Docker's containers with their state
@@ -102,12 +105,16 @@ public actor DashboardFeed {
     }
 
     /// - Returns: the overview's JSON, and whether a workspace was measured for the first time.
-    private static func pass(_ manager: EnvironmentManager) async -> (json: Data, measured: Bool) {
+    private static func pass(_ manager: EnvironmentManager, unmeasurable: inout [String: String]) async -> (json: Data, measured: Bool) {
         var warnings: [String] = []
         var measured = false
         var overview = Overview(
-            generatedAt: ISO8601DateFormatter().string(from: Date()), environments: [], shared: [], capacity: [],
-            admission: AdmissionLine(home: manager.home).places(), warnings: [])
+            generatedAt: ISO8601DateFormatter().string(from: Date()), environments: [], shared: [], capacity: [], admission: [], warnings: [])
+        do throws(CiloError) {
+            overview.admission = try AdmissionLine(home: manager.home).places()
+        } catch {
+            warnings.append(error.description)
+        }
         do throws(CiloError) {
             let listed = try await manager.overview(allProjects: true)
             warnings += listed.warnings
@@ -123,7 +130,10 @@ public actor DashboardFeed {
                 }
             }
             overview.environments = listed.environments.map { Environment(overview: $0, stats: stats["\($0.project)/\($0.name)"]) }
-            measured = await measureOneWorkspace(listed.environments, manager)
+            measured = await measureOneWorkspace(listed.environments, manager, unmeasurable: &unmeasurable)
+            for (environment, reason) in unmeasurable.sorted(by: { $0.key < $1.key }) where listed.environments.contains(where: { "\($0.project)/\($0.name)" == environment }) {
+                warnings.append("the disk of \(environment) cannot be measured: \(reason)")
+            }
             overview.capacity = capacity(listed.environments, home: manager.home)
         } catch {
             warnings.append(error.description)
@@ -137,16 +147,26 @@ public actor DashboardFeed {
 
     /// A local workspace never measured gets its first figure, one per pass (`cilo du`'s walk,
     /// off the cooperative pool), so the page shows every environment's disk without `--disk`.
+    /// One that cannot be measured is remembered with its reason (said as a warning) and not
+    /// tried again, so it never keeps the others from their figure.
     /// - Returns: whether one was measured.
-    private static func measureOneWorkspace(_ environments: [EnvironmentOverview], _ manager: EnvironmentManager) async -> Bool {
-        guard let unmeasured = environments.first(where: { $0.engine == Engine.local && $0.diskExclusiveBytes == nil && $0.status != "damaged" }),
-            let record = try? manager.store.load(project: unmeasured.project, env: unmeasured.name)
-        else { return false }
-        let home = manager.home
-        // A workspace that cannot be measured now shows no figure, as in `cilo list`.
-        guard let report = try? await DiskUsage().measureEnvironment(record, home: home) else { return false }
-        _ = WorkspaceDiskCache(home: home).keep(report, project: record.project, env: record.name)
-        return true
+    private static func measureOneWorkspace(
+        _ environments: [EnvironmentOverview], _ manager: EnvironmentManager, unmeasurable: inout [String: String]
+    ) async -> Bool {
+        let skipped = unmeasurable
+        guard let unmeasured = environments.first(where: {
+            $0.engine == Engine.local && $0.diskExclusiveBytes == nil && $0.status != "damaged" && skipped["\($0.project)/\($0.name)"] == nil
+        }) else { return false }
+        let key = "\(unmeasured.project)/\(unmeasured.name)"
+        do throws(CiloError) {
+            // Gone since the listing: nothing to measure, and nothing to say.
+            guard let record = try manager.store.load(project: unmeasured.project, env: unmeasured.name) else { return false }
+            _ = WorkspaceDiskCache(home: manager.home).keep(try await DiskUsage().measureEnvironment(record, home: manager.home), project: record.project, env: record.name)
+            return true
+        } catch {
+            unmeasurable[key] = error.description
+            return false
+        }
     }
 
     /// Each project with a saved plan: how many more of its environments fit.

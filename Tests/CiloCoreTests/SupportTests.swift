@@ -67,4 +67,13 @@ struct SupportTests {
         #expect(error.description.hasSuffix("; nothing was left at the destination"))
         #expect(CiloError.code(for: .readOnlyFileSystem) == .permissionDenied)
     }
+
+    @Test("a line buffer cuts pieces into whole lines and keeps what follows the last newline")
+    func lineBuffer() {
+        var lines = LineBuffer()
+        #expect(lines.append(Array("ab".utf8)).isEmpty && lines.count == 2)
+        #expect(lines.append(Array("c\n\nde\nf".utf8)) == [Array("abc".utf8), [], Array("de".utf8)])
+        #expect(lines.rest() == Array("f".utf8))
+        #expect(lines.rest() == nil && lines.count == 0)
+    }
 }

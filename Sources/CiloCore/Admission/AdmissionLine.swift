@@ -1,4 +1,5 @@
 import CiloSystem
+import SystemPackage
 
 /// The admission line as a reader sees it (`cilo ui`): each environment waiting for a place or
 /// admitted and starting, oldest first, read from the ticket names without taking the line's
@@ -20,16 +21,21 @@ public struct AdmissionLine: Sendable {
         self.home = home
     }
 
-    /// The places, oldest first; none when the line's folder does not exist or cannot be read.
-    public func places() -> [Place] {
+    /// The places, oldest first; none when the line's folder does not exist yet (nobody waited).
+    /// A folder that cannot be read is an error, never an empty line.
+    public func places() throws(CiloError) -> [Place] {
         let folder = AdmissionQueue(home: home).folder
-        // No folder yet (nobody waited) or one that cannot be read: an empty line to show.
-        guard let directory = try? PathOpening.openDirectory(folder.bytes) else { return [] }
-        defer { directory.closeIgnoringErrors() }
         var tickets: [AdmissionQueue.Ticket] = []
-        _ = try? DirectoryReader(directory: directory).forEachEntry { name, _ in
-            if let ticket = AdmissionQueue.Ticket(name) { tickets.append(ticket) }
-            return true
+        do throws(Errno) {
+            let directory = try PathOpening.openDirectory(folder.bytes)
+            defer { directory.closeIgnoringErrors() }
+            try DirectoryReader(directory: directory).forEachEntry { name, _ in
+                if let ticket = AdmissionQueue.Ticket(name) { tickets.append(ticket) }
+                return true
+            }
+        } catch {
+            if error == .noSuchFileOrDirectory { return [] }
+            throw .system(error, "cannot read the admission line", path: folder.display)
         }
         return tickets.sorted { $0.sequence < $1.sequence }.map {
             Place(project: $0.project, env: $0.env, admitted: $0.admitted, needBytes: $0.needBytes)

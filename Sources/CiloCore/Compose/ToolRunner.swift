@@ -151,7 +151,7 @@ public enum ToolRunner {
     private static let resolved = Mutex<[String: String]>([:])
 
     /// `environment` as Subprocess's updates of the inherited environment (names it cannot hold left out).
-    public static func environmentUpdates(_ environment: [String: String]) -> [Environment.Key: String?] {
+    static func environmentUpdates(_ environment: [String: String]) -> [Environment.Key: String?] {
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment {
             if let key = Environment.Key(rawValue: key) { updates[key] = value }

@@ -39,13 +39,16 @@ extension EnvironmentManager {
         let remote = try await RemoteEnvironments(home: home).list(project: allProjects ? nil : project.name)
         let cache = WorkspaceDiskCache(home: home)
         var environments: [EnvironmentOverview] = []
+        var warnings = remote.warnings
         for record in listing.records {
             var figures = cache.load(project: record.project, env: record.name)
             let changes = ChangesSummary.load(home: home, project: record.project, env: record.name)
             if measuringDisk, record.status != .damaged {
-                // A workspace that cannot be measured now keeps its last figure, as without --disk.
-                if let report = try? await DiskUsage().measureEnvironment(record, home: home) {
-                    figures = cache.keep(report, project: record.project, env: record.name)
+                // A workspace that cannot be measured now keeps its last figure, and that is said.
+                do throws(CiloError) {
+                    figures = cache.keep(try await DiskUsage().measureEnvironment(record, home: home), project: record.project, env: record.name)
+                } catch {
+                    warnings.append("the disk of \(record.project)/\(record.name) cannot be measured now (its last figure is shown): \(error.description)")
                 }
             }
             environments.append(EnvironmentOverview(
@@ -61,7 +64,7 @@ extension EnvironmentManager {
                 engine: engine, project: listed.project, name: listed.name, status: listed.status, subnet: listed.subnet,
                 workspace: listed.workspace, createdAt: listed.createdAt, services: listed.services, cloneStrategy: ""))
         }
-        return (environments, listing.shared, remote.warnings)
+        return (environments, listing.shared, warnings)
     }
 
     /// The URL of each service that has an address.

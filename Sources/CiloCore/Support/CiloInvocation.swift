@@ -184,8 +184,8 @@ public struct CiloInvocation: Sendable {
     ) async throws -> (kept: [UInt8], total: Int) {
         var kept: [UInt8] = []
         var total = 0
-        var pending: [UInt8] = []
-        func take(_ line: ArraySlice<UInt8>) {
+        var lines = LineBuffer()
+        func take(_ line: [UInt8]) {
             let text = String(decoding: line, as: UTF8.self)
             if !steps {
                 onLine(text)
@@ -199,15 +199,9 @@ public struct CiloInvocation: Sendable {
             if kept.count < limit { kept.append(contentsOf: (line + [UInt8(ascii: "\n")]).prefix(limit - kept.count)) }
         }
         for try await buffer in sequence {
-            buffer.withUnsafeBytes { pending.append(contentsOf: $0) }
-            var start = 0
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                take(pending[start..<newline])
-                start = newline + 1
-            }
-            pending.removeFirst(start)
+            for line in buffer.withUnsafeBytes({ lines.append($0) }) { take(line) }
         }
-        if !pending.isEmpty { take(pending[...]) }
+        if let last = lines.rest() { take(last) }
         return (kept, total)
     }
 }

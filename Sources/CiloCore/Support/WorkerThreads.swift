@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// Runs blocking work on dedicated threads, never on Swift's cooperative pool.
-public enum WorkerThreads {
+enum WorkerThreads {
     /// Runs `body(index)` on `count` new threads and waits for all of them.
     static func run(count: Int, stackSize: Int = 1 << 20, _ body: @escaping @Sendable (Int) -> Void) {
         let group = DispatchGroup()
@@ -20,7 +20,7 @@ public enum WorkerThreads {
 
     /// Runs `body` on a new thread and resumes the caller with its result, so async
     /// code can call the synchronous engines without blocking the cooperative pool.
-    public static func offload<Result: Sendable>(
+    static func offload<Result: Sendable>(
         _ body: @escaping @Sendable () throws(CiloError) -> Result
     ) async throws(CiloError) -> Result {
         let outcome = await onThread { () -> Swift.Result<Result, CiloError> in
@@ -30,7 +30,7 @@ public enum WorkerThreads {
     }
 
     /// `offload` for work that cannot fail.
-    public static func offload<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    static func offload<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await onThread(body)
     }
 
